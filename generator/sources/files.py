@@ -1,0 +1,168 @@
+"""Sound files: loading them whole (bells, `play`) and looping them under the session.
+
+Reading goes through libsndfile (WAV, FLAC, OGG, MP3 and more). Anything it cannot read
+is handed to pydub, which needs ffmpeg; pydub is imported only then, because it warns at
+import time when ffmpeg is missing. Everything comes back as float32 stereo at the
+mixing rate: mono is doubled, more than two channels keep the first two.
+
+A looped file is decoded and resampled once, in blocks, into an anonymous temporary file
+that is memory-mapped. The loop's memory therefore stays bounded however long the
+recording (an hour of rain is 635 MB decoded: it lives on disk, and only the pages the
+mixer touches are read). Files that only pydub can read are decoded whole first.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from generator.audio import SAMPLE_RATE, resample
+from generator.errors import InputError, display_path
+
+SEAM_SECONDS = 2.0
+"""Length of the crossfade where a loop wraps round (shorter for short files)."""
+
+_BLOCK = 65_536
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"sound file not found: {display_path(path)}")
+    if not path.is_file():
+        raise InputError(f"not a sound file (it is a folder): {display_path(path)}")
+
+
+def _stereo(samples: np.ndarray) -> np.ndarray:
+    """(n,), (n,1), (n,2) or (n,c) to float32 (n,2)."""
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    if samples.shape[1] == 1:
+        samples = np.repeat(samples, 2, axis=1)
+    return np.ascontiguousarray(samples[:, :2], dtype=np.float32)
+
+
+def _unreadable(path: Path, why: object) -> InputError:
+    return InputError(
+        f"cannot read sound file {display_path(path)}: not a supported audio file "
+        f"(WAV, FLAC, OGG and MP3 work everywhere; other formats need ffmpeg) ({why})"
+    )
+
+
+def _read_with_pydub(path: Path) -> tuple[np.ndarray, int]:
+    """The whole file via pydub/ffmpeg, as float32 (n, channels) and its rate."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            from pydub import AudioSegment
+
+            segment = AudioSegment.from_file(str(path))
+    except Exception as exc:  # pydub raises many kinds (missing ffmpeg, decode errors)
+        raise _unreadable(path, exc) from None
+    scale = float(1 << (8 * segment.sample_width - 1))
+    data = np.array(segment.get_array_of_samples(), dtype=np.float32) / scale
+    return data.reshape(-1, segment.channels), int(segment.frame_rate)
+
+
+def _blocks(path: Path) -> Iterator[tuple[np.ndarray, int]]:
+    """Decoded float32 (n, channels) blocks and the file's rate, read a block at a time."""
+    import soundfile as sf
+
+    try:
+        handle = sf.SoundFile(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        data, rate = _read_with_pydub(path)
+        yield data, rate
+        return
+    with handle:
+        rate = handle.samplerate
+        while True:
+            try:
+                block = handle.read(_BLOCK, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as exc:
+                raise _unreadable(path, exc) from None
+            if block.shape[0] == 0:
+                return
+            yield block, rate
+
+
+def load_sound(path: Path) -> np.ndarray:
+    """A whole sound file as float32 stereo (n, 2) at 44.1 kHz; InputError if it cannot be read."""
+    path = Path(path)
+    _check_exists(path)
+    parts: list[np.ndarray] = []
+    rate = SAMPLE_RATE
+    for block, rate in _blocks(path):
+        parts.append(block)
+    if not parts or sum(p.shape[0] for p in parts) == 0:
+        raise InputError(f"sound file is empty: {display_path(path)}")
+    samples = _stereo(np.concatenate(parts, axis=0))
+    return _stereo(resample(samples, rate, SAMPLE_RATE))
+
+
+def _decode_to_disk(path: Path) -> np.memmap:
+    """Decode and resample `path` block by block into a memory-mapped float32 (n, 2) array."""
+    import soxr
+
+    handle = tempfile.TemporaryFile(prefix="meditate-loop-")
+    stream = None
+    frames = 0
+    for block, rate in _blocks(path):
+        block = _stereo(block)
+        if rate != SAMPLE_RATE:
+            if stream is None:
+                stream = soxr.ResampleStream(rate, SAMPLE_RATE, 2, dtype="float32", quality="VHQ")
+            block = stream.resample_chunk(block, last=False)
+        handle.write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+        frames += block.shape[0]
+    if stream is not None:
+        tail = stream.resample_chunk(np.zeros((0, 2), dtype=np.float32), last=True)
+        handle.write(np.ascontiguousarray(tail, dtype=np.float32).tobytes())
+        frames += tail.shape[0]
+    handle.flush()
+    if frames < 2:
+        handle.close()
+        raise InputError(f"sound file is empty or too short to loop: {display_path(path)}")
+    mapped = np.memmap(handle, dtype=np.float32, mode="r+", shape=(frames, 2))
+    handle.close()  # the mapping keeps the (already unlinked) file alive
+    return mapped
+
+
+class FileLoopSource:
+    """A sound file repeated for ever, the end of each pass crossfaded into the next.
+
+    The loop's period is ``n - seam``: its first `seam` samples are the file's head fading
+    in (equal power) under the file's tail fading out, so playing sample ``period - 1`` then
+    sample 0 is exactly the file's own continuation and the wrap never jumps.
+    """
+
+    def __init__(self, path: Path, seam_seconds: float = SEAM_SECONDS):
+        path = Path(path)
+        _check_exists(path)
+        self.path = path
+        data = _decode_to_disk(path)
+        frames = data.shape[0]
+        seam = min(int(seam_seconds * SAMPLE_RATE), frames // 4)
+        self.period = frames - seam
+        if seam > 0:
+            ramp = (np.arange(seam, dtype=np.float64) + 0.5) / seam
+            fade_in = np.sin(0.5 * np.pi * ramp)[:, None]
+            fade_out = np.cos(0.5 * np.pi * ramp)[:, None]
+            data[:seam] = data[:seam] * fade_in + data[self.period :] * fade_out
+            data.flush()
+        self._data = data
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        out = np.empty((count, 2), dtype=np.float32)
+        done = 0
+        position = start % self.period
+        while done < count:  # contiguous slices: only the touched pages are read
+            take = min(count - done, self.period - position)
+            out[done : done + take] = self._data[position : position + take]
+            done += take
+            position = 0
+        return out

@@ -1,0 +1,117 @@
+"""Steady and gliding tones: a sine drone, binaural beats and isochronic pulses.
+
+Every tone is computed from a closed-form phase (the integral of its frequency), so the
+sample at position ``n`` depends on ``n`` alone. Any window renders exactly and on its
+own: no running oscillator state, no drift over an hour, and no click where one block
+ends and the next begins. A glide moves linearly from its start to its end value over
+``span`` samples and then holds the end value; the phase stays continuous throughout
+(the frequency is continuous, so the waveform has no corner at the glide's end). Before
+position 0 the start value holds, so a layer that fades in ahead of its section (a
+crossfade centred on the boundary) sounds continuous too.
+
+All sources here have unit peak amplitude; the bed applies each layer's volume.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from generator.audio import SAMPLE_RATE
+from generator.units import Glide
+
+
+def glide_phase(glide: Glide, span: int, positions: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Phase in cycles (fractional part only) of a linear glide at integer `positions`.
+
+    phase(n) = f0 n / rate + (f1 - f0) n^2 / (2 span rate)   for 0 <= n <= span,
+    then it continues at f1; before 0 it runs backwards at f0.
+    """
+    n = positions.astype(np.float64)
+    f0, f1 = float(glide.start), float(glide.end)
+    span = max(int(span), 1)
+    if f0 == f1:
+        phase = f0 * n / rate
+    else:
+        inside = np.clip(n, 0.0, float(span))
+        phase = f0 * inside / rate + (f1 - f0) * inside * inside / (2.0 * span * rate)
+        phase += np.where(n > span, f1 * (n - span) / rate, 0.0)
+        phase += np.where(n < 0, f0 * n / rate, 0.0)
+    return phase - np.floor(phase)
+
+
+def _positions(start: int, count: int) -> np.ndarray:
+    return np.arange(start, start + count, dtype=np.int64)
+
+
+def _stereo(mono: np.ndarray) -> np.ndarray:
+    return np.repeat(mono.astype(np.float32)[:, None], 2, axis=1)
+
+
+class ToneSource:
+    """A sine drone (the same in both ears) at a steady or gliding frequency."""
+
+    def __init__(self, frequency: Glide, span: int, rate: int = SAMPLE_RATE):
+        self.frequency = frequency
+        self.span = span
+        self.rate = rate
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        phase = glide_phase(self.frequency, self.span, _positions(start, count), self.rate)
+        return _stereo(np.sin(2.0 * np.pi * phase))
+
+
+class BinauralSource:
+    """Left ear at carrier - beat/2, right ear at carrier + beat/2.
+
+    Both edges glide linearly when carrier or beat glide, so each ear is itself an exact
+    linear glide and the beat between them follows the written beat glide exactly.
+    """
+
+    def __init__(self, carrier: Glide, beat: Glide, span: int, rate: int = SAMPLE_RATE):
+        self.left = Glide(carrier.start - beat.start / 2.0, carrier.end - beat.end / 2.0)
+        self.right = Glide(carrier.start + beat.start / 2.0, carrier.end + beat.end / 2.0)
+        self.span = span
+        self.rate = rate
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        n = _positions(start, count)
+        out = np.empty((count, 2), dtype=np.float32)
+        out[:, 0] = np.sin(2.0 * np.pi * glide_phase(self.left, self.span, n, self.rate))
+        out[:, 1] = np.sin(2.0 * np.pi * glide_phase(self.right, self.span, n, self.rate))
+        return out
+
+
+# The shape of one isochronic pulse, as fractions of its period: a raised-cosine rise,
+# a short hold, a raised-cosine fall, then silence for the second half. The rise and fall
+# take 15% of the period each (15 ms at 10 Hz), soft enough never to click yet still a
+# clearly separate pulse rather than a wobble.
+_RISE = 0.15
+_HOLD_END = 0.35
+_FALL_END = 0.50
+
+
+def pulse_gate(phase: np.ndarray) -> np.ndarray:
+    """The gain (0..1) of an isochronic pulse at phase 0..1 within its period."""
+    gate = np.zeros_like(phase)
+    rising = phase < _RISE
+    gate[rising] = 0.5 - 0.5 * np.cos(np.pi * phase[rising] / _RISE)
+    gate[(phase >= _RISE) & (phase < _HOLD_END)] = 1.0
+    falling = (phase >= _HOLD_END) & (phase < _FALL_END)
+    gate[falling] = 0.5 + 0.5 * np.cos(np.pi * (phase[falling] - _HOLD_END) / (_FALL_END - _HOLD_END))
+    return gate
+
+
+class IsochronicSource:
+    """A carrier tone switched on and off `pulse` times a second with raised-cosine edges."""
+
+    def __init__(self, carrier: Glide, pulse: Glide, span: int, rate: int = SAMPLE_RATE):
+        self.carrier = carrier
+        self.pulse = pulse
+        self.span = span
+        self.rate = rate
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        n = _positions(start, count)
+        tone = np.sin(2.0 * np.pi * glide_phase(self.carrier, self.span, n, self.rate))
+        gate = pulse_gate(glide_phase(self.pulse, self.span, n, self.rate))
+        return _stereo(tone * gate)
