@@ -46,6 +46,10 @@ class Gap:
     seconds: Fraction
 
 
+BELL_NAMES = ("bowl", "chime", "gong", "woodblock")
+"""The bells every installation has; the synthesis lives in generator.sources.bells."""
+
+
 # --- steps ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,277 @@
+"""The `meditate` command: a thin Click layer over the library.
+
+Each command parses options, calls one library function, and turns the library's
+errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
+1 anything else). This is the only module that imports click.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import sys
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from generator import __version__
+from generator.errors import InputError, MeditateError, ScriptErrors
+from generator.units import format_duration
+
+
+def reports_errors(command: Callable) -> Callable:
+    """Turn library errors into clean messages and exit codes; never a traceback for them."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        _install_warning_format()
+        previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
+        try:
+            return command(*args, **kwargs)
+        except ScriptErrors as exc:
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+            sys.exit(exc.exit_code)
+        except MeditateError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was written", err=True)
+            sys.exit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    return wrapper
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _install_warning_format() -> None:
+    def show(message, category, filename, lineno, file=None, line=None):
+        click.echo(f"warning: {message}", err=True)
+
+    warnings.showwarning = show
+
+
+def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got '{value}'", param_hint="--set")
+        out[name.strip()] = text
+    return out
+
+
+def script_options(command: Callable) -> Callable:
+    """Options shared by every command that reads one script."""
+    command = click.option("--engine", type=click.Choice(["piper", "gtts"]), help="Use this speech engine for every voice.")(command)
+    command = click.option(
+        "--set", "sets", multiple=True, metavar="NAME=VALUE", help="Set a script variable (repeatable)."
+    )(command)
+    return command
+
+
+def cache_options(command: Callable) -> Callable:
+    command = click.option("--no-cache", is_flag=True, help="Synthesize everything afresh; keep nothing.")(command)
+    command = click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="MEDITATE_CACHE_DIR",
+        help="Speech cache folder (default: your user cache folder; env MEDITATE_CACHE_DIR).",
+    )(command)
+    return command
+
+
+class _Progress:
+    """A progress bar on a terminal, silence otherwise (logs, CI, pipes)."""
+
+    LABELS = {"speech": "Synthesizing speech", "measure": "Measuring loudness", "render": "Rendering"}
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.bar = None
+        self.stage = None
+        self.last = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.last = 0
+            self.bar = click.progressbar(length=total, label=self.LABELS.get(stage, stage), file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.last)
+        self.last = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="meditate")
+def cli() -> None:
+    """Turn YAML session scripts into finished guided-meditation audio.
+
+    \b
+    Start here:
+      meditate new relaxation my-session.yaml
+      meditate check my-session.yaml
+      meditate render my-session.yaml
+    """
+
+
+@cli.command()
+@click.argument("script", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (default: <script name>.mp3 here).")
+@click.option("--format", "fmt", type=click.Choice(["mp3", "wav", "flac", "ogg"]), help="Output format (default: from -o, else mp3).")
+@click.option("--section", metavar="TITLE", help="Render only this section (a quick preview).")
+@click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS", help="Integrated loudness target (default -16).")
+@click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
+@click.option("--vbr", type=click.IntRange(0, 9), metavar="0-9", help="MP3 variable bitrate quality instead of CBR (0 best).")
+@click.option("--mono", is_flag=True, help="One channel (voice-only tracks; binaural layers are refused).")
+@click.option("--no-sidecars", is_flag=True, help="Do not write the .json timeline and .vtt captions.")
+@script_options
+@cache_options
+@reports_errors
+def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sidecars, sets, engine, no_cache, cache_dir):
+    """Render SCRIPT to a finished track.
+
+    \b
+    Example:
+      meditate render scripts/welcome.yaml -o welcome.mp3 --set name=Ana
+    """
+    from generator.render import RenderOptions
+    from generator.render import render as render_track
+
+    progress = _Progress()
+    try:
+        result = render_track(
+            script,
+            RenderOptions(
+                output=output,
+                format=fmt,
+                variables=parse_sets(sets),
+                engine=engine,
+                section=section,
+                use_cache=not no_cache,
+                cache_dir=cache_dir,
+                loudness=loudness,
+                bitrate=bitrate,
+                vbr_quality=vbr,
+                mono=mono,
+                sidecars=not no_sidecars,
+                progress=progress,
+            ),
+        )
+    finally:
+        progress.close()
+    click.echo(
+        f"wrote {result.path} ({format_duration(result.timeline.seconds)}, "
+        f"{len(result.timeline.sections)} sections, {result.synthesized} utterances synthesized)"
+    )
+
+
+@cli.command()
+@click.argument("scripts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@script_options
+@reports_errors
+def check(scripts, sets, engine):
+    """Validate SCRIPTS without synthesizing anything; print every problem found.
+
+    \b
+    Example:
+      meditate check scripts/*.yaml
+    """
+    from generator.render import load
+
+    variables = parse_sets(sets)
+    failed = False
+    for script in scripts:
+        try:
+            session = load(script, variables, engine)
+        except ScriptErrors as exc:
+            failed = True
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+            continue
+        steps = sum(len(s.steps) for s in session.sections)
+        click.echo(f"{script}: ok ({len(session.sections)} sections, {steps} steps)")
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+@click.argument("script", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@click.option("--estimate", is_flag=True, help="Estimate speech lengths instead of synthesizing.")
+@click.option("--section", metavar="TITLE", help="Plan only this section.")
+@script_options
+@cache_options
+@reports_errors
+def plan(script, as_json, estimate, section, sets, engine, no_cache, cache_dir):
+    """Show SCRIPT's timeline: every section and step with its start and length.
+
+    Speech lengths come from the speech cache when present, otherwise from synthesis
+    (which fills the cache), or from a words-per-minute estimate with --estimate.
+
+    \b
+    Example:
+      meditate plan scripts/relaxation.yaml --estimate
+    """
+    from generator.render import load, plan_timeline, select_section
+    from generator.tts import SpeechBank
+
+    session = load(script, parse_sets(sets), engine)
+    speech = SpeechBank(cache_dir, use_cache=not no_cache)
+    progress = _Progress()
+    try:
+        timeline = plan_timeline(session, speech, estimate=estimate, progress=progress)
+    finally:
+        progress.close()
+        speech.close()
+    if section:
+        timeline = select_section(timeline, section)
+    if as_json:
+        click.echo(json.dumps(timeline.to_json(), indent=2, ensure_ascii=False))
+        return
+    from generator.plantable import plan_table
+
+    click.echo(plan_table(timeline, estimated=estimate))
+
+
+@cli.command()
+@reports_errors
+def voices():
+    """List the speech engines and voices available here, and whether each works offline.
+
+    \b
+    Example:
+      meditate voices
+    """
+    from generator.voices import available_voices
+
+    for row in available_voices():
+        click.echo(row)
+
+
+def main() -> None:
+    """Entry point of the `meditate` console script."""
+    cli(prog_name="meditate")

@@ -1,0 +1,663 @@
+"""YAML script to :class:`~generator.model.Session`, collecting every error with its place.
+
+Variables are substituted, `include` and `repeat` expanded and relative paths resolved
+here, so the planner sees only plain steps. Nothing is synthesized or rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Mapping
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from generator import model, patterns
+from generator.errors import Position, ScriptError, ScriptErrors, display_path
+from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
+from generator.units import parse_duration, parse_gain_db, parse_glide, parse_volume
+from generator.yamlnodes import NodeReader, compose, did_you_mean, iter_items
+
+ENGINES = ("piper", "gtts")
+DEFAULT_VOICE_NAMES = {"piper": "en_US-joe-medium", "gtts": "com"}
+MAX_TOTAL_SECONDS = 12 * 3600
+"""Scripts asking for more than this (pauses, lengths) are refused before any work."""
+
+_SESSION_KEYS = (
+    "title", "artist", "album", "description", "cover", "language", "length", "voice",
+    "variables", "background", "sections", "loudness",
+)
+_VOICE_KEYS = ("engine", "name", "speed", "sentence_pause", "paragraph_pause")
+_BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "crossfade", "layers")
+_SECTION_BACKGROUND_KEYS = ("crossfade", "layers")
+_LAYER_SOURCES = ("tone", "binaural", "isochronic", "noise", "file")
+_STEPS = ("say", "pause", "bell", "breathe", "play", "repeat", "include")
+_NOISE_COLORS = ("white", "pink", "brown")
+_CUES = ("voice", "tone", "both", "none")
+_BREATH_WORDS = ("inhale", "hold", "exhale", "rest")
+_GTTS_TLD = re.compile(r"[a-z]{2,3}(\.[a-z]{2,3})?")
+MAX_REPEAT = 1000
+MAX_INCLUDE_DEPTH = 20
+
+
+def load_script(
+    path: Path | str,
+    variables: Mapping[str, str] | None = None,
+    *,
+    engine: str | None = None,
+) -> model.Session:
+    """Load and validate one script. Raises :class:`ScriptErrors` listing every problem.
+
+    `variables` override the script's `variables:` defaults (as `--set` does), and
+    `engine` overrides every voice's engine (as `--engine` does).
+    """
+    path = Path(path)
+    errors: list[ScriptError] = []
+    shown = display_path(path)
+    root = compose(path, shown, errors)
+    session = None
+    if root is not None:
+        loader = _Loader(path, shown, errors, dict(variables or {}), engine)
+        session = loader.session(root)
+    if errors or session is None:
+        raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
+    return session
+
+
+class _Loader:
+    def __init__(self, path: Path, shown: str, errors: list[ScriptError], overrides: dict[str, str], engine: str | None):
+        self.path = path
+        self.base = path.parent
+        self.errors = errors
+        self.read = NodeReader(path, shown, errors)
+        self.overrides = overrides
+        self.engine_override = engine
+        self.variables: dict[str, str] = {}
+        self.include_stack: list[Path] = [path.resolve()]
+        self.total_fixed = Fraction(0)
+
+    # --- the session ---------------------------------------------------------------------
+
+    def session(self, root: Node) -> model.Session | None:
+        r = self.read
+        entries = r.mapping(root, "the script", _SESSION_KEYS, required=("title", "sections"))
+        if entries is None:
+            return None
+        self.variables = self._variables(entries.get("variables", (None, None))[1])
+        fields: dict = {}
+        title = self._text(entries, "title")
+        for key in ("artist", "album", "description"):
+            if key in entries:
+                fields[key] = self._text(entries, key)
+        if "language" in entries:
+            language = r.text(entries["language"][1], "language")
+            if language is not None:
+                if not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", language):
+                    r.error(entries["language"][1], f"language must be a code like 'en' or 'en-GB', got '{language}'")
+                else:
+                    fields["language"] = language
+        if "cover" in entries:
+            cover = self._file(entries["cover"][1], "cover", suffixes=(".png", ".jpg", ".jpeg"))
+            if cover is not None:
+                fields["cover"] = cover
+        if "length" in entries:
+            length = r.convert(entries["length"][1], "length", parse_duration)
+            if length is not None:
+                if length <= 0 or length > MAX_TOTAL_SECONDS:
+                    r.error(entries["length"][1], f"length must be between 1s and {MAX_TOTAL_SECONDS // 3600}h")
+                else:
+                    fields["length"] = length
+                    fields["length_position"] = r.pos(entries["length"][1])
+        if "loudness" in entries:
+            loudness = r.number(entries["loudness"][1], "loudness (LUFS)", -40, -5)
+            if loudness is not None:
+                fields["loudness"] = loudness
+        voice = self.voice(entries["voice"][1] if "voice" in entries else None, model.Voice(language=fields.get("language", "en")))
+        if "background" in entries:
+            background = self.background(entries["background"][1], section=False)
+            if background is not None:
+                fields["background"] = background
+        sections = self.sections(entries["sections"][1], voice) if "sections" in entries else ()
+        if fields.get("length") is None and self.total_fixed > MAX_TOTAL_SECONDS:
+            r.error(root, f"the script's pauses alone last over {MAX_TOTAL_SECONDS // 3600}h, the most a track may be")
+        if title is None or sections is None:
+            return None
+        return model.Session(
+            title=title,
+            sections=tuple(sections),
+            path=self.path,
+            voice=voice,
+            variables=tuple(sorted(self.variables.items())),
+            **fields,
+        )
+
+    def _variables(self, node: Node | None) -> dict[str, str]:
+        values: dict[str, str] = {}
+        if node is not None:
+            entries = self.read.mapping(node, "variables", tuple(_names(node)))
+            for name, value_node in iter_items(entries or {}):
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                    self.read.error(value_node, f"'{name}' is not a valid variable name (letters, digits, _)")
+                    continue
+                value = self.read.scalar(value_node, f"variable '{name}'")
+                if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                    values[name] = str(value)
+                elif value is not None and not isinstance(value, type(None)):
+                    self.read.error(value_node, f"variable '{name}' must be text")
+        values.update(self.overrides)
+        return values
+
+    def _text(self, entries: dict, key: str, what: str | None = None) -> str | None:
+        if key not in entries:
+            return None
+        node = entries[key][1]
+        raw = self.read.text(node, what or key)
+        return None if raw is None else self.substitute(raw, node)
+
+    def substitute(self, raw: str, node: Node) -> str:
+        text, problems = substitute(raw, self.variables)
+        self._report(problems, raw, node)
+        return text
+
+    def _report(self, problems: list[TextProblem], raw: str, node: Node) -> None:
+        for problem in problems:
+            self.errors.append(ScriptError(problem.message, _inner_position(self.read.pos(node), node, raw, problem.offset)))
+
+    def _file(self, node: Node, what: str, suffixes: tuple[str, ...] | None = None) -> Path | None:
+        raw = self.read.text(node, what)
+        if raw is None:
+            return None
+        path = (self.base / raw).resolve() if not Path(raw).is_absolute() else Path(raw)
+        if not path.is_file():
+            self.read.error(node, f"{what} file '{raw}' not found (looked in {display_path(path.parent)})")
+            return None
+        if suffixes and path.suffix.lower() not in suffixes:
+            self.read.error(node, f"{what} must be one of {', '.join(suffixes)}, got '{raw}'")
+            return None
+        return path
+
+    # --- voice ---------------------------------------------------------------------------
+
+    def voice(self, node: Node | None, base: model.Voice) -> model.Voice:
+        r = self.read
+        changes: dict = {}
+        entries = r.mapping(node, "voice", _VOICE_KEYS) if node is not None else {}
+        entries = entries or {}
+        if "engine" in entries:
+            engine = r.text(entries["engine"][1], "voice engine")
+            if engine is not None:
+                if engine not in ENGINES:
+                    r.error(entries["engine"][1], f"unknown engine '{engine}'{did_you_mean(engine, ENGINES)}; choose piper or gtts")
+                else:
+                    changes["engine"] = engine
+        engine = self.engine_override or changes.get("engine", base.engine)
+        changes["engine"] = engine
+        if engine != base.engine:
+            changes["name"] = DEFAULT_VOICE_NAMES[engine]
+        if "name" in entries:
+            name = r.text(entries["name"][1], "voice name")
+            if name is not None:
+                checked = self._voice_name(name, engine, entries["name"][1])
+                if checked is not None:
+                    changes["name"] = checked
+        if "speed" in entries:
+            speed = r.number(entries["speed"][1], "voice speed", 0.5, 2.0)
+            if speed is not None:
+                changes["speed"] = speed
+        for key in ("sentence_pause", "paragraph_pause"):
+            if key in entries:
+                value = r.convert(entries[key][1], key.replace("_", " "), parse_duration)
+                if value is not None:
+                    if value > 600:
+                        r.error(entries[key][1], f"{key.replace('_', ' ')} must be at most 10m")
+                    else:
+                        changes[key] = value
+        return replace(base, **changes)
+
+    def _voice_name(self, name: str, engine: str, node: Node) -> str | None:
+        if engine == "gtts":
+            if not _GTTS_TLD.fullmatch(name):
+                self.read.error(node, f"a gtts voice name is an accent's domain such as com, co.uk or com.au, got '{name}'")
+                return None
+            return name
+        if name == DEFAULT_VOICE_NAMES["piper"]:
+            return name
+        if name.endswith(".onnx"):
+            path = (self.base / name).resolve()
+            if not path.is_file():
+                self.read.error(node, f"piper voice file '{name}' not found")
+                return None
+            if not Path(str(path) + ".json").is_file():
+                self.read.error(node, f"piper voice '{name}' has no config beside it ('{Path(name).name}.json')")
+                return None
+            return str(path)
+        self.read.error(
+            node,
+            f"unknown piper voice '{name}'{did_you_mean(name, [DEFAULT_VOICE_NAMES['piper']])}: "
+            f"use {DEFAULT_VOICE_NAMES['piper']} or a path to a Piper .onnx voice",
+        )
+        return None
+
+    # --- background ------------------------------------------------------------------------
+
+    def background(self, node: Node, *, section: bool) -> model.Background | None:
+        r = self.read
+        keys = _SECTION_BACKGROUND_KEYS if section else _BACKGROUND_KEYS
+        what = "a section's background" if section else "background"
+        entries = r.mapping(node, what, keys)
+        if entries is None:
+            return None
+        fields: dict = {"position": r.pos(node)}
+        for key in ("fade_in", "fade_out", "duck_attack", "duck_release", "crossfade"):
+            if key in entries:
+                value = r.convert(entries[key][1], key.replace("_", " "), parse_duration)
+                if value is not None:
+                    if value > 3600:
+                        r.error(entries[key][1], f"{key.replace('_', ' ')} must be at most 1h")
+                    else:
+                        fields[key] = value
+        if "duck" in entries:
+            duck = r.convert(entries["duck"][1], "duck", parse_gain_db)
+            if duck is not None:
+                if duck > 60:
+                    r.error(entries["duck"][1], "duck must be at most 60dB")
+                else:
+                    fields["duck"] = duck
+        layers: list[model.Layer] = []
+        if "layers" in entries:
+            for layer_node in r.sequence(entries["layers"][1], "layers") or []:
+                layer = self.layer(layer_node)
+                if layer is not None:
+                    layers.append(layer)
+        fields["layers"] = tuple(layers)
+        return model.Background(**fields)
+
+    def layer(self, node: Node) -> model.Layer | None:
+        r = self.read
+        entries = r.mapping(node, "a layer", _LAYER_SOURCES + ("volume",))
+        if entries is None:
+            return None
+        kinds = [k for k in _LAYER_SOURCES if k in entries]
+        if len(kinds) != 1:
+            r.error(node, f"a layer needs exactly one of {', '.join(_LAYER_SOURCES)}")
+            return None
+        volume = -30.0
+        if "volume" in entries:
+            value = r.convert(entries["volume"][1], "volume", parse_volume)
+            if value is not None:
+                if not -120 <= value <= 12:
+                    r.error(entries["volume"][1], f"volume must be between -120dB and 12dB, got {value:g}dB")
+                volume = value
+        kind = kinds[0]
+        value_node = entries[kind][1]
+        source = self.layer_source(kind, value_node)
+        return None if source is None else model.Layer(source, volume, r.pos(node))
+
+    def layer_source(self, kind: str, node: Node) -> model.LayerSource | None:
+        r = self.read
+        if kind == "tone":
+            freq = r.convert(node, "tone", parse_glide)
+            return None if freq is None else model.Tone(self._audible(freq, node, "tone"))
+        if kind == "noise":
+            color = r.text(node, "noise")
+            if color is not None and color not in _NOISE_COLORS:
+                r.error(node, f"unknown noise '{color}'{did_you_mean(color, _NOISE_COLORS)}; choose white, pink or brown")
+                return None
+            return None if color is None else model.Noise(color)
+        if kind == "file":
+            path = self._file(node, "layer")
+            return None if path is None else model.FileLoop(path)
+        second = "beat" if kind == "binaural" else "pulse"
+        entries = r.mapping(node, kind, ("carrier", second), required=("carrier", second))
+        if entries is None or "carrier" not in entries or second not in entries:
+            return None
+        carrier = r.convert(entries["carrier"][1], f"{kind} carrier", parse_glide)
+        rate = r.convert(entries[second][1], f"{kind} {second}", parse_glide)
+        if carrier is None or rate is None:
+            return None
+        carrier = self._audible(carrier, entries["carrier"][1], f"{kind} carrier")
+        if max(rate.start, rate.end) > 40:
+            r.error(entries[second][1], f"{kind} {second} must be at most 40 Hz, got {rate}")
+        if kind == "binaural":
+            if max(rate.start, rate.end) / 2 >= min(carrier.start, carrier.end):
+                r.error(entries[second][1], "binaural beat must be less than twice the carrier")
+            return model.Binaural(carrier, rate)
+        return model.Isochronic(carrier, rate)
+
+    def _audible(self, glide, node: Node, what: str):
+        if max(glide.start, glide.end) > 20_000 or min(glide.start, glide.end) < 20:
+            self.read.error(node, f"{what} must be between 20 and 20000 Hz, got {glide}")
+        return glide
+
+    # --- sections and steps ----------------------------------------------------------------
+
+    def sections(self, node: Node, voice: model.Voice) -> list[model.Section] | None:
+        r = self.read
+        items = r.sequence(node, "sections")
+        if items is None:
+            return None
+        if not items:
+            r.error(node, "sections must list at least one section")
+            return None
+        sections = []
+        titles: dict[str, Node] = {}
+        for item in items:
+            entries = r.mapping(item, "a section", ("title", "steps", "background", "voice"), required=("title", "steps"))
+            if entries is None:
+                continue
+            title = self._text(entries, "title", "section title")
+            if title is not None:
+                if title in titles:
+                    r.error(entries["title"][1], f"two sections are titled '{title}' (first at line {r.pos(titles[title]).line}); chapters need distinct titles")
+                titles[title] = entries["title"][1]
+            section_voice = self.voice(entries["voice"][1], voice) if "voice" in entries else voice
+            background = self.background(entries["background"][1], section=True) if "background" in entries else None
+            steps = self.steps(entries["steps"][1], section_voice) if "steps" in entries else []
+            if title is not None and steps is not None:
+                if not steps:
+                    r.error(entries["steps"][1], f"section '{title}' has no steps")
+                sections.append(model.Section(title, tuple(steps), r.pos(item), background))
+        return sections
+
+    def steps(self, node: Node, voice: model.Voice) -> list[model.Step] | None:
+        items = self.read.sequence(node, "steps")
+        if items is None:
+            return None
+        steps: list[model.Step] = []
+        for item in items:
+            steps.extend(self.step(item, voice))
+        return steps
+
+    def step(self, node: Node, voice: model.Voice) -> list[model.Step]:
+        r = self.read
+        if isinstance(node, ScalarNode) and r.visit(node):
+            word = str(node.value)
+            r.error(node, f"unknown step '{word}'{did_you_mean(word, _STEPS)}; a step is a mapping such as 'say: Hello'")
+            return []
+        if not isinstance(node, MappingNode) or len(node.value) != 1:
+            if isinstance(node, MappingNode) and node.value:
+                keys = [str(k.value) for k, _ in node.value]
+                known = [k for k in keys if k in _STEPS]
+                if len(known) > 1 or not known:
+                    r.error(node, f"a step has exactly one kind ({', '.join(_STEPS)}); found {', '.join(keys)}")
+                    return []
+                extra = [k for k in keys if k not in _STEPS][0]
+                r.error(node.value[keys.index(extra)][0], f"unknown key '{extra}' beside '{known[0]}': put a step's options under it")
+                return []
+            r.error(node, f"a step must be one of {', '.join(_STEPS)}")
+            return []
+        key_node, value = node.value[0]
+        kind = str(key_node.value)
+        if kind not in _STEPS:
+            r.error(key_node, f"unknown step '{kind}'{did_you_mean(kind, _STEPS)}")
+            return []
+        handler = getattr(self, f"step_{kind}")
+        result = handler(value, voice, key_node)
+        return result if isinstance(result, list) else ([result] if result is not None else [])
+
+    def step_say(self, node: Node, voice: model.Voice, key: Node) -> model.Say | None:
+        r = self.read
+        text_node = node
+        if isinstance(node, MappingNode):
+            entries = r.mapping(node, "say", ("text", "voice"), required=("text",))
+            if entries is None or "text" not in entries:
+                return None
+            text_node = entries["text"][1]
+            if "voice" in entries:
+                voice = self.voice(entries["voice"][1], voice)
+        raw = r.text(text_node, "say")
+        if raw is None:
+            return None
+        if len(raw) > MAX_TEXT_CHARS:
+            r.error(text_node, f"this text is {len(raw)} characters long; one say may hold at most {MAX_TEXT_CHARS}")
+            return None
+        text = self.substitute(raw, text_node)
+        parts, problems = split_narration(text, voice)
+        self._report(problems, text, text_node)
+        for part in parts:
+            if isinstance(part, model.Gap):
+                self.total_fixed += part.seconds
+        if not any(isinstance(p, model.Utterance) for p in parts):
+            r.error(text_node, "say has nothing to speak")
+            return None
+        return model.Say(parts, r.pos(key))
+
+    def step_pause(self, node: Node, voice: model.Voice, key: Node) -> model.Pause | None:
+        r = self.read
+        if isinstance(node, ScalarNode) and node.value == "fill":
+            if not r.visit(node):
+                return None
+            return model.Pause(None, r.pos(key))
+        seconds = r.convert(node, "pause", parse_duration)
+        if seconds is None:
+            return None
+        if seconds > MAX_TOTAL_SECONDS:
+            r.error(node, f"pause must be at most {MAX_TOTAL_SECONDS // 3600}h, got {float(seconds):g}s")
+            return None
+        self.total_fixed += seconds
+        return model.Pause(seconds, r.pos(key))
+
+    def step_bell(self, node: Node, voice: model.Voice, key: Node) -> model.Bell | None:
+        r = self.read
+        fields: dict = {}
+        sound_node = node
+        if isinstance(node, MappingNode):
+            entries = r.mapping(node, "bell", ("sound", "strikes", "every", "volume"), required=("sound",))
+            if entries is None or "sound" not in entries:
+                return None
+            sound_node = entries["sound"][1]
+            if "strikes" in entries:
+                strikes = r.integer(entries["strikes"][1], "strikes", 1, 100)
+                if strikes is not None:
+                    fields["strikes"] = strikes
+            if "every" in entries:
+                every = r.convert(entries["every"][1], "every", parse_duration)
+                if every is not None:
+                    if not 0 < every <= 600:
+                        r.error(entries["every"][1], "every must be between 0s and 10m")
+                    else:
+                        fields["every"] = every
+                        self.total_fixed += every * (fields.get("strikes", 1) - 1)
+            if "volume" in entries:
+                volume = r.convert(entries["volume"][1], "volume", parse_volume)
+                if volume is not None:
+                    if not -120 <= volume <= 12:
+                        r.error(entries["volume"][1], f"volume must be between -120dB and 12dB, got {volume:g}dB")
+                    else:
+                        fields["volume"] = volume
+        sound = r.text(sound_node, "bell")
+        if sound is None:
+            return None
+        if sound in model.BELL_NAMES:
+            return model.Bell(sound, r.pos(key), **fields)
+        if "." in sound or "/" in sound:
+            path = self._file(sound_node, "bell")
+            return None if path is None else model.Bell(sound, r.pos(key), path=path, **fields)
+        r.error(sound_node, f"unknown bell '{sound}'{did_you_mean(sound, model.BELL_NAMES)}; built-in bells are {', '.join(model.BELL_NAMES)}, or give a sound file")
+        return None
+
+    def step_play(self, node: Node, voice: model.Voice, key: Node) -> model.Play | None:
+        r = self.read
+        fields: dict = {}
+        file_node = node
+        if isinstance(node, MappingNode):
+            entries = r.mapping(node, "play", ("file", "volume", "fade_in", "fade_out", "duration"), required=("file",))
+            if entries is None or "file" not in entries:
+                return None
+            file_node = entries["file"][1]
+            if "volume" in entries:
+                volume = r.convert(entries["volume"][1], "volume", parse_volume)
+                if volume is not None:
+                    if not -120 <= volume <= 12:
+                        r.error(entries["volume"][1], f"volume must be between -120dB and 12dB, got {volume:g}dB")
+                    else:
+                        fields["volume"] = volume
+            for name in ("fade_in", "fade_out", "duration"):
+                if name in entries:
+                    value = r.convert(entries[name][1], name.replace("_", " "), parse_duration)
+                    if value is not None:
+                        if value > MAX_TOTAL_SECONDS:
+                            r.error(entries[name][1], f"{name.replace('_', ' ')} must be at most 12h")
+                        else:
+                            fields[name] = value
+        path = self._file(file_node, "play")
+        return None if path is None else model.Play(path, r.pos(key), **fields)
+
+    def step_breathe(self, node: Node, voice: model.Voice, key: Node) -> model.Breathe | None:
+        r = self.read
+        entries = r.mapping(node, "breathe", ("pattern", "cycles", "duration", "cues", "words"), required=("pattern",))
+        if entries is None or "pattern" not in entries:
+            return None
+        fields: dict = {"voice": voice}
+        cycles = duration = None
+        if "cycles" in entries and "duration" in entries:
+            r.error(entries["duration"][0], "breathe takes cycles or duration, not both")
+        elif "cycles" in entries:
+            cycles = r.integer(entries["cycles"][1], "cycles", 1, 10_000)
+        elif "duration" in entries:
+            duration = r.convert(entries["duration"][1], "duration", parse_duration)
+            if duration is not None and duration > MAX_TOTAL_SECONDS:
+                r.error(entries["duration"][1], "duration must be at most 12h")
+                duration = None
+        else:
+            r.error(node, "breathe needs cycles or duration")
+        if "cues" in entries:
+            cues = r.text(entries["cues"][1], "cues")
+            if cues is not None and cues not in _CUES:
+                r.error(entries["cues"][1], f"unknown cues '{cues}'{did_you_mean(cues, _CUES)}; choose voice, tone, both or none")
+            elif cues is not None:
+                fields["cues"] = cues
+        if "words" in entries:
+            words = dict(model.Breathe.__dataclass_fields__["words"].default)
+            for word_key, word_node in iter_items(r.mapping(entries["words"][1], "words", _BREATH_WORDS) or {}):
+                text = r.text(word_node, f"the {word_key} word")
+                if text is not None:
+                    words[word_key] = self.substitute(text, word_node)
+            fields["words"] = tuple(words.items())
+        all_cycles = self._breath_cycles(entries["pattern"][1], cycles, duration)
+        if all_cycles is None or (cycles is None and duration is None):
+            return None
+        if not all_cycles:
+            r.error(node, "not even one breathing cycle fits in that duration")
+            return None
+        self.total_fixed += sum((patterns.cycle_seconds(c) for c in all_cycles), Fraction(0))
+        return model.Breathe(tuple(all_cycles), r.pos(key), **fields)
+
+    def _breath_cycles(self, node: Node, cycles: int | None, duration: Fraction | None):
+        r = self.read
+        if cycles is None and duration is None:
+            return None
+        if isinstance(node, ScalarNode):
+            text = r.text(node, "pattern")
+            if text is None:
+                return None
+            try:
+                return patterns.expand(text, cycles=cycles, duration=duration)
+            except ValueError as exc:
+                r.error(node, f"pattern must be {exc}, got '{text}'")
+                return None
+        items = r.sequence(node, "pattern")
+        if items is None:
+            return None
+        if duration is not None:
+            r.error(node, "a list of patterns plays 'cycles' of each; use cycles rather than duration")
+            return None
+        out = []
+        for item in items:
+            item_cycles = cycles
+            pattern_node = item
+            if isinstance(item, MappingNode):
+                entries = r.mapping(item, "a pattern", ("pattern", "cycles"), required=("pattern",))
+                if not entries or "pattern" not in entries:
+                    continue
+                pattern_node = entries["pattern"][1]
+                if "cycles" in entries:
+                    item_cycles = r.integer(entries["cycles"][1], "cycles", 1, 10_000)
+            text = r.text(pattern_node, "pattern")
+            if text is None or item_cycles is None:
+                continue
+            try:
+                out.extend(patterns.expand(text, cycles=item_cycles, duration=None))
+            except ValueError as exc:
+                r.error(pattern_node, f"pattern must be {exc}, got '{text}'")
+        return out
+
+    def step_repeat(self, node: Node, voice: model.Voice, key: Node) -> list[model.Step]:
+        r = self.read
+        entries = r.mapping(node, "repeat", ("times", "steps"), required=("times", "steps"))
+        if not entries or "times" not in entries or "steps" not in entries:
+            return []
+        before = self.total_fixed
+        times = r.integer(entries["times"][1], "times", 1, MAX_REPEAT)
+        inner = self.steps(entries["steps"][1], voice) or []
+        if times is None:
+            return []
+        self.total_fixed += (self.total_fixed - before) * (times - 1)
+        return inner * times
+
+    def step_include(self, node: Node, voice: model.Voice, key: Node) -> list[model.Step]:
+        r = self.read
+        raw = r.text(node, "include")
+        if raw is None:
+            return []
+        target = (self.base / raw).resolve()
+        if target in self.include_stack:
+            chain = " -> ".join(display_path(p) for p in self.include_stack + [target])
+            r.error(node, f"include cycle: {chain}")
+            return []
+        if len(self.include_stack) >= MAX_INCLUDE_DEPTH:
+            r.error(node, f"includes nest deeper than {MAX_INCLUDE_DEPTH} files")
+            return []
+        if not target.is_file():
+            r.error(node, f"included file '{raw}' not found")
+            return []
+        shown = display_path(target)
+        included = compose(target, shown, self.errors)
+        if included is None:
+            return []
+        outer = (self.read, self.base)
+        self.read = NodeReader(target, shown, self.errors)
+        self.read.visits = outer[0].visits
+        self.base = target.parent
+        self.include_stack.append(target)
+        try:
+            entries = self.read.mapping(included, "an included file", ("steps",), required=("steps",))
+            steps = self.steps(entries["steps"][1], voice) if entries and "steps" in entries else []
+        finally:
+            self.include_stack.pop()
+            outer[0].visits = self.read.visits
+            self.read, self.base = outer
+        return steps or []
+
+
+def _names(node: Node) -> list[str]:
+    if isinstance(node, MappingNode):
+        return [str(k.value) for k, _ in node.value if isinstance(k, ScalarNode)]
+    return []
+
+
+def _inner_position(base: Position, node: Node, text: str, offset: int) -> Position:
+    """Best place inside a (possibly multi-line) scalar for a problem at `offset`."""
+    if not isinstance(node, ScalarNode) or base.line <= 0:
+        return base
+    line_in_text = text.count("\n", 0, offset)
+    if node.style in ("|", ">"):
+        line = base.line + 1 + line_in_text
+        column_in_line = offset - (text.rfind("\n", 0, offset) + 1)
+        return Position(base.path, line, column_in_line + 1 + _block_indent(node))
+    if line_in_text == 0:
+        quote = 1 if node.style in ("'", '"') else 0
+        return Position(base.path, base.line, base.column + quote + offset)
+    return Position(base.path, base.line + line_in_text, 1)
+
+
+def _block_indent(node: ScalarNode) -> int:
+    """The indentation of a block scalar's content, read from the source buffer."""
+    buffer = node.start_mark.buffer
+    if not buffer:
+        return 0
+    start = buffer.find("\n", node.start_mark.pointer) + 1
+    line = buffer[start : buffer.find("\n", start)]
+    return len(line) - len(line.lstrip(" "))

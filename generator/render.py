@@ -1,0 +1,271 @@
+"""The public library API: a script path in, a finished track out, atomically.
+
+    from generator.render import render, RenderOptions
+    result = render("scripts/welcome.yaml", RenderOptions(output=Path("welcome.mp3")))
+
+Each stage is its own module (loader → timeline → mixer → output); this module only
+strings them together, measures loudness in a first pass that writes nothing, and
+makes sure a failed render never leaves a file (or damages an earlier one) at the target.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+
+from generator import model
+from generator.audio import SAMPLE_RATE, to_samples
+from generator.errors import InputError
+from generator.loader import load_script
+from generator.mixer import Mixer
+from generator.timeline import Timeline, plan
+from generator.tts import SpeechBank
+from generator.yamlnodes import did_you_mean
+
+Progress = Callable[[str, int, int], None]
+"""Called with (stage, done, total): stages are 'speech', 'measure' and 'render'."""
+
+WORDS_PER_MINUTE = 150
+"""A calm narration pace at speed 1, for `plan --estimate`."""
+
+
+@dataclass
+class RenderOptions:
+    """Everything `meditate render` can be told; a Python caller sets the same fields."""
+
+    output: Path | None = None
+    format: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+    engine: str | None = None
+    section: str | None = None
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    loudness: float | None = None
+    true_peak: float = -1.0
+    bitrate: int = 128
+    vbr_quality: int | None = None
+    mono: bool = False
+    sidecars: bool = True
+    progress: Progress | None = None
+
+
+@dataclass
+class RenderResult:
+    path: Path
+    timeline: Timeline
+    sidecars: list[Path]
+    measured_lufs: float
+    gain_db: float
+    synthesized: int
+    seconds: float
+
+
+class BankLengths:
+    """Sound lengths for the planner: speech from the bank, bells and files from their audio."""
+
+    def __init__(self, speech: SpeechBank, base_dir: Path):
+        self.speech_bank = speech
+        self.base_dir = base_dir
+        self._bells: dict[tuple, int] = {}
+
+    def speech(self, utterance: model.Utterance) -> int:
+        return self.speech_bank.length(utterance)
+
+    def bell(self, bell: model.Bell) -> int:
+        key = (bell.sound, bell.path)
+        if key not in self._bells:
+            from generator.sources.bells import bell_clip
+
+            self._bells[key] = int(bell_clip(bell, self.base_dir).shape[0])
+        return self._bells[key]
+
+    def file(self, play: model.Play) -> int:
+        import soundfile
+
+        try:
+            info = soundfile.info(str(play.path))
+            frames = round(info.frames * SAMPLE_RATE / info.samplerate)
+        except Exception:  # not a libsndfile format: decode it the long way
+            from generator.sources.files import load_sound
+
+            frames = int(load_sound(play.path).shape[0])
+        if play.duration is not None:
+            frames = min(frames, to_samples(play.duration))
+        return frames
+
+
+class EstimatedLengths(BankLengths):
+    """Speech lengths guessed from word counts, for planning without synthesizing."""
+
+    def speech(self, utterance: model.Utterance) -> int:
+        known = self.speech_bank.cached_length(utterance)
+        if known is not None:
+            return known
+        words = max(1, len(utterance.text.split()))
+        seconds = words / (WORDS_PER_MINUTE * utterance.voice.speed / 60.0)
+        return to_samples(round(seconds, 3))
+
+
+def load(script: Path | str, variables: Mapping[str, str] | None = None, engine: str | None = None) -> model.Session:
+    """Load and validate a script (raises ScriptErrors listing every problem)."""
+    return load_script(script, variables, engine=engine)
+
+
+def plan_timeline(
+    session: model.Session,
+    speech: SpeechBank,
+    *,
+    estimate: bool = False,
+    progress: Progress | None = None,
+) -> Timeline:
+    """The session's timeline; speech is synthesized (and cached) unless `estimate`."""
+    base = session.path.parent
+    if estimate:
+        return plan(session, EstimatedLengths(speech, base))
+    utterances = session.utterances()
+    speech.prepare(utterances, (lambda d, t: progress("speech", d, t)) if progress else None)
+    return plan(session, BankLengths(speech, base))
+
+
+def select_section(timeline: Timeline, title: str) -> Timeline:
+    try:
+        return timeline.only_section(title)
+    except KeyError:
+        titles = [s.title for s in timeline.sections]
+        raise InputError(
+            f"no section titled '{title}'{did_you_mean(title, titles)}; sections are: " + ", ".join(f"'{t}'" for t in titles)
+        ) from None
+
+
+def output_format(path: Path, requested: str | None) -> str:
+    from generator.output.encoders import FORMATS
+
+    fmt = (requested or path.suffix.lstrip(".") or "mp3").lower()
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format '{fmt}'{did_you_mean(fmt, FORMATS)}; choose one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def render(script: Path | str, options: RenderOptions | None = None) -> RenderResult:
+    """Render one script to a finished, tagged track (and its sidecars)."""
+    options = options or RenderOptions()
+    started = time.perf_counter()
+    script = Path(script)
+    session = load(script, options.variables, options.engine)
+    if options.mono:
+        _refuse_binaural_in_mono(session)
+    fmt = output_format(options.output or Path(script.stem + ".mp3"), options.format)
+    output = options.output or Path(f"{script.stem}.{fmt}")
+    if output.is_dir():
+        output = output / f"{script.stem}.{fmt}"
+    if not output.parent.is_dir():
+        raise InputError(f"{output.parent}: the output folder does not exist")
+    speech = SpeechBank(options.cache_dir, use_cache=options.use_cache)
+    try:
+        timeline = plan_timeline(session, speech, progress=options.progress)
+        if options.section:
+            timeline = select_section(timeline, options.section)
+        target = options.loudness if options.loudness is not None else session.loudness
+        measured = measure_loudness(timeline, speech, options)
+        gain_db = 0.0 if not math.isfinite(measured) else target - measured
+        write_track(timeline, speech, output, fmt, gain_db, options)
+        sidecars: list[Path] = []
+        if options.sidecars:
+            from generator.output.sidecars import write_sidecars
+
+            sidecars = write_sidecars(output, timeline)
+        return RenderResult(output, timeline, sidecars, measured, gain_db, speech.synthesized, time.perf_counter() - started)
+    finally:
+        speech.close()
+
+
+def _refuse_binaural_in_mono(session: model.Session) -> None:
+    from generator.errors import ScriptError, ScriptErrors
+
+    backgrounds = [session.background] + [s.background for s in session.sections if s.background]
+    errors = [
+        ScriptError("binaural beats need two channels; remove this layer or render without --mono", layer.position)
+        for bg in backgrounds
+        for layer in bg.layers
+        if isinstance(layer.source, model.Binaural)
+    ]
+    if errors:
+        raise ScriptErrors(errors)
+
+
+def _mixed(timeline: Timeline, speech: SpeechBank, mono: bool):
+    for block in Mixer(timeline, speech).blocks():
+        if mono:
+            block = block.mean(axis=1, keepdims=True)
+        yield block
+
+
+def measure_loudness(timeline: Timeline, speech: SpeechBank, options: RenderOptions) -> float:
+    """Pass 1: integrated loudness (BS.1770) of the mix, writing nothing."""
+    from generator.output.loudness import LoudnessMeter
+
+    meter = LoudnessMeter(SAMPLE_RATE, 1 if options.mono else 2)
+    done = 0
+    for block in _mixed(timeline, speech, options.mono):
+        meter.add(block)
+        done += block.shape[0]
+        if options.progress:
+            options.progress("measure", done, timeline.length)
+    return meter.integrated()
+
+
+def write_track(
+    timeline: Timeline, speech: SpeechBank, output: Path, fmt: str, gain_db: float, options: RenderOptions
+) -> None:
+    """Pass 2: mix with the loudness gain, limit true peaks, encode to a temporary file
+    beside the target, tag it, and only then rename it into place."""
+    from generator.output.encoders import open_encoder
+    from generator.output.loudness import TruePeakLimiter
+    from generator.output.tags import write_tags
+
+    channels = 1 if options.mono else 2
+    gain = np.float32(10 ** (gain_db / 20))
+    fd, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    os.close(fd)
+    temp = Path(temp_name)
+    try:
+        encoder = open_encoder(
+            temp, fmt, rate=SAMPLE_RATE, channels=channels, bitrate=options.bitrate, vbr_quality=options.vbr_quality
+        )
+        try:
+            limiter = TruePeakLimiter(SAMPLE_RATE, channels, ceiling_db=options.true_peak)
+            done = 0
+            for block in _mixed(timeline, speech, options.mono):
+                encoder.write(limiter.process(block * gain))
+                done += block.shape[0]
+                if options.progress:
+                    options.progress("render", done, timeline.length)
+            encoder.write(limiter.flush())
+        finally:
+            encoder.close()
+        cover, mime = cover_image(timeline.session)
+        write_tags(temp, fmt, timeline, cover, mime)
+        os.chmod(temp, 0o644)
+        os.replace(temp, output)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def cover_image(session: model.Session) -> tuple[bytes | None, str]:
+    """The script's cover, or a generated calm one with the title when none is given."""
+    if session.cover is not None:
+        mime = "image/png" if session.cover.suffix.lower() == ".png" else "image/jpeg"
+        return session.cover.read_bytes(), mime
+    try:
+        from generator.output.cover import default_cover
+    except ImportError:
+        return None, "image/png"
+    return default_cover(session.title, session.artist), "image/png"

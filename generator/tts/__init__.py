@@ -1,0 +1,152 @@
+"""Speech: engines, the shared cache, and the bank of utterances one render speaks.
+
+`SpeechBank` is what the rest of the program sees: it knows every utterance's length
+(for the planner) and hands the mixer an utterance's samples on demand, so a long
+session never holds all its speech in memory at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from generator.audio import SAMPLE_RATE
+from generator.errors import InputError
+from generator.model import Utterance, Voice
+from generator.tts.base import Engine, shape
+from generator.tts.cache import SpeechCache, cache_key, default_cache_dir
+
+ENGINE_NAMES = ("piper", "gtts")
+
+Progress = Callable[[int, int], None]
+"""Called with (utterances done, utterances in all) while synthesizing."""
+
+
+def make_engine(name: str) -> Engine:
+    """An engine by name. MEDITATE_FAKE_TTS=1 swaps every engine for the test engine."""
+    if os.environ.get("MEDITATE_FAKE_TTS"):
+        from generator.tts.fake import FakeEngine
+
+        return FakeEngine()
+    if name == "piper":
+        from generator.tts.piper_engine import PiperEngine
+
+        return PiperEngine()
+    if name == "gtts":
+        from generator.tts.gtts_engine import GttsEngine
+
+        return GttsEngine()
+    raise InputError(f"unknown engine '{name}'; choose piper or gtts")
+
+
+class SpeechBank:
+    """The utterances of one run: synthesized (or found in the cache) once, read on demand."""
+
+    def __init__(self, cache_dir: Path | None = None, *, use_cache: bool = True, keep_in_memory: int = 16):
+        self._engines: dict[str, Engine] = {}
+        self._temp: tempfile.TemporaryDirectory | None = None
+        if not use_cache:
+            self._temp = tempfile.TemporaryDirectory(prefix="meditate-speech-")
+            cache_dir = Path(self._temp.name)
+        self.cache = SpeechCache(cache_dir or default_cache_dir())
+        self._keys: dict[Utterance, str] = {}
+        self._lengths: dict[Utterance, int] = {}
+        self._recent: OrderedDict[Utterance, np.ndarray] = OrderedDict()
+        self._pinned: dict[Utterance, np.ndarray] = {}
+        self._keep = keep_in_memory
+        self.synthesized = 0
+
+    def close(self) -> None:
+        if self._temp is not None:
+            self._temp.cleanup()
+            self._temp = None
+
+    def engine(self, voice: Voice) -> Engine:
+        if voice.engine not in self._engines:
+            self._engines[voice.engine] = make_engine(voice.engine)
+        return self._engines[voice.engine]
+
+    def key(self, utterance: Utterance) -> str:
+        if utterance not in self._keys:
+            voice = utterance.voice
+            engine = self.engine(voice)
+            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, utterance.text)
+        return self._keys[utterance]
+
+    def cached_length(self, utterance: Utterance) -> int | None:
+        """The length if the utterance is already known or cached, without synthesizing."""
+        if utterance in self._lengths:
+            return self._lengths[utterance]
+        length = self.cache.length(self.key(utterance))
+        if length is not None:
+            self._lengths[utterance] = length
+        return length
+
+    def missing(self, utterances: Iterable[Utterance]) -> list[Utterance]:
+        return [u for u in dict.fromkeys(utterances) if self.cached_length(u) is None]
+
+    def prepare(self, utterances: Iterable[Utterance], progress: Progress | None = None) -> int:
+        """Synthesize whatever is not cached yet; returns how many were synthesized.
+
+        Offline engines run one after another (Piper already uses both cores); the
+        online engine's requests overlap, since they mostly wait on the network.
+        """
+        todo = self.missing(utterances)
+        total = len(todo)
+        if progress:
+            progress(0, total)
+        online = [u for u in todo if not self.engine(u.voice).offline]
+        offline = [u for u in todo if self.engine(u.voice).offline]
+        done = 0
+        for utterance in offline:
+            self._synthesize(utterance)
+            done += 1
+            if progress:
+                progress(done, total)
+        if online:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                for _ in pool.map(self._synthesize, online):
+                    done += 1
+                    if progress:
+                        progress(done, total)
+        return total
+
+    def _synthesize(self, utterance: Utterance) -> np.ndarray:
+        engine = self.engine(utterance.voice)
+        samples = shape(engine.synthesize(utterance.text, utterance.voice))
+        if samples.size == 0:
+            samples = np.zeros(1, dtype=np.float32)
+        self.cache.store(self.key(utterance), samples)
+        if not self.cache.writable:
+            self._pinned[utterance] = samples  # no cache to read back from: keep it
+        self._lengths[utterance] = int(samples.shape[0])
+        self.synthesized += 1
+        return samples
+
+    def length(self, utterance: Utterance) -> int:
+        """Samples in the utterance, synthesizing it if needed."""
+        known = self.cached_length(utterance)
+        if known is not None:
+            return known
+        return int(self._synthesize(utterance).shape[0])
+
+    def samples(self, utterance: Utterance) -> np.ndarray:
+        """The utterance's samples, from memory, the cache, or synthesis."""
+        if utterance in self._pinned:
+            return self._pinned[utterance]
+        if utterance in self._recent:
+            self._recent.move_to_end(utterance)
+            return self._recent[utterance]
+        samples = self.cache.load(self.key(utterance))
+        if samples is None:
+            samples = self._synthesize(utterance)
+        self._recent[utterance] = samples
+        while len(self._recent) > self._keep:
+            self._recent.popitem(last=False)
+        return samples

@@ -1,0 +1,58 @@
+"""The speech engine protocol and the shaping every engine's output goes through."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from generator.audio import SAMPLE_RATE, Clip, db_to_gain, resample, to_mono, trim_silence
+from generator.model import Voice
+
+VOICE_RMS_DB = -20.0
+"""Every utterance is levelled to this RMS (over its voiced frames): the voice's 0 dB."""
+
+VOICE_PEAK_DB = -1.0
+"""No utterance peaks above this before the final loudness stage."""
+
+
+class Engine(Protocol):
+    """A text-to-speech engine. Engines are created once per run and reused."""
+
+    name: str
+    offline: bool
+
+    def voice_id(self, voice: Voice) -> str:
+        """A string that changes whenever the same text would sound different (cache key)."""
+        ...
+
+    def synthesize(self, text: str, voice: Voice) -> Clip:
+        """Raw speech for `text` at the engine's own rate (shaping happens afterwards)."""
+        ...
+
+
+def shape(clip: Clip) -> np.ndarray:
+    """Engine output to what the mixer uses: mono, 44.1 kHz, trimmed, levelled."""
+    samples = to_mono(np.asarray(clip.samples, dtype=np.float32))
+    samples = resample(samples, clip.rate, SAMPLE_RATE)
+    samples = trim_silence(samples, SAMPLE_RATE)
+    return level(samples)
+
+
+def level(samples: np.ndarray) -> np.ndarray:
+    """Scale speech so its voiced RMS sits at VOICE_RMS_DB, without peaking over VOICE_PEAK_DB."""
+    if samples.size == 0:
+        return samples.astype(np.float32)
+    window = 2205  # 50 ms
+    count = max(1, samples.size // window)
+    frames = samples[: count * window].reshape(count, -1) if samples.size >= window else samples[None, :]
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    voiced = rms[rms > rms.max() * db_to_gain(-30)]
+    if voiced.size == 0 or voiced.max() <= 0:
+        return samples.astype(np.float32)
+    current = float(np.sqrt(np.mean(voiced**2)))
+    gain = db_to_gain(VOICE_RMS_DB) / current
+    peak = float(np.max(np.abs(samples))) * gain
+    if peak > db_to_gain(VOICE_PEAK_DB):
+        gain *= db_to_gain(VOICE_PEAK_DB) / peak
+    return (samples * gain).astype(np.float32)

@@ -1,0 +1,264 @@
+"""Reading YAML through PyYAML's node graph, so every value keeps its file:line:col.
+
+Only the safe core schema is accepted: any other tag (such as ``!!python/object``) is an
+error rather than something to construct, and aliases are followed under a budget so an
+exponential "billion laughs" document is refused instead of eating the machine.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from generator.errors import Position, ScriptError
+
+_CORE_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
+}
+
+NODE_BUDGET = 200_000
+"""How many nodes one document may visit, aliases counted each time they are used."""
+
+MAX_SCRIPT_BYTES = 2_000_000
+"""Scripts are text written by people; anything bigger is refused before parsing."""
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
+    """`" (did you mean 'say'?)"` when a close choice exists, else an empty string."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class NodeReader:
+    """Turns nodes into plain values, recording every problem instead of stopping at one."""
+
+    def __init__(self, path: Path, shown: str, errors: list[ScriptError]):
+        self.path = path
+        self.shown = shown
+        self.errors = errors
+        self.visits = 0
+        self.exhausted = False
+
+    # --- positions and errors ----------------------------------------------------------
+
+    def pos(self, node: Node | None) -> Position:
+        if node is None:
+            return Position(self.shown)
+        mark = node.start_mark
+        return Position(self.shown, mark.line + 1, mark.column + 1)
+
+    def error(self, node: Node | None, message: str) -> None:
+        self.errors.append(ScriptError(message, self.pos(node)))
+
+    def visit(self, node: Node) -> bool:
+        """Count a node against the budget; False once the document is too big to read."""
+        self.visits += 1
+        if self.visits > NODE_BUDGET:
+            if not self.exhausted:
+                self.exhausted = True
+                self.error(node, f"the document is too large or nests aliases too deeply (over {NODE_BUDGET} nodes)")
+            return False
+        if node.tag not in _CORE_TAGS:
+            self.error(node, f"unsupported YAML tag '{node.tag}': scripts may only hold plain values")
+            return False
+        return True
+
+    # --- shapes ------------------------------------------------------------------------
+
+    def mapping(
+        self, node: Node, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
+    ) -> dict[str, tuple[ScalarNode, Node]] | None:
+        """A mapping's entries by key, with unknown, duplicate and missing keys reported."""
+        if not self.visit(node):
+            return None
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what} must be a mapping of keys to values, got {describe(node)}")
+            return None
+        out: dict[str, tuple[ScalarNode, Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or not self.visit(key_node):
+                self.error(key_node, f"keys in {what} must be plain words")
+                continue
+            key = str(key_node.value)
+            if key == "<<":
+                self.error(key_node, "YAML merge keys ('<<') are not supported in scripts")
+                continue
+            if key in out:
+                first = self.pos(out[key][0])
+                self.error(key_node, f"duplicate key '{key}' in {what} (first given at line {first.line})")
+                continue
+            if key not in allowed:
+                self.error(key_node, f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}")
+                continue
+            out[key] = (key_node, value_node)
+        for key in required:
+            if key not in out:
+                self.error(node, f"{what} needs '{key}'")
+        return out
+
+    def sequence(self, node: Node, what: str) -> list[Node] | None:
+        if not self.visit(node):
+            return None
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what} must be a list, got {describe(node)}")
+            return None
+        return list(node.value)
+
+    def scalar(self, node: Node, what: str) -> object:
+        """A scalar's Python value (str, int, float, bool or None); `_MISSING` if not a scalar."""
+        if not self.visit(node):
+            return _MISSING
+        if not isinstance(node, ScalarNode):
+            self.error(node, f"{what} must be a single value, got {describe(node)}")
+            return _MISSING
+        return scalar_value(node)
+
+    def text(self, node: Node, what: str, *, allow_empty: bool = False) -> str | None:
+        value = self.scalar(node, what)
+        if value is _MISSING:
+            return None
+        if value is None or isinstance(value, (bool, list, dict)):
+            self.error(node, f"{what} must be text, got {describe(node)}")
+            return None
+        text = str(value) if not isinstance(value, str) else value
+        if not allow_empty and not text.strip():
+            self.error(node, f"{what} must not be empty")
+            return None
+        return text
+
+    def convert(self, node: Node, what: str, parse, *extra) -> object:
+        """Parse a scalar with one of the `units` parsers; the parser's ValueError becomes an error."""
+        value = self.scalar(node, what)
+        if value is _MISSING:
+            return None
+        try:
+            return parse(value, *extra)
+        except ValueError as exc:
+            shown = node.value if isinstance(node, ScalarNode) else value
+            self.error(node, f"{what} must be {exc}, got '{shown}'")
+            return None
+
+    def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
+        value = self.scalar(node, what)
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(node, f"{what} must be a whole number, got '{getattr(node, 'value', value)}'")
+            return None
+        if not low <= value <= high:
+            self.error(node, f"{what} must be between {low} and {high}, got {value}")
+            return None
+        return value
+
+    def number(self, node: Node, what: str, low: float, high: float) -> float | None:
+        value = self.scalar(node, what)
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.error(node, f"{what} must be a number, got '{getattr(node, 'value', value)}'")
+            return None
+        if not low <= float(value) <= high:
+            self.error(node, f"{what} must be between {low:g} and {high:g}, got {value:g}")
+            return None
+        return float(value)
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
+
+
+def scalar_value(node: ScalarNode) -> object:
+    """The value the safe loader would give a scalar (timestamps stay text)."""
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"):
+        constructor = yaml.SafeLoader.yaml_constructors[tag]
+        try:
+            return constructor(_CONSTRUCTOR, node)
+        except (ValueError, yaml.YAMLError):
+            return node.value
+    return node.value
+
+
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+def describe(node: Node) -> str:
+    """How a node looks to a user: 'a list', 'a mapping', 'the number 3', 'the text ...'."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    value = scalar_value(node) if isinstance(node, ScalarNode) else None
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"'{node.value}'"
+    if isinstance(value, (int, float)):
+        return f"the number {node.value}"
+    return f"'{value}'"
+
+
+def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
+    """Read and compose one YAML document; problems become errors with the file's position."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        errors.append(ScriptError("no such file", Position(shown)))
+        return None
+    except IsADirectoryError:
+        errors.append(ScriptError("is a folder, not a script file", Position(shown)))
+        return None
+    except OSError as exc:
+        errors.append(ScriptError(f"cannot read the file: {exc.strerror or exc}", Position(shown)))
+        return None
+    if len(data) > MAX_SCRIPT_BYTES:
+        errors.append(ScriptError(f"the file is too large for a script ({len(data)} bytes; at most {MAX_SCRIPT_BYTES})", Position(shown)))
+        return None
+    if b"\x00" in data:
+        errors.append(ScriptError("this is a binary file, not a YAML script", Position(shown)))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        errors.append(ScriptError("the file is not valid UTF-8 text", Position(shown, line, column)))
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        if exc.context and "while scanning" not in exc.context:
+            problem = f"{problem} ({exc.context})"
+        position = Position(shown, mark.line + 1, mark.column + 1) if mark else Position(shown)
+        errors.append(ScriptError(f"invalid YAML: {problem}", position))
+        return None
+    except yaml.YAMLError as exc:
+        errors.append(ScriptError(f"invalid YAML: {exc}", Position(shown)))
+        return None
+    if node is None:
+        errors.append(ScriptError("the file is empty", Position(shown)))
+    return node
+
+
+def iter_items(entries: dict[str, tuple[ScalarNode, Node]]) -> Iterator[tuple[str, Node]]:
+    for key, (_, value) in entries.items():
+        yield key, value
