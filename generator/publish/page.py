@@ -1,0 +1,148 @@
+"""The player page (`index.html`): one self-contained file, CSS and script inline.
+
+Everything the page needs is in the page or beside it, so it works from `file://`, from
+any static host, and offline. A Content-Security-Policy with hashes of the inline style
+and script lets the browser itself enforce that nothing is fetched from another host.
+The transcript is written into the HTML (not fetched from the `.vtt`), because browsers
+refuse to read caption files from `file://` pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import replace
+from html import escape
+from importlib import resources
+from string import Template
+
+from generator.publish.layout import FEED, Channel, Entry, clock, iso_duration, length_words
+
+
+def build_page(channel: Channel, entries: list[Entry]) -> bytes:
+    """The whole `index.html`, tracks in the given order.
+
+    Its own links are always relative, even with a base URL, so the page never reaches
+    out of its folder (and works from a copy on disk); only the feed address it shows
+    for podcast apps is absolute.
+    """
+    feed_address = channel.url(FEED) if channel.base_url else None
+    channel = replace(channel, base_url=None)
+    css = _asset("page.css")
+    js = _asset("page.js")
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            "img-src 'self'",
+            "media-src 'self'",
+            f"style-src {_hash(css)}",
+            f"script-src {_hash(js)}",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    header_cover = (
+        f'<img src="{escape(channel.url(channel.cover))}" alt="" width="80" height="80">\n'
+        if channel.cover
+        else ""
+    )
+    html = Template(_asset("page.html")).substitute(
+        lang=escape(channel.language or "en"),
+        csp=escape(csp),
+        title=escape(channel.title),
+        feed_url=escape(channel.url(FEED)),
+        css=css,
+        js=js,
+        header_cover=header_cover,
+        byline=f'<p class="byline">{escape(channel.author)}</p>\n' if channel.author else "",
+        description=_paragraphs(channel.description),
+        tracks="\n".join(_track(channel, entry) for entry in entries),
+        subscribe=_subscribe(feed_address),
+    )
+    return html.encode("utf-8")
+
+
+def _track(channel: Channel, entry: Entry) -> str:
+    track = entry.track
+    sid = entry.slug
+    title = escape(track.title)
+    cover = (
+        f'<img src="{escape(channel.url(entry.cover))}" alt="" width="96" height="96" loading="lazy">'
+        if entry.cover
+        else ""
+    )
+    meta = [f'<time datetime="{iso_duration(track.duration)}">{length_words(track.duration)}</time>']
+    if track.artist and track.artist != channel.author:
+        meta.append(escape(track.artist))
+    if track.album and track.album != channel.title:
+        meta.append(escape(track.album))
+    audio_url = escape(channel.url(entry.audio))
+    parts = [
+        f'<article class="track" id="{sid}" aria-labelledby="{sid}-title">',
+        f'<div class="track-head">{cover}<div>',
+        f'<h2 id="{sid}-title">{title}</h2>',
+        f'<p class="meta">{" · ".join(meta)}</p>',
+        "</div></div>",
+    ]
+    if track.description:
+        parts.append(f'<div class="description">{_paragraphs(track.description)}</div>')
+    parts.append(
+        f'<audio controls preload="metadata" src="{audio_url}" aria-label="Player: {title}">'
+        f'Your browser cannot play this here: <a href="{audio_url}">open the audio file</a>.</audio>'
+    )
+    if track.chapters:
+        parts.append(f'<nav class="chapters" aria-labelledby="{sid}-chapters">')
+        parts.append(f'<h3 id="{sid}-chapters">Chapters</h3><ol>')
+        for chapter in track.chapters:
+            start = f"{chapter.start:.3f}".rstrip("0").rstrip(".")
+            parts.append(
+                f'<li><a href="#{sid}/{start}" data-start="{start}">'
+                f'<span class="at">{clock(chapter.start)}</span>'
+                f'<span><span class="visually-hidden">Play from </span>{escape(chapter.title)}</span></a></li>'
+            )
+        parts.append("</ol></nav>")
+    if track.cues:
+        parts.append('<details class="transcript"><summary>Transcript</summary>')
+        parts.append(f'<ol class="cues" aria-label="Transcript of {title}">')
+        for cue in track.cues:
+            parts.append(
+                f'<li data-start="{cue.start:.3f}" data-end="{cue.end:.3f}">'
+                f'<span class="at">{clock(cue.start)}</span><span>{escape(cue.text)}</span></li>'
+            )
+        parts.append("</ol></details>")
+    kind = entry.audio.rsplit(".", 1)[-1].upper()
+    parts.append(
+        f'<p class="download"><a href="{audio_url}" download>Download</a> '
+        f'<span class="quiet">({kind}, {_megabytes(track.size)})</span></p>'
+    )
+    parts.append("</article>")
+    return "\n".join(parts)
+
+
+def _subscribe(feed_address: str | None) -> str:
+    if feed_address:
+        return (
+            "<p>New tracks can arrive on your phone by themselves: in your podcast app, choose "
+            "“Add a podcast by address” (or “Follow by URL”) and enter</p>\n"
+            f"<p><code>{escape(feed_address)}</code></p>\n"
+            '<p class="quiet">Please keep this address private; it is meant for you alone.</p>'
+        )
+    return f'<p>The podcast feed is <a href="{FEED}">{FEED}</a>, beside this page.</p>'
+
+
+def _paragraphs(text: str) -> str:
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return "".join(f"<p>{escape(b)}</p>\n" for b in blocks)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{max(1, round(size / 1000))} kB"
+
+
+def _asset(name: str) -> str:
+    return resources.files("generator.publish").joinpath(name).read_text(encoding="utf-8")
+
+
+def _hash(text: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+    return f"'sha256-{digest}'"

@@ -1,0 +1,186 @@
+"""The site folder: its private token, its state file, and files placed only when changed.
+
+Re-publishing must be cheap (tracks are large) and must never show a podcast app a new
+identity for an old episode, so the site remembers, in a small JSON file, each track's guid
+and first publication date and where each placed file came from. Every file lands by an
+atomic rename, so a web server never serves a half-written track.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import InputError
+
+STATE_NAME = ".meditate-publish.json"
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+_PLACEHOLDER = (
+    "<!doctype html><meta charset=utf-8><meta name=robots content=noindex>"
+    "<title>Nothing here</title><p>Nothing here.</p>\n"
+)
+
+
+def resolve_token(site_dir: Path, token: str | bool | None) -> str | None:
+    """The path segment the site lives under, or None for the folder itself.
+
+    `True` reuses the token this site folder already has, so re-publishing keeps every
+    link working; with no earlier token it makes a new one from `secrets` (144 bits).
+    A given string must be URL-safe and at least 16 characters, to stay unguessable.
+    """
+    if token is None or token is False:
+        return None
+    if token is True:
+        existing = _existing_tokens(site_dir)
+        if len(existing) > 1:
+            names = ", ".join(sorted(existing))
+            raise InputError(
+                f"{site_dir}: holds several token folders ({names}); pass the one to update as --token=VALUE"
+            )
+        if existing:
+            return existing[0]
+        while True:
+            fresh = secrets.token_urlsafe(18)
+            if not fresh.startswith("-"):
+                return fresh
+    if not TOKEN_PATTERN.match(str(token)):
+        raise InputError(
+            "--token must be 16 to 128 letters, digits, '-' or '_' (or give --token alone to generate one)"
+        )
+    return str(token)
+
+
+def _existing_tokens(site_dir: Path) -> list[str]:
+    if not site_dir.is_dir():
+        return []
+    return [
+        d.name
+        for d in site_dir.iterdir()
+        if d.is_dir() and TOKEN_PATTERN.match(d.name) and (d / STATE_NAME).is_file()
+    ]
+
+
+def guard_folder(site_dir: Path) -> None:
+    """A blank index at the top of a tokened site, so a server's folder listing can't show the token."""
+    index = site_dir / "index.html"
+    if not index.exists():
+        write_atomic(index, _PLACEHOLDER.encode())
+
+
+@dataclass
+class State:
+    """What the site remembers between publishes (see the module docstring)."""
+
+    guids: dict[str, str] = field(default_factory=dict)
+    published: dict[str, str] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path) -> State:
+        path = root / STATE_NAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        return cls(
+            guids=dict(data.get("guids") or {}),
+            published=dict(data.get("published") or {}),
+            files=dict(data.get("files") or {}),
+        )
+
+    def save(self, root: Path) -> None:
+        data = {"version": 1, "guids": self.guids, "published": self.published, "files": self.files}
+        text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        write_atomic(root / STATE_NAME, text.encode("utf-8"), only_if_changed=True)
+
+
+class SiteWriter:
+    """Places files under the site root, touching only what changed, and prunes the rest."""
+
+    def __init__(self, root: Path, previous: dict[str, dict[str, Any]], *, link: bool = True):
+        self.root = root
+        self.previous = previous
+        self.link = link
+        self.files: dict[str, dict[str, Any]] = {}
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+
+    def place(self, rel: str, source: Path) -> None:
+        """Hard-link (or copy) `source` to `rel` unless the same file is already there."""
+        dest = self.root / rel
+        stat = source.stat()
+        fingerprint = {"source": str(source.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        self.files[rel] = fingerprint
+        if dest.is_file() and (
+            _same_inode(dest, source)
+            or (self.previous.get(rel) == fingerprint and dest.stat().st_size == stat.st_size)
+        ):
+            self.unchanged.append(rel)
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            if self.link:
+                try:
+                    os.link(source, tmp)
+                except OSError:
+                    shutil.copy2(source, tmp)
+            else:
+                shutil.copy2(source, tmp)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self.written.append(rel)
+
+    def write(self, rel: str, data: bytes) -> None:
+        """Write generated bytes to `rel` unless the file already holds exactly them."""
+        self.files[rel] = {"generated": True}
+        if write_atomic(self.root / rel, data, only_if_changed=True):
+            self.written.append(rel)
+        else:
+            self.unchanged.append(rel)
+
+    def prune(self) -> list[str]:
+        """Remove files an earlier publish placed that this one did not (a track taken away)."""
+        removed = []
+        for rel in sorted(set(self.previous) - set(self.files)):
+            path = self.root / rel
+            if ".." in Path(rel).parts or Path(rel).is_absolute():
+                continue  # never trust a hand-edited state file to point outside the site
+            if path.is_file():
+                path.unlink()
+                removed.append(rel)
+        return removed
+
+
+def write_atomic(path: Path, data: bytes, *, only_if_changed: bool = False) -> bool:
+    """Write through a temporary file and a rename; report whether anything changed."""
+    if only_if_changed and path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return True
+
+
+def _same_inode(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
