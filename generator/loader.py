@@ -77,6 +77,7 @@ class _Loader:
         self.variables: dict[str, str] = {}
         self.include_stack: list[Path] = [path.resolve()]
         self.total_fixed = Fraction(0)
+        self.fill_nodes: list[Node] = []
 
     # --- the session ---------------------------------------------------------------------
 
@@ -120,6 +121,9 @@ class _Loader:
             if background is not None:
                 fields["background"] = background
         sections = self.sections(entries["sections"][1], voice) if "sections" in entries else ()
+        if "length" not in entries:
+            for fill in self.fill_nodes:
+                r.error(fill, "pause: fill needs the script's length (add for example 'length: 20m' at the top)")
         if fields.get("length") is None and self.total_fixed > MAX_TOTAL_SECONDS:
             r.error(root, f"the script's pauses alone last over {MAX_TOTAL_SECONDS // 3600}h, the most a track may be")
         if title is None or sections is None:
@@ -356,7 +360,7 @@ class _Loader:
             background = self.background(entries["background"][1], section=True) if "background" in entries else None
             steps = self.steps(entries["steps"][1], section_voice) if "steps" in entries else []
             if title is not None and steps is not None:
-                if not steps:
+                if not getattr(entries["steps"][1], "value", True):
                     r.error(entries["steps"][1], f"section '{title}' has no steps")
                 sections.append(model.Section(title, tuple(steps), r.pos(item), background))
         return sections
@@ -429,6 +433,7 @@ class _Loader:
         if isinstance(node, ScalarNode) and node.value == "fill":
             if not r.visit(node):
                 return None
+            self.fill_nodes.append(node)
             return model.Pause(None, r.pos(key))
         seconds = r.convert(node, "pause", parse_duration)
         if seconds is None:

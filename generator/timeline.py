@@ -262,6 +262,7 @@ def _draft_breathe(
     elapsed = Fraction(0)
     cue_voice = step.cues in ("voice", "both")
     cue_tone = step.cues in ("tone", "both")
+    reported: set[tuple[str, Fraction]] = set()
     for number, cycle in enumerate(step.cycles, start=1):
         for phase in cycle:
             start = to_samples(elapsed, rate)
@@ -273,7 +274,8 @@ def _draft_breathe(
             if cue_voice:
                 cue = model.Utterance(step.word(phase.kind), step.voice)
                 cue_length = lengths.speech(cue)
-                if cue_length > length:
+                if cue_length > length and (cue.text, phase.seconds) not in reported:
+                    reported.add((cue.text, phase.seconds))
                     errors.append(
                         ScriptError(
                             f"the voice cue '{cue.text}' lasts {cue_length / rate:.2f}s, longer than its "

@@ -1,0 +1,33 @@
+"""Shared fixtures: a private speech cache per test run, the fake engine, script writing."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's real speech cache."""
+    monkeypatch.setenv("MEDITATE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "speech-cache"))
+
+
+@pytest.fixture
+def fake_tts(monkeypatch):
+    """Swap every engine for the fast deterministic fake engine."""
+    monkeypatch.setenv("MEDITATE_FAKE_TTS", "1")
+
+
+@pytest.fixture
+def write_script(tmp_path):
+    """Write a dedented YAML script into tmp_path and return its path."""
+
+    def write(text: str, name: str = "script.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write

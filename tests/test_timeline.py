@@ -1,0 +1,168 @@
+"""The planner: exact sample arithmetic, fills, breathing boundaries, section previews."""
+
+from fractions import Fraction
+
+import pytest
+
+from generator import model
+from generator.errors import ScriptErrors
+from generator.loader import load_script
+from generator.timeline import plan
+
+RATE = 44_100
+
+
+class Lengths:
+    """Speech lasts 0.05 s per character; bells 6 s; files 3 s."""
+
+    def speech(self, utterance):
+        return round(len(utterance.text) * 0.05 * RATE)
+
+    def bell(self, bell):
+        return 6 * RATE
+
+    def file(self, play):
+        return 3 * RATE
+
+
+def test_entries_are_contiguous_and_total_is_their_sum(write_script):
+    path = write_script(
+        """
+        title: T
+        sections:
+          - title: A
+            steps:
+              - bell: bowl
+              - say: "One. [pause 2s] Two three."
+              - pause: 10s
+          - title: B
+            steps:
+              - say: Four.
+              - bell: {sound: chime, strikes: 3, every: 5s}
+        """
+    )
+    timeline = plan(load_script(path), Lengths())
+    entries = timeline.entries()
+    assert entries[0].start == 0
+    for before, after in zip(entries, entries[1:]):
+        assert before.end == after.start
+    assert entries[-1].end == timeline.length
+    kinds = [e.kind for e in entries]
+    assert kinds == ["bell", "say", "pause", "say", "pause", "say", "bell", "bell", "bell"]
+    assert [e.length for e in entries if e.kind == "bell"] == [6 * RATE, 5 * RATE, 5 * RATE, 6 * RATE]
+    pause = entries[4]
+    assert pause.length == 10 * RATE
+    assert timeline.sections[1].start == timeline.sections[0].end
+
+
+def test_json_matches_the_contract_shape(write_script):
+    path = write_script("title: T\nsections:\n  - title: A\n    steps:\n      - say: Welcome, friend.\n      - pause: 2s\n")
+    data = plan(load_script(path), Lengths()).to_json()
+    assert data == {
+        "title": "T",
+        "duration": 2.8,
+        "sections": [
+            {
+                "title": "A",
+                "start": 0.0,
+                "end": 2.8,
+                "steps": [
+                    {"kind": "say", "start": 0.0, "end": 0.8, "text": "Welcome, friend."},
+                    {"kind": "pause", "start": 0.8, "end": 2.8},
+                ],
+            }
+        ],
+    }
+
+
+def test_fill_makes_the_track_exactly_length(write_script):
+    path = write_script(
+        """
+        title: T
+        length: 1m
+        sections:
+          - title: A
+            steps: [{say: Hello there.}, {pause: fill}]
+          - title: B
+            steps: [{pause: fill}, {say: Bye.}, {pause: fill}]
+        """
+    )
+    timeline = plan(load_script(path), Lengths())
+    assert timeline.length == 60 * RATE
+    fills = [e.length for e in timeline.entries() if e.kind == "pause"]
+    assert max(fills) - min(fills) <= 1 and len(fills) == 3
+
+
+def test_length_shorter_than_content_says_by_how_much(write_script):
+    path = write_script("title: T\nlength: 5s\nsections:\n  - title: A\n    steps: [{pause: 8s}, {pause: fill}]\n")
+    with pytest.raises(ScriptErrors) as info:
+        plan(load_script(path), Lengths())
+    (error,) = info.value.errors
+    assert str(error).endswith(":2:9: error: length 0:05.0 is shorter than the fixed content (0:08.0) by 0:03.0")
+
+
+def test_fill_without_length_is_an_error(write_script):
+    path = write_script("title: T\nsections:\n  - title: A\n    steps: [{pause: fill}]\n")
+    with pytest.raises(ScriptErrors) as info:
+        load_script(path)
+    assert "pause: fill needs the script's length" in str(info.value)
+
+
+def test_breathing_boundaries_never_drift(write_script):
+    path = write_script(
+        "title: T\nsections:\n  - title: A\n    steps:\n      - breathe: {pattern: coherent, cycles: 30, cues: tone}\n"
+    )
+    timeline = plan(load_script(path), Lengths())
+    entries = timeline.entries()
+    assert [e.kind for e in entries[:2]] == ["inhale", "exhale"]
+    assert entries[-1].end == 30 * 11 * RATE
+    for k, entry in enumerate(entries):
+        assert entry.start == round(Fraction(11, 2) * k * RATE)
+    assert {e.cycle for e in entries} == set(range(1, 31))
+
+
+def test_478_then_box_phase_lengths(write_script):
+    path = write_script(
+        """
+        title: T
+        sections:
+          - title: A
+            steps:
+              - breathe: {pattern: 4-7-8, cycles: 3, cues: none}
+              - breathe: {pattern: box, cycles: 2, cues: none}
+        """
+    )
+    timeline = plan(load_script(path), Lengths())
+    seconds = [e.length / RATE for e in timeline.entries()]
+    assert seconds == [4, 7, 8] * 3 + [4, 4, 4, 4] * 2
+    assert [e.kind for e in timeline.entries()][9:13] == ["inhale", "hold", "exhale", "hold"]
+    assert timeline.length == (19 * 3 + 16 * 2) * RATE
+
+
+def test_voice_cue_longer_than_phase_is_an_error(write_script):
+    path = write_script(
+        """
+        title: T
+        sections:
+          - title: A
+            steps:
+              - breathe:
+                  pattern: 1-1
+                  cycles: 3
+                  words: {inhale: Breathe in slowly through the nose and fill the belly}
+        """
+    )
+    with pytest.raises(ScriptErrors) as info:
+        plan(load_script(path), Lengths())
+    assert "longer than its inhale phase of 1s" in str(info.value)
+    assert ":5:9: error:" in str(info.value)
+    assert len(info.value.errors) == 1
+
+
+def test_only_section_starts_at_zero(write_script):
+    path = write_script(
+        "title: T\nsections:\n  - title: A\n    steps: [{pause: 3s}]\n  - title: B\n    steps: [{say: Hello.}, {pause: 2s}]\n"
+    )
+    timeline = plan(load_script(path), Lengths()).only_section("B")
+    assert timeline.length == round(0.3 * RATE) + 2 * RATE
+    assert timeline.sections[0].start == 0 and timeline.placements[0].start == 0
