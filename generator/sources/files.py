@@ -57,7 +57,7 @@ def _read_with_pydub(path: Path) -> tuple[np.ndarray, int]:
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore")  # pydub warns about ffmpeg and audioop at import
             from pydub import AudioSegment
 
             segment = AudioSegment.from_file(str(path))

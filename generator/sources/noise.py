@@ -19,14 +19,17 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import scipy.fft
 
 from generator.audio import SAMPLE_RATE
 
 HOP = 32_768
 """Half a segment (about 0.74 s at 44.1 kHz)."""
 
-NOISE_RMS = 0.25
-"""The RMS of every colour (-12 dBFS): peaks then stay around full scale, like a unit sine."""
+NOISE_RMS = 0.5**0.5
+"""The RMS of every colour: that of a unit sine (-3 dBFS), so a layer's `volume` means the
+same loudness-on-the-meter for noise as for a tone (the mixer places a unit sine's RMS at
+`volume` relative to the voice). Peaks reach about 4x this; the layer gain brings them down."""
 
 COLOURS = {"white": 0.0, "pink": 1.0, "brown": 2.0}
 """The exponent of 1/f in each colour's power spectrum."""
@@ -45,12 +48,12 @@ def _shape(exponent: float, length: int, rate: int) -> np.ndarray:
         below = freqs < LOW_CUT
         mag[below] *= (freqs[below] / LOW_CUT) ** 2  # a gentle second-order roll-off to DC
     mag[0] = 0.0
-    return mag
+    return mag.astype(np.float32)
 
 
 @lru_cache(maxsize=16)
 def _window(length: int) -> np.ndarray:
-    return np.sin(np.pi * (np.arange(length) + 0.5) / length)
+    return np.sin(np.pi * (np.arange(length) + 0.5) / length).astype(np.float32)
 
 
 class NoiseSource:
@@ -65,7 +68,7 @@ class NoiseSource:
         self._cache: dict[int, np.ndarray] = {}
 
     def _segment(self, index: int) -> np.ndarray:
-        """Segment `index`, shaped, normalised and windowed: float64 (2*HOP, 2)."""
+        """Segment `index`, shaped, normalised and windowed: float32 (2*HOP, 2)."""
         cached = self._cache.get(index)
         if cached is not None:
             return cached
@@ -74,9 +77,11 @@ class NoiseSource:
         word = 2 * index if index >= 0 else -2 * index - 1
         rng = np.random.default_rng([abs(self.seed), 0 if self.seed >= 0 else 1, list(COLOURS).index(self.color), word])
         bins = length // 2 + 1
-        spectrum = rng.standard_normal((bins, 2)) + 1j * rng.standard_normal((bins, 2))
+        spectrum = np.empty((bins, 2), dtype=np.complex64)
+        spectrum.real = rng.standard_normal((bins, 2), dtype=np.float32)
+        spectrum.imag = rng.standard_normal((bins, 2), dtype=np.float32)
         spectrum *= _shape(COLOURS[self.color], length, self.rate)[:, None]
-        segment = np.fft.irfft(spectrum, n=length, axis=0)
+        segment = scipy.fft.irfft(spectrum, n=length, axis=0)
         segment *= NOISE_RMS / np.sqrt(np.mean(segment * segment, axis=0))
         segment *= _window(length)[:, None]
         if len(self._cache) >= 4:  # the mixer walks forward: keep only the latest few
@@ -85,7 +90,7 @@ class NoiseSource:
         return segment
 
     def render(self, start: int, count: int) -> np.ndarray:
-        out = np.zeros((count, 2), dtype=np.float64)
+        out = np.zeros((count, 2), dtype=np.float32)
         end = start + count
         first = start // HOP - 1
         last = (end - 1) // HOP
@@ -94,4 +99,4 @@ class NoiseSource:
             lo, hi = max(start, seg_start), min(end, seg_start + 2 * HOP)
             if hi > lo:
                 out[lo - start : hi - start] += self._segment(index)[lo - seg_start : hi - seg_start]
-        return out.astype(np.float32)
+        return out
