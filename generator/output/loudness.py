@@ -1,0 +1,251 @@
+"""Loudness by ITU-R BS.1770-4, measured while streaming, and a true-peak limiter.
+
+The renderer mixes a session twice: the first pass only feeds :class:`LoudnessMeter`,
+the second multiplies by one gain (target minus measured, so the dynamics stay as
+written) and passes through :class:`TruePeakLimiter`, which only touches the rare peaks
+that the gain pushes above the ceiling. Neither ever holds more than a block of audio.
+
+The meter uses pyloudnorm's K-weighting coefficients (the reference the tests compare
+against) but keeps the filter state between blocks and gates 400 ms blocks built from
+100 ms hops, so it gives the same answer on a 30-minute track without the track in memory.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage, signal
+
+ABSOLUTE_GATE = -70.0
+"""LUFS below which a block counts as silence (BS.1770-4)."""
+
+RELATIVE_GATE = -10.0
+"""LU below the ungated loudness at which a block is left out (BS.1770-4)."""
+
+CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
+"""BS.1770 channel weights in the order L, R, C, Ls, Rs (stereo and mono use 1.0)."""
+
+
+def _k_weighting(rate: int) -> np.ndarray:
+    """The two K-weighting stages as second-order sections, from pyloudnorm's own design."""
+    from pyloudnorm import IIRfilter
+
+    shelf = IIRfilter(4.0, 1 / math.sqrt(2), 1500.0, rate, "high_shelf")
+    highpass = IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")
+    return np.vstack([np.concatenate([f.b / f.a[0], f.a / f.a[0]]) for f in (shelf, highpass)])
+
+
+class LoudnessMeter:
+    """Integrated (gated) loudness of a stream of blocks, in LUFS."""
+
+    def __init__(self, rate: int, channels: int) -> None:
+        if not 1 <= channels <= len(CHANNEL_WEIGHTS):
+            raise ValueError(f"BS.1770 defines weights for 1 to 5 channels, got {channels}")
+        self.rate = rate
+        self.channels = channels
+        self._sos = _k_weighting(rate)
+        self._zi = np.zeros((self._sos.shape[0], 2, channels))
+        self._weights = np.array(CHANNEL_WEIGHTS[:channels])
+        self._hops: list[float] = []  # weighted sum of squares of each whole 100 ms hop
+        self._partial = 0.0  # the same for the hop under way
+        self._samples = 0
+
+    def _hop_edge(self, index: int) -> int:
+        """Sample where hop `index` starts: exact integers, so hops never drift."""
+        return index * self.rate // 10
+
+    def add(self, block: np.ndarray) -> None:
+        """Measure one more block, shape (n, channels) (or (n,) for mono)."""
+        block = np.asarray(block, dtype=np.float64)
+        if block.ndim == 1:
+            block = block[:, None]
+        if block.shape[1] != self.channels:
+            raise ValueError(f"expected {self.channels} channels, got {block.shape[1]}")
+        if block.shape[0] == 0:
+            return
+        filtered, self._zi = signal.sosfilt(self._sos, block, axis=0, zi=self._zi)
+        power = np.square(filtered) @ self._weights
+        start = self._samples
+        end = start + power.shape[0]
+        cursor = start
+        while cursor < end:
+            edge = self._hop_edge(len(self._hops) + 1)
+            stop = min(edge, end)
+            self._partial += float(np.sum(power[cursor - start : stop - start]))
+            cursor = stop
+            if stop == edge:
+                self._hops.append(self._partial)
+                self._partial = 0.0
+        self._samples = end
+
+    def block_powers(self) -> np.ndarray:
+        """Mean weighted power of every whole 400 ms gating block (75 % overlap)."""
+        hops = np.asarray(self._hops)
+        if hops.size < 4:
+            return np.zeros(0)
+        sums = hops[:-3] + hops[1:-2] + hops[2:-1] + hops[3:]
+        starts = np.arange(hops.size - 3)
+        lengths = np.array([self._hop_edge(j + 4) - self._hop_edge(j) for j in starts], dtype=np.float64)
+        return sums / lengths
+
+    def integrated(self) -> float:
+        """Gated integrated loudness in LUFS; -inf when nothing is above the absolute gate."""
+        powers = self.block_powers()
+        with np.errstate(divide="ignore"):
+            loudness = -0.691 + 10.0 * np.log10(powers)
+        gated = powers[loudness > ABSOLUTE_GATE]
+        if gated.size == 0:
+            return float("-inf")
+        relative = -0.691 + 10.0 * math.log10(float(np.mean(gated))) + RELATIVE_GATE
+        kept = powers[(loudness > ABSOLUTE_GATE) & (loudness > relative)]
+        return -0.691 + 10.0 * math.log10(float(np.mean(kept)))
+
+
+# --- true peak ----------------------------------------------------------------------------
+
+OVERSAMPLE = 4
+"""BS.1770-4 Annex 2 measures true peak at four times the rate (below 96 kHz)."""
+
+_TAPS_PER_PHASE = 32  # the Annex's example has 12 per phase; longer reads peaks near Nyquist as a DAC would
+
+
+def _interpolator() -> np.ndarray:
+    """A 4x interpolating low-pass whose phase 0 passes the original samples unchanged."""
+    taps = OVERSAMPLE * _TAPS_PER_PHASE + 1
+    return signal.firwin(taps, 1.0 / OVERSAMPLE, window=("kaiser", 10.0)) * OVERSAMPLE
+
+
+def true_peak_db(samples: np.ndarray, rate: int = 44_100) -> float:
+    """True peak in dBTP: the largest magnitude of the 4x oversampled signal (-inf for silence)."""
+    x = np.asarray(samples, dtype=np.float64)
+    if x.size == 0:
+        return float("-inf")
+    factor = OVERSAMPLE if rate < 96_000 else 1
+    up = signal.resample_poly(x, factor, 1, axis=0) if factor > 1 else x
+    peak = max(float(np.max(np.abs(up))), float(np.max(np.abs(x))))
+    return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
+
+
+class TruePeakLimiter:
+    """A look-ahead limiter holding the true peak at or below `ceiling_db`.
+
+    The detector looks at the 4x oversampled signal, so peaks between samples (which a
+    DAC or an MP3 decoder will produce) count. The gain it needs is spread backwards over
+    the look-ahead with a sliding minimum, smoothed with a triangular window (so it never
+    steps: no clicks) and released slowly. Where nothing exceeds the ceiling the gain is
+    exactly 1, so quiet material passes bit for bit. The audio comes out delayed by the
+    look-ahead; `flush` returns the rest, so the total length is unchanged.
+
+    The detector aims `margin_db` below the ceiling because meters disagree by a few
+    hundredths of a dB on peaks near Nyquist, depending on their interpolation filter.
+    """
+
+    def __init__(
+        self,
+        rate: int,
+        channels: int,
+        ceiling_db: float = -1.0,
+        *,
+        lookahead_ms: float = 5.0,
+        release_ms: float = 200.0,
+        margin_db: float = 0.1,
+    ) -> None:
+        self.rate = rate
+        self.channels = channels
+        self.ceiling = 10.0 ** ((ceiling_db - margin_db) / 20.0)
+        self._taps = _interpolator()
+        self._fir_history = np.zeros((_TAPS_PER_PHASE, channels))
+        self._overshoot = max(float(np.sum(np.abs(self._taps[p::OVERSAMPLE]))) for p in range(OVERSAMPLE))
+        self._detector_delay = _TAPS_PER_PHASE // 2  # samples between x[n] and its interpolated neighbourhood
+        self._span = max(2, round(rate * lookahead_ms / 1000.0))
+        first = self._span // 2 + 1
+        self._window = np.convolve(np.ones(first), np.ones(self._span + 2 - first))
+        self._window /= self._window.sum()
+        self._release = 1.0 / (rate * release_ms / 1000.0)  # per-sample decay of log gain reduction
+        self.latency = self._detector_delay + self._span
+        # Streams in "detector time" j, where x'[j] = x[j - detector_delay]:
+        self._last_peak = 0.0  # detector value at j - 1
+        self._need_tail = np.zeros(self._span)  # last `span` required gain reductions, for the sliding minimum
+        self._log_reduction = -math.inf  # released log gain reduction at the last j
+        self._reduction = np.zeros(0)  # released reductions not yet used by the smoother
+        self._pending = np.zeros((self._detector_delay, channels))  # x' samples not yet output
+        self._emitted = 0  # x' positions emitted, the alignment zeros included
+        self._in = 0
+        self._out = 0
+
+    def _detect(self, x: np.ndarray) -> np.ndarray:
+        """Largest oversampled magnitude across channels for each incoming sample."""
+        joined = np.concatenate([self._fir_history, x])
+        self._fir_history = joined[-_TAPS_PER_PHASE:]
+        if float(np.max(np.abs(joined))) * self._overshoot <= self.ceiling:
+            # No interpolated value can exceed the ceiling (the filter's gain is bounded): skip the work.
+            return np.abs(x).max(axis=1)
+        start = OVERSAMPLE * _TAPS_PER_PHASE
+        up = signal.upfirdn(self._taps, joined, OVERSAMPLE, axis=0)[start : start + OVERSAMPLE * x.shape[0]]
+        return np.abs(up).reshape(x.shape[0], OVERSAMPLE * self.channels).max(axis=1)
+
+    def _required(self, peak: np.ndarray) -> np.ndarray:
+        """Gain reduction (1 - gain) each x' sample needs: it must cover the interpolated values on both sides."""
+        around = np.maximum(peak, np.concatenate([[self._last_peak], peak[:-1]]))
+        self._last_peak = float(peak[-1])
+        reduction = np.zeros_like(around)
+        over = around > self.ceiling
+        reduction[over] = 1.0 - self.ceiling / around[over]
+        return reduction
+
+    def _released(self, need: np.ndarray) -> np.ndarray:
+        """Hold each reduction over the look-ahead, then let it fall off exponentially (vectorised)."""
+        joined = np.concatenate([self._need_tail, need])
+        self._need_tail = joined[-self._span :]
+        if not joined.any() and self._log_reduction == -math.inf:
+            return np.zeros(need.size)  # nothing to limit: unity gain, and no work
+        held = ndimage.maximum_filter1d(joined, self._span + 1, origin=self._span // 2)[self._span :]
+        with np.errstate(divide="ignore"):
+            logs = np.log(held)
+        steps = self._release * np.arange(1, held.size + 1)
+        # r[n] = max(held[n], r[n-1] * exp(-release)) is a running max in log space.
+        running = np.maximum.accumulate(np.maximum(logs + steps, self._log_reduction))
+        out_log = running - steps
+        out_log[out_log < -50.0] = -math.inf  # below 1e-22 the gain is 1.0 in float64 anyway
+        self._log_reduction = float(out_log[-1])
+        return np.exp(out_log)
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """Limit one block; returns the samples that have cleared the look-ahead (fewer at first)."""
+        x = np.asarray(block, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.shape[1] != self.channels:
+            raise ValueError(f"expected {self.channels} channels, got {x.shape[1]}")
+        self._in += x.shape[0]
+        return self._run(x, self._in)
+
+    def flush(self) -> np.ndarray:
+        """The samples still held in the look-ahead."""
+        return self._run(np.zeros((self.latency, self.channels)), self._in)
+
+    def _run(self, x: np.ndarray, real: int) -> np.ndarray:
+        if x.shape[0] == 0:
+            return np.zeros((0, self.channels), dtype=np.float32)
+        reduction = self._released(self._required(self._detect(x)))
+        self._reduction = np.concatenate([self._reduction, reduction])
+        self._pending = np.concatenate([self._pending, x])
+        ready = self._reduction.size - self._span
+        if ready <= 0:
+            return np.zeros((0, self.channels), dtype=np.float32)
+        used = self._reduction[: ready + self._span]
+        if used.any():
+            smooth = np.convolve(used, self._window[::-1], mode="valid")[:ready]
+            out = self._pending[:ready] * (1.0 - smooth)[:, None]
+        else:
+            out = self._pending[:ready].copy()
+        self._reduction = self._reduction[ready:]
+        self._pending = self._pending[ready:]
+        # The first `detector_delay` x' samples are the zeros that aligned x with the detector.
+        skip = max(0, self._detector_delay - self._emitted)
+        out = out[skip:]
+        self._emitted += ready
+        keep = max(0, min(out.shape[0], real - self._out))
+        self._out += keep
+        return out[:keep].astype(np.float32)
