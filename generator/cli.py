@@ -42,6 +42,13 @@ def reports_errors(command: Callable) -> Callable:
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written", err=True)
             sys.exit(130)
+        except (SystemExit, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:  # a bug, not the user's mistake: one line unless debugging
+            if os.environ.get("MEDITATE_DEBUG"):
+                raise
+            click.echo(f"error: internal error: {type(exc).__name__}: {exc} (set MEDITATE_DEBUG=1 for details)", err=True)
+            sys.exit(1)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)

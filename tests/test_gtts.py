@@ -1,0 +1,122 @@
+"""The online engine through gTTS's real code, with its HTTP requests answered locally."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import threading
+from urllib.parse import unquote_plus
+
+import lameenc
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from generator.model import Voice
+from generator.tts import gtts_engine
+from generator.tts.gtts_engine import GttsEngine
+
+
+def tone_mp3(seconds: float = 0.8, rate: int = 24_000) -> bytes:
+    t = np.arange(int(seconds * rate)) / rate
+    pcm = (np.sin(2 * np.pi * 220 * t) * 0.5 * 32767).astype(np.int16)
+    encoder = lameenc.Encoder()
+    encoder.set_in_sample_rate(rate)
+    encoder.set_channels(1)
+    encoder.set_bit_rate(64)
+    return bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
+
+
+class FakeTranslate(http.server.BaseHTTPRequestHandler):
+    """Answers gTTS's batchexecute POST the way the service does; scripted failures first."""
+
+    failures: list[int] = []
+    requests: list[str] = []
+
+    def do_POST(self):  # noqa: N802 - the stdlib's name
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        type(self).requests.append(unquote_plus(body))
+        if type(self).failures:
+            self.send_response(type(self).failures.pop(0))
+            self.end_headers()
+            return
+        audio = base64.b64encode(tone_mp3()).decode()
+        payload = ")]}'\n\n" + '[["wrb.fr","jQ1olc","[\\"' + audio + '\\"]",null,null,null,"generic"]]\n'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(payload.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_translate(monkeypatch):
+    """Route gTTS to a server on 127.0.0.1; yields the handler class to script answers."""
+    import gtts.tts
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeTranslate)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
+    monkeypatch.setattr(gtts_engine, "BACKOFF_SECONDS", 0.01)
+    FakeTranslate.failures = []
+    FakeTranslate.requests = []
+    yield FakeTranslate
+    server.shutdown()
+
+
+def test_gtts_synthesizes_through_its_real_request_code(local_translate):
+    clip = GttsEngine().synthesize("Rest here for a while.", Voice(engine="gtts", name="co.uk", language="en"))
+    assert clip.rate == 24_000
+    assert 0.7 < clip.seconds < 1.0
+    spectrum = np.abs(np.fft.rfft(clip.samples))
+    assert abs(np.argmax(spectrum) * clip.rate / len(clip.samples) - 220) < 3
+    assert '"Rest here for a while.","en"' in local_translate.requests[0].replace("\\", "")
+
+
+def test_gtts_retries_server_errors_and_throttling(local_translate):
+    local_translate.failures = [500, 429]
+    clip = GttsEngine().synthesize("Hello.", Voice(engine="gtts", name="com"))
+    assert clip.seconds > 0.5
+    assert len(local_translate.requests) == 3
+
+
+def test_gtts_gives_up_with_one_clear_line(local_translate):
+    local_translate.failures = [503, 503, 503]
+    from generator.errors import EngineError
+
+    with pytest.raises(EngineError, match="use --engine piper"):
+        GttsEngine().synthesize("Hello.", Voice(engine="gtts", name="com"))
+
+
+def test_render_with_gtts_end_to_end(local_translate, write_script, tmp_path):
+    script = write_script("title: Online\nsections:\n  - title: A\n    steps:\n      - say: Hello there. Rest now.\n      - pause: 1s\n")
+    out = tmp_path / "online.wav"
+    result = CliRunner().invoke(cli, ["render", str(script), "--engine", "gtts", "-o", str(out), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    assert len(local_translate.requests) == 2
+
+
+def test_unreachable_network_exits_1_without_traceback(monkeypatch, write_script, tmp_path):
+    import socket
+
+    import gtts.tts
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
+    monkeypatch.setattr(gtts_engine, "BACKOFF_SECONDS", 0.01)
+    script = write_script("title: Online\nsections:\n  - title: A\n    steps:\n      - say: Hello there.\n")
+    out = tmp_path / "online.mp3"
+    result = CliRunner().invoke(cli, ["render", str(script), "--engine", "gtts", "-o", str(out), "--no-cache"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "use --engine piper" in lines[0] and lines[0].startswith("error: ")
+    assert "Traceback" not in result.output
+    assert not out.exists() and list(tmp_path.glob("*.partial")) == []
