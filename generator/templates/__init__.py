@@ -1,0 +1,28 @@
+"""The built-in templates that `meditate new TEMPLATE FILE` writes.
+
+Each template is a commented YAML script in this package, `<name>.yaml`, meant to be
+copied and edited by a practitioner. The library sessions (relaxation, breathing,
+integration, back-care) are the scripts in the project's `scripts/` folder with notes
+added for the person who edits them; the smaller starters exist only here.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+TEMPLATES: dict[str, str] = {
+    "relaxation": "Deep Relaxation: arriving, body scan, back and shoulders, stillness (18 min)",
+    "breathing": "Breathing into the Belly: abdominal breath, then a paced, lengthening breath (10 min)",
+    "integration": "After Your Session: care and gentle practice for the days after a treatment (7 min)",
+    "back-care": "Caring for Your Back: posture, spine, core, release, slow movements (15 min)",
+    "minimal": "The smallest complete script: a title, one section, one say, one pause",
+    "bells-and-silence": "A silent sit timed by interval bells (20 min, length adjustable)",
+}
+"""Template name -> a one-line description, in the order `meditate new --list` shows them."""
+
+
+def template_text(name: str) -> str:
+    """The YAML text of the template called `name`; an unknown name raises KeyError."""
+    if name not in TEMPLATES:
+        raise KeyError(name)
+    return files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
