@@ -1,0 +1,78 @@
+"""The files beside a track: its timeline as JSON and its words as WebVTT captions.
+
+``evening.mp3`` gets ``evening.json`` (exactly what ``meditate plan --json`` prints) and
+``evening.vtt`` (one cue per spoken utterance, at the time it is heard). Both are written
+to a temporary file in the same folder and renamed into place, so a reader never sees
+half a file and an earlier good sidecar survives a failed write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from generator.output.tags import chapter_stamp, to_ms
+from generator.timeline import Timeline
+
+
+def timeline_json(timeline: Timeline) -> str:
+    """The contract's timeline JSON, with a final newline (the same text as `plan --json`)."""
+    return json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def vtt_escape(text: str) -> str:
+    """Cue text made safe for WebVTT: entities for &, < and >, no blank lines inside a cue."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def webvtt(timeline: Timeline) -> str:
+    """WebVTT captions: one numbered cue per `say` entry, at its real start and end."""
+    out = ["WEBVTT", ""]
+    number = 0
+    for entry in timeline.entries():
+        if entry.kind != "say" or not entry.text:
+            continue
+        text = vtt_escape(entry.text)
+        if not text:
+            continue
+        number += 1
+        start = chapter_stamp(to_ms(entry.start, timeline.rate))
+        end = chapter_stamp(to_ms(entry.end, timeline.rate))
+        out += [str(number), f"{start} --> {end}", text, ""]
+    return "\n".join(out)
+
+
+def sidecar_paths(track: Path) -> tuple[Path, Path]:
+    """Where the JSON and VTT of `track` go: its name with the suffix replaced."""
+    track = Path(track)
+    return track.with_suffix(".json"), track.with_suffix(".vtt")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to a temporary file beside `path`, then rename it into place."""
+    path = Path(path)
+    temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # os.open with 0o666 honours the umask (mkstemp would leave the sidecar private, 0600).
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_sidecars(track: Path, timeline: Timeline) -> list[Path]:
+    """Write `<track>.json` and `<track>.vtt` beside `track`; returns their paths."""
+    json_path, vtt_path = sidecar_paths(track)
+    write_atomic(json_path, timeline_json(timeline))
+    write_atomic(vtt_path, webvtt(timeline))
+    return [json_path, vtt_path]

@@ -1,0 +1,196 @@
+"""Title, artist, cover and chapters, written into the finished file with mutagen.
+
+Podcast apps and phones read ID3v2.4 in MP3 (and in WAV, as an ``id3`` chunk): text
+frames, an APIC front cover, and one CHAP frame per section listed by a CTOC table, which
+is what makes the sections show up as chapters. FLAC and OGG carry Vorbis comments
+instead, with the picture block and the ``CHAPTERnnn`` convention that players such as
+VLC, foobar2000 and Kodi read.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import struct
+import time
+from pathlib import Path
+
+from generator.timeline import Timeline
+
+GENRE = "Meditation"
+
+_ISO639_2 = {  # ID3 wants three-letter language codes; scripts usually say two
+    "ar": "ara", "cs": "ces", "da": "dan", "de": "deu", "el": "ell", "en": "eng", "es": "spa",
+    "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin", "hu": "hun", "it": "ita", "ja": "jpn",
+    "ko": "kor", "nb": "nob", "nl": "nld", "no": "nor", "pl": "pol", "pt": "por", "ro": "ron",
+    "ru": "rus", "sv": "swe", "tr": "tur", "uk": "ukr", "zh": "zho",
+}  # fmt: skip
+
+
+def language_code(language: str) -> str:
+    """An ISO 639-2 code for ID3 (`en` and `en-GB` become `eng`; `und` when unknown)."""
+    base = language.strip().lower().replace("_", "-").split("-")[0]
+    if len(base) == 3 and base.isalpha():
+        return base
+    return _ISO639_2.get(base, "und")
+
+
+def release_year() -> int:
+    """This year, or the year of SOURCE_DATE_EPOCH so reproducible builds get identical tags."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    seconds = int(epoch) if epoch and epoch.isdigit() else time.time()
+    return time.gmtime(seconds).tm_year
+
+
+def to_ms(samples: int, rate: int) -> int:
+    """Samples to whole milliseconds, rounded half up in exact integer arithmetic."""
+    return (samples * 1000 + rate // 2) // rate
+
+
+def chapter_stamp(ms: int) -> str:
+    """Milliseconds as ``hh:mm:ss.mmm``, the form of Vorbis CHAPTERnnn comments and WebVTT."""
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def image_mime(data: bytes, fallback: str = "image/png") -> str:
+    """The picture's real type from its first bytes, so a mislabelled cover is still tagged right."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    return fallback
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or baseline/progressive JPEG, read from its header."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 < len(data):
+            if data[at] != 0xFF:
+                return None
+            marker = data[at + 1]
+            length = struct.unpack(">H", data[at + 2 : at + 4])[0]
+            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+                height, width = struct.unpack(">HH", data[at + 5 : at + 9])
+                return width, height
+            at += 2 + length
+    return None
+
+
+def write_tags(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """Tag the finished file at `path` (format `fmt`, whatever its suffix) from the timeline's session."""
+    path = Path(path)
+    if cover is not None:
+        cover_mime = image_mime(cover, cover_mime)
+    if fmt == "mp3":
+        from mutagen.id3 import ID3
+
+        tags = ID3()
+        _id3_frames(tags, timeline, cover, cover_mime)
+        tags.save(str(path), v2_version=4)
+    elif fmt == "wav":
+        from mutagen.wave import WAVE
+
+        audio = WAVE(str(path))
+        if audio.tags is None:
+            audio.add_tags()
+        _id3_frames(audio.tags, timeline, cover, cover_mime)
+        audio.save(v2_version=4)
+    elif fmt in ("flac", "ogg"):
+        _vorbis(path, fmt, timeline, cover, cover_mime)
+    else:
+        raise ValueError(f"cannot tag format {fmt!r}")
+
+
+def _id3_frames(tags, timeline: Timeline, cover: bytes | None, cover_mime: str) -> None:
+    """Text frames, cover and chapters into an ID3 tag (shared by MP3 and WAV)."""
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TCON, TDRC, TIT2, TLAN, TPE1, CTOCFlags, PictureType
+
+    session = timeline.session
+    lang = language_code(session.language)
+    tags.add(TIT2(encoding=3, text=[timeline.title]))
+    if session.artist:
+        tags.add(TPE1(encoding=3, text=[session.artist]))
+    if session.album:
+        tags.add(TALB(encoding=3, text=[session.album]))
+    if session.description:
+        tags.add(COMM(encoding=3, lang=lang if lang != "und" else "XXX", desc="", text=[session.description]))
+    tags.add(TDRC(encoding=3, text=[str(release_year())]))
+    tags.add(TCON(encoding=3, text=[GENRE]))
+    tags.add(TLAN(encoding=3, text=[lang]))
+    if cover is not None:
+        tags.add(APIC(encoding=3, mime=cover_mime, type=PictureType.COVER_FRONT, desc="Cover", data=cover))
+    ids = []
+    for number, section in enumerate(timeline.sections):
+        element = f"chp{number}"
+        ids.append(element)
+        tags.add(
+            CHAP(
+                element_id=element,
+                start_time=to_ms(section.start, timeline.rate),
+                end_time=to_ms(section.end, timeline.rate),
+                start_offset=0xFFFFFFFF,  # "use the times", as the ID3 chapter spec says
+                end_offset=0xFFFFFFFF,
+                sub_frames=[TIT2(encoding=3, text=[section.title])],
+            )
+        )
+    if ids:
+        tags.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text=[timeline.title])],
+            )
+        )
+
+
+def _vorbis(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, cover_mime: str) -> None:
+    """Vorbis comments, the picture and CHAPTERnnn chapters for FLAC and OGG Vorbis."""
+    from mutagen.flac import FLAC, Picture
+    from mutagen.id3 import PictureType
+    from mutagen.oggvorbis import OggVorbis
+
+    audio = FLAC(str(path)) if fmt == "flac" else OggVorbis(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    session = timeline.session
+    comments: dict[str, str] = {
+        "TITLE": timeline.title,
+        "DATE": str(release_year()),
+        "GENRE": GENRE,
+        "LANGUAGE": session.language,
+    }
+    if session.artist:
+        comments["ARTIST"] = session.artist
+    if session.album:
+        comments["ALBUM"] = session.album
+    if session.description:
+        comments["DESCRIPTION"] = session.description
+        comments["COMMENT"] = session.description
+    for number, section in enumerate(timeline.sections, start=1):
+        comments[f"CHAPTER{number:03d}"] = chapter_stamp(to_ms(section.start, timeline.rate))
+        comments[f"CHAPTER{number:03d}NAME"] = section.title
+    for key, value in comments.items():
+        audio[key] = [value]
+    if cover is not None:
+        picture = Picture()
+        picture.type = PictureType.COVER_FRONT
+        picture.mime = cover_mime
+        picture.desc = "Cover"
+        picture.data = cover
+        size = image_size(cover)
+        if size:
+            picture.width, picture.height = size
+            picture.depth = 24
+        if fmt == "flac":
+            audio.clear_pictures()
+            audio.add_picture(picture)
+        else:
+            audio["METADATA_BLOCK_PICTURE"] = [base64.b64encode(picture.write()).decode("ascii")]
+    audio.save()
