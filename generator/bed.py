@@ -1,0 +1,268 @@
+"""The background bed: every layer of every section, crossfaded, faded and ducked.
+
+The bed turns the timeline's sections into *tracks*: one per layer per stretch of the
+track where that layer set sounds. Sections that use the session's background form one
+stretch together (their layers run on without restarting); a section with its own
+background is a stretch of its own. Where the layer set changes, the outgoing tracks
+fade out and the incoming fade in across the incoming section's `crossfade`, centred on
+the boundary.
+
+The fade law depends on what meets at the boundary. Two unrelated sounds cross with an
+equal-power law (sin/cos), which keeps the loudness even. A steady layer that appears on
+both sides (the same tone, noise colour or file) is rendered identically on both sides
+(same time origin, same seed), so it crosses with complementary gains instead: the sound
+simply carries on, moving smoothly to its new volume, never dipping or doubling.
+
+Sources are random-access, so any window renders on its own; only the ducking envelope
+carries state from one `render` call to the next (the mixer walks forward block by
+block). A gliding layer glides over its stretch: its section, or the whole track for
+session layers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from generator import model
+from generator.audio import db_to_gain, to_samples
+from generator.sources import Source
+from generator.sources.files import FileLoopSource
+from generator.sources.noise import NoiseSource
+from generator.sources.tones import BinauralSource, IsochronicSource, ToneSource
+from generator.timeline import Timeline
+
+MIN_CROSSFADE = 0.05
+"""Seconds: even `crossfade: 0s` switches over this gently, so a boundary never clicks."""
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """Consecutive samples where one background's layers sound."""
+
+    start: int
+    end: int
+    background: model.Background
+    session: bool
+
+
+@dataclass
+class _Track:
+    """One layer sounding over one stretch, with its fades at both edges."""
+
+    source: Source
+    gain: float
+    origin: int  # sample of the track where the source's own position 0 falls
+    start: int  # the boundary where it takes over
+    end: int
+    fade_in: int = 0  # half-width of the crossfade around `start`
+    fade_out: int = 0
+    coherent_in: bool = False  # the same sound carries on across the boundary
+    coherent_out: bool = False
+
+    @property
+    def first(self) -> int:
+        return self.start - self.fade_in
+
+    @property
+    def last(self) -> int:
+        return self.end + self.fade_out
+
+    def envelope(self, positions: np.ndarray) -> np.ndarray:
+        env = np.ones(positions.shape[0])
+        if self.fade_in and positions[0] < self.start + self.fade_in:
+            u = np.clip((positions - self.first + 0.5) / (2 * self.fade_in), 0.0, 1.0)
+            env *= 0.5 - 0.5 * np.cos(np.pi * u) if self.coherent_in else np.sin(0.5 * np.pi * u)
+        if self.fade_out and positions[-1] >= self.end - self.fade_out:
+            u = np.clip((positions - (self.end - self.fade_out) + 0.5) / (2 * self.fade_out), 0.0, 1.0)
+            env *= 0.5 + 0.5 * np.cos(np.pi * u) if self.coherent_out else np.cos(0.5 * np.pi * u)
+        return env
+
+
+def _steady(source: model.LayerSource) -> bool:
+    """A layer that sounds the same wherever it is rendered from (nothing glides)."""
+    if isinstance(source, model.Tone):
+        return source.frequency.constant
+    if isinstance(source, model.Binaural):
+        return source.carrier.constant and source.beat.constant
+    if isinstance(source, model.Isochronic):
+        return source.carrier.constant and source.pulse.constant
+    return True
+
+
+def _keys(background: model.Background) -> list[tuple[model.LayerSource, int]]:
+    """Each layer's identity: its source and how many equal sources come before it."""
+    seen: dict[model.LayerSource, int] = {}
+    keys = []
+    for layer in background.layers:
+        count = seen.get(layer.source, 0)
+        seen[layer.source] = count + 1
+        keys.append((layer.source, count))
+    return keys
+
+
+class Bed:
+    """Everything under the voice, rendered block by block for the mixer."""
+
+    def __init__(self, timeline: Timeline, base_dir: Path, seed: int = 0):
+        self.timeline = timeline
+        self.base_dir = Path(base_dir)
+        self.seed = seed
+        self.length = timeline.length
+        rate = timeline.rate
+        session = timeline.session.background
+        self._fade_in = min(to_samples(session.fade_in, rate), self.length)
+        self._fade_out = min(to_samples(session.fade_out, rate), self.length)
+        self._duck_gain = db_to_gain(-abs(session.duck))
+        self._attack = max(1, to_samples(session.duck_attack, rate))
+        self._release = max(1, to_samples(session.duck_release, rate))
+        self._progress = 0.0  # 0 = bed at full level, 1 = fully ducked
+        self._next = 0
+        # Where speech sounds, from the plan: lets the bed start dipping `attack` ahead of
+        # each utterance, so it is fully down when the first syllable begins.
+        speech = [(p.start, p.end) for p in timeline.placements if p.voice and p.length > 0]
+        self._speech = np.array(speech, dtype=np.int64).reshape(-1, 2)
+        self._sources: dict[tuple, Source] = {}
+        self.tracks = self._plan(self._stretches())
+
+    # --- planning -----------------------------------------------------------------------
+
+    def _stretches(self) -> list[_Stretch]:
+        session = self.timeline.session.background
+        out: list[_Stretch] = []
+        for section in self.timeline.sections:
+            if section.end <= section.start:
+                continue
+            is_session = section.background is session or section.background == session
+            background = session if is_session else section.background
+            if out and out[-1].background is background and out[-1].end == section.start:
+                out[-1] = _Stretch(out[-1].start, section.end, background, is_session)
+            else:
+                out.append(_Stretch(section.start, section.end, background, is_session))
+        return out
+
+    def _plan(self, stretches: list[_Stretch]) -> list[_Track]:
+        rate = self.timeline.rate
+        halves = []  # half crossfade at each boundary between stretch i-1 and i
+        for before, after in zip(stretches, stretches[1:]):
+            wanted = max(to_samples(after.background.crossfade, rate), to_samples(MIN_CROSSFADE, rate))
+            halves.append(min(wanted // 2, (before.end - before.start) // 2, (after.end - after.start) // 2))
+        tracks: list[_Track] = []
+        previous: dict[tuple, _Track] = {}
+        for index, stretch in enumerate(stretches):
+            current: dict[tuple, _Track] = {}
+            for layer, key in zip(stretch.background.layers, _keys(stretch.background)):
+                track = self._track(layer, key, stretch, index)
+                if index > 0:
+                    track.fade_in = halves[index - 1]
+                    match = previous.get(key) if _steady(layer.source) else None
+                    if match is not None:
+                        track.coherent_in = match.coherent_out = True
+                if index < len(stretches) - 1:
+                    track.fade_out = halves[index]
+                current[key] = track
+                tracks.append(track)
+            previous = current
+        return tracks
+
+    def _track(self, layer: model.Layer, key: tuple, stretch: _Stretch, index: int) -> _Track:
+        span = (self.length if stretch.session else stretch.end - stretch.start) or 1
+        # Steady layers keep the track's own clock (origin 0), so the same layer on both
+        # sides of a boundary is the very same sound; glides start with their stretch.
+        steady = _steady(layer.source)
+        origin = 0 if steady or stretch.session else stretch.start
+        source = self._source(layer.source, span, key, index)
+        return _Track(source, db_to_gain(layer.volume), origin, stretch.start, stretch.end)
+
+    def _source(self, spec: model.LayerSource, span: int, key: tuple, index: int) -> Source:
+        rate = self.timeline.rate
+        if isinstance(spec, model.Tone):
+            return ToneSource(spec.frequency, span, rate)
+        if isinstance(spec, model.Binaural):
+            return BinauralSource(spec.carrier, spec.beat, span, rate)
+        if isinstance(spec, model.Isochronic):
+            return IsochronicSource(spec.carrier, spec.pulse, span, rate)
+        if isinstance(spec, model.Noise):
+            # Same colour and occurrence -> same seed, so it carries on across boundaries.
+            seed = zlib.crc32(f"{self.seed}/{spec.color}/{key[1]}".encode())
+            return self._shared(("noise", seed), lambda: NoiseSource(spec.color, seed, rate))
+        if isinstance(spec, model.FileLoop):
+            path = spec.path if spec.path.is_absolute() else self.base_dir / spec.path
+            resolved = path.resolve()
+            return self._shared(("file", resolved), lambda: FileLoopSource(resolved))
+        raise TypeError(f"unknown background layer {spec!r}")
+
+    def _shared(self, key: tuple, make: Callable[[], Source]) -> Source:
+        """One source object per noise seed or file, so its cache and decoded file are shared."""
+        if key not in self._sources:
+            self._sources[key] = make()
+        return self._sources[key]
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def render(self, start: int, count: int, voice: np.ndarray | None = None) -> np.ndarray:
+        """The bed for samples ``start .. start+count`` as float32 (count, 2).
+
+        `voice` is True where speech sounds; the bed ducks under it. Consecutive calls
+        carry the ducking envelope on; a call that does not follow the previous one
+        starts it afresh (undocked).
+        """
+        end = start + count
+        out = np.zeros((count, 2), dtype=np.float64)
+        for track in self.tracks:
+            lo, hi = max(start, track.first, 0), min(end, track.last, self.length)
+            if hi <= lo:
+                continue  # layers render only where they sound
+            positions = np.arange(lo, hi, dtype=np.int64)
+            gain = track.envelope(positions) * track.gain
+            out[lo - start : hi - start] += track.source.render(lo - track.origin, hi - lo) * gain[:, None]
+        out *= self._fades(start, count)[:, None]
+        out *= self._ducking(start, count, voice)[:, None]
+        return out.astype(np.float32)
+
+    def _fades(self, start: int, count: int) -> np.ndarray:
+        """The session's fade in and fade out (raised cosine) over the whole track."""
+        positions = np.arange(start, start + count, dtype=np.float64)
+        gain = np.ones(count)
+        if self._fade_in and start < self._fade_in:
+            gain *= 0.5 - 0.5 * np.cos(np.pi * np.clip((positions + 0.5) / self._fade_in, 0.0, 1.0))
+        if self._fade_out and start + count > self.length - self._fade_out:
+            gain *= 0.5 - 0.5 * np.cos(np.pi * np.clip((self.length - positions - 0.5) / self._fade_out, 0.0, 1.0))
+        return gain
+
+    def _ducking(self, start: int, count: int, voice: np.ndarray | None) -> np.ndarray:
+        """Gain under the voice: a slew-limited progress, eased with smoothstep, in dB.
+
+        Progress moves toward 1 at 1/attack per sample while the voice sounds (the mask
+        given, and the plan's speech placements looked ahead by `attack`) and back toward
+        0 at 1/release per sample in pauses; the eased curve has no corners at either end
+        of a full move, so the bed dips and returns without a bump.
+        """
+        if start != self._next:
+            self._progress = 0.0
+        self._next = start + count
+        if self._duck_gain == 1.0 or count == 0:
+            return np.ones(count)
+        speaking = np.zeros(count, dtype=bool) if voice is None else np.array(voice, dtype=bool)
+        end = start + count
+        near = self._speech[(self._speech[:, 0] - self._attack < end) & (self._speech[:, 1] > start)]
+        for first, last in near.tolist():
+            speaking[max(first - self._attack, start) - start : min(last, end) - start] = True
+        progress = np.empty(count)
+        edges = np.concatenate(([0], np.flatnonzero(np.diff(speaking)) + 1, [count]))
+        level = self._progress
+        for a, b in zip(edges[:-1], edges[1:]):
+            steps = np.arange(1, b - a + 1, dtype=np.float64)
+            if speaking[a]:
+                run = np.minimum(level + steps / self._attack, 1.0)
+            else:
+                run = np.maximum(level - steps / self._release, 0.0)
+            progress[a:b] = run
+            level = float(run[-1])
+        self._progress = level
+        eased = progress * progress * (3.0 - 2.0 * progress)
+        return self._duck_gain**eased
