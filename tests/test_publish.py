@@ -362,3 +362,57 @@ def test_user_mistakes_are_input_errors(library: Path, tmp_path: Path) -> None:
         publish(library, tmp_path / "site", base_url="example.org")
     with pytest.raises(InputError, match="must not be the tracks folder"):
         publish(library, library)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_page_colours_meet_wcag_aa_contrast_in_light_and_dark() -> None:
+    import re
+
+    css = (Path(__file__).parents[1] / "generator/publish/page.css").read_text()
+    schemes = [dict(re.findall(r"--(\w+):\s*(#[0-9a-f]{6})", block)) for block in re.findall(r":root\s*{([^}]*)}", css)]
+    assert len(schemes) == 2  # light, and dark under prefers-color-scheme
+    for colours in schemes:
+        for fg in ("text", "muted", "accent"):
+            for bg in ("bg", "card", "now"):
+                hi, lo = sorted((_luminance(colours[fg]), _luminance(colours[bg])), reverse=True)
+                assert (hi + 0.05) / (lo + 0.05) >= 4.5, (fg, bg, colours)
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def test_command_reports_what_it_did_and_maps_errors_to_exit_codes(library: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    import inspect
+
+    # Click 8.1 mixes stderr into stdout unless told not to; 8.2 always keeps them apart.
+    separate = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
+    runner = CliRunner(**separate)
+    site = tmp_path / "site"
+    args = ["publish", str(library), "-o", str(site), "--base-url", "https://example.org/anna", "--token"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    token = next(p.name for p in site.iterdir() if p.is_dir())
+    assert result.stdout.splitlines() == [
+        f"published 3 tracks to {site / token} (15 files written, 0 unchanged, 0 removed)",
+        f"page: https://example.org/anna/{token}/index.html",
+        f"feed: https://example.org/anna/{token}/feed.xml",
+    ]
+    again = runner.invoke(cli, args)
+    assert again.stdout.splitlines()[0] == f"published 3 tracks to {site / token} (0 files written, 15 unchanged, 0 removed)"
+
+    relative = runner.invoke(cli, ["publish", str(library), "-o", str(tmp_path / "plain")])
+    assert relative.exit_code == 0 and "note: no --base-url" in relative.stderr
+
+    missing = runner.invoke(cli, ["publish", str(tmp_path / "nope"), "-o", str(site)])
+    assert missing.exit_code == 2 and missing.stderr.strip().endswith("nope: no such folder")
+    bad = runner.invoke(cli, ["publish", str(library), "-o", str(site), "--token=short"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --token must be")
