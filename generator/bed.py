@@ -156,7 +156,7 @@ class Bed:
         for index, stretch in enumerate(stretches):
             current: dict[tuple, _Track] = {}
             for layer, key in zip(stretch.background.layers, _keys(stretch.background)):
-                track = self._track(layer, key, stretch, index)
+                track = self._track(layer, key, stretch)
                 if index > 0:
                     track.fade_in = halves[index - 1]
                     match = previous.get(key) if _steady(layer.source) else None
@@ -169,16 +169,16 @@ class Bed:
             previous = current
         return tracks
 
-    def _track(self, layer: model.Layer, key: tuple, stretch: _Stretch, index: int) -> _Track:
+    def _track(self, layer: model.Layer, key: tuple, stretch: _Stretch) -> _Track:
         span = (self.length if stretch.session else stretch.end - stretch.start) or 1
         # Steady layers keep the track's own clock (origin 0), so the same layer on both
         # sides of a boundary is the very same sound; glides start with their stretch.
         steady = _steady(layer.source)
         origin = 0 if steady or stretch.session else stretch.start
-        source = self._source(layer.source, span, key, index)
+        source = self._source(layer.source, span, key)
         return _Track(source, db_to_gain(layer.volume), origin, stretch.start, stretch.end)
 
-    def _source(self, spec: model.LayerSource, span: int, key: tuple, index: int) -> Source:
+    def _source(self, spec: model.LayerSource, span: int, key: tuple) -> Source:
         rate = self.timeline.rate
         if isinstance(spec, model.Tone):
             return ToneSource(spec.frequency, span, rate)
