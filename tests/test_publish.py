@@ -349,6 +349,21 @@ def test_given_token_is_used_and_checked(library: Path, tmp_path: Path) -> None:
         publish(library, tmp_path / "site", token="../../escape-the-site-folder")
 
 
+def test_adding_a_token_later_removes_the_open_copy(library: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    publish(library, site)
+    (site / "my-notes.txt").write_text("not ours")
+    private = publish(library, site, token=True)
+    assert not (site / "media").exists()
+    assert not (site / "feed.xml").exists() and (site / "my-notes.txt").exists()
+    assert "Arriving" not in (site / "index.html").read_text()
+    assert any("open copy" in note for note in private.notes)
+    rotated = publish(library, site, token="a-brand-new-token-0123")
+    assert any(private.token in note for note in rotated.notes)  # the old link still works: say so
+    with pytest.raises(InputError, match="several token folders"):
+        publish(library, site, token=True)
+
+
 # --- mistakes ---------------------------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from generator.publish.catalog import AUDIO_TYPES, Catalog, Cover, Track, read_c
 from generator.publish.feed import build_feed, chapters_json
 from generator.publish.layout import FEED, PAGE, Channel, Entry, media_path, slugify
 from generator.publish.page import build_page
-from generator.publish.site import SiteWriter, State, guard_folder, resolve_token
+from generator.publish.site import SiteWriter, State, existing_tokens, guard_folder, resolve_token
 
 __all__ = ["PublishResult", "publish"]
 
@@ -82,8 +82,13 @@ def publish(
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
     root.mkdir(parents=True, exist_ok=True)
+    notes = list(catalog.notes)
     if segment:
-        guard_folder(site_dir)
+        if guard_folder(site_dir):
+            notes.append(f"removed the open copy of the site at the top of {display_path(site_dir)}: it now lives only under the token")
+        others = sorted(set(existing_tokens(site_dir)) - {segment})
+        if others:
+            notes.append(f"older token folders still open their links: {', '.join(others)} (delete them to revoke those links)")
     site_url = f"{base}/{segment}" if base and segment else base
 
     state = State.load(root)
@@ -98,7 +103,6 @@ def publish(
     state.files = writer.files
     state.save(root)
 
-    notes = list(catalog.notes)
     if not base:
         notes.append(
             "no --base-url: the page works anywhere, but the feed has relative links; podcast apps "

@@ -38,7 +38,7 @@ def resolve_token(site_dir: Path, token: str | bool | None) -> str | None:
     if token is None or token is False:
         return None
     if token is True:
-        existing = _existing_tokens(site_dir)
+        existing = existing_tokens(site_dir)
         if len(existing) > 1:
             names = ", ".join(sorted(existing))
             raise InputError(
@@ -57,7 +57,7 @@ def resolve_token(site_dir: Path, token: str | bool | None) -> str | None:
     return str(token)
 
 
-def _existing_tokens(site_dir: Path) -> list[str]:
+def existing_tokens(site_dir: Path) -> list[str]:
     if not site_dir.is_dir():
         return []
     return [
@@ -67,11 +67,22 @@ def _existing_tokens(site_dir: Path) -> list[str]:
     ]
 
 
-def guard_folder(site_dir: Path) -> None:
-    """A blank index at the top of a tokened site, so a server's folder listing can't show the token."""
+def guard_folder(site_dir: Path) -> list[str]:
+    """Keep the top of a tokened site empty: a blank index, so a server's folder listing
+    cannot show the token, and no open copy of the site beside the private one.
+
+    An earlier publish without a token left its files (named in its state file) at the
+    top; they are removed, since the token's purpose is that only the link opens them.
+    Returns the removed files.
+    """
+    removed: list[str] = []
+    if (site_dir / STATE_NAME).is_file():
+        removed = SiteWriter(site_dir, State.load(site_dir).files).prune()
+        (site_dir / STATE_NAME).unlink()
     index = site_dir / "index.html"
-    if not index.exists():
+    if removed or not index.exists():
         write_atomic(index, _PLACEHOLDER.encode())
+    return removed
 
 
 @dataclass
@@ -159,6 +170,8 @@ class SiteWriter:
             if path.is_file():
                 path.unlink()
                 removed.append(rel)
+                if path.parent != self.root and not any(path.parent.iterdir()):
+                    path.parent.rmdir()
         return removed
 
 
