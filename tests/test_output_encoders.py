@@ -7,6 +7,7 @@ import pytest
 import soundfile as sf
 from mutagen.mp3 import MP3, BitrateMode
 
+from generator.errors import InputError
 from generator.output import FORMATS, open_encoder
 from generator.output.encoders import LAME_ENCODER_DELAY, _Frame
 
@@ -108,6 +109,20 @@ def test_mp3_stays_true_stereo(tmp_path):
         assert np.fft.rfftfreq(n, 1 / RATE)[np.argmax(spectrum)] == pytest.approx(freq, abs=0.5)
 
 
+@pytest.mark.parametrize("rate", [48_000, 32_000, 22_050, 16_000])
+@pytest.mark.parametrize("options", [{"bitrate": 32}, {"bitrate": 160}, {"vbr_quality": 0}, {"vbr_quality": 9}])
+def test_mp3_exact_length_at_other_rates_and_bitrates(tmp_path, rate, options):
+    n = rate * 2 + 77
+    x = (0.3 * np.sin(2 * np.pi * 440 * np.arange(n) / rate)).astype(np.float32)[:, None].repeat(2, 1)
+    path = tmp_path / "out.mp3"
+    encoder = open_encoder(path, "mp3", rate=rate, **options)
+    encoder.write(x)
+    encoder.close()
+    decoded, decoded_rate = sf.read(str(path), always_2d=True)
+    assert decoded_rate == rate and decoded.shape == x.shape
+    assert MP3(str(path)).info.length == pytest.approx(n / rate, abs=1e-6)
+
+
 def test_mono(tmp_path):
     x = music(RATE * 2, channels=1)
     for fmt in FORMATS:
@@ -135,10 +150,15 @@ def test_out_of_range_samples_are_clipped_not_wrapped(tmp_path):
 
 
 def test_bad_requests_are_refused(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="unknown format"):
         open_encoder(tmp_path / "x.aac", "aac")
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="0 .best. to 9"):
         open_encoder(tmp_path / "x.mp3", "mp3", vbr_quality=12)
+    with pytest.raises(InputError, match="100 kbps is not an MP3 bitrate at 44100 Hz; choose one of 32, 40"):
+        open_encoder(tmp_path / "x.mp3", "mp3", bitrate=100)
+    with pytest.raises(InputError, match="192 kbps is not an MP3 bitrate at 22050 Hz"):
+        open_encoder(tmp_path / "x.mp3", "mp3", rate=22_050, bitrate=192)
+    assert not (tmp_path / "x.mp3").exists()
     encoder = open_encoder(tmp_path / "x.wav", "wav")
     with pytest.raises(ValueError):
         encoder.write(np.zeros((10, 3), np.float32))

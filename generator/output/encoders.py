@@ -20,6 +20,8 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
+from generator.errors import InputError
+
 FORMATS = ("mp3", "wav", "flac", "ogg")
 """The output formats, the first being the default."""
 
@@ -46,9 +48,9 @@ def open_encoder(
 ) -> Encoder:
     """An encoder writing `fmt` to `path`. MP3 is CBR `bitrate` kbps, or VBR when `vbr_quality` (0 best .. 9) is given."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if channels not in (1, 2):
-        raise ValueError(f"channels must be 1 or 2, got {channels}")
+        raise InputError(f"channels must be 1 or 2, got {channels}")
     if fmt == "mp3":
         return Mp3Encoder(Path(path), rate=rate, channels=channels, bitrate=bitrate, vbr_quality=vbr_quality)
     return SoundFileEncoder(Path(path), fmt, rate=rate, channels=channels)
@@ -121,6 +123,13 @@ _RATES = {3: (44_100, 48_000, 32_000), 2: (22_050, 24_000, 16_000), 0: (11_025, 
 _TAG_BYTES = 120 + 36  # Xing part with every field, then the LAME extension
 
 
+def mp3_bitrates(rate: int) -> tuple[int, ...]:
+    """The constant bitrates (kbps) MP3 allows at `rate`: MPEG-1 from 32 kHz up, MPEG-2 below."""
+    if rate not in (r for rates in _RATES.values() for r in rates):
+        raise InputError(f"MP3 cannot be written at {rate} Hz")
+    return _BITRATES[1 if rate >= 32_000 else 2][1:]
+
+
 class _Frame:
     """The fields of one MPEG audio frame header that matter here."""
 
@@ -174,10 +183,15 @@ class Mp3Encoder(_Closing):
         self._lame.set_channels(channels)
         self._lame.set_quality(quality)
         if vbr_quality is None:
+            allowed = mp3_bitrates(rate)
+            if bitrate not in allowed:
+                raise InputError(
+                    f"{bitrate} kbps is not an MP3 bitrate at {rate} Hz; choose one of {', '.join(map(str, allowed))}"
+                )
             self._lame.set_bit_rate(bitrate)
         else:
             if not 0 <= vbr_quality <= 9:
-                raise ValueError(f"VBR quality must be 0 (best) to 9, got {vbr_quality}")
+                raise InputError(f"VBR quality must be 0 (best) to 9, got {vbr_quality}")
             self._lame.set_vbr(4)  # vbr_mtrh, LAME's default VBR method since 3.98
             self._lame.set_vbr_quality(vbr_quality)
         self._file: BinaryIO = open(path, "wb")
