@@ -32,6 +32,12 @@ from generator.yamlnodes import did_you_mean
 Progress = Callable[[str, int, int], None]
 """Called with (stage, done, total): stages are 'speech', 'measure' and 'render'."""
 
+LIMITER_PASSES = 3
+"""At most this many measuring passes through the limiter to correct the loudness gain."""
+
+LOUDNESS_TOLERANCE = 0.2
+"""LU: close enough to the target to stop measuring."""
+
 WORDS_PER_MINUTE = 150
 """A calm narration pace at speed 1, for `plan --estimate`."""
 
@@ -173,8 +179,7 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
         if options.section:
             timeline = select_section(timeline, options.section)
         target = options.loudness if options.loudness is not None else session.loudness
-        measured = measure_loudness(timeline, speech, options)
-        gain_db = 0.0 if not math.isfinite(measured) else target - measured
+        measured, gain_db = loudness_gain(timeline, speech, options, target)
         write_track(timeline, speech, output, fmt, gain_db, options)
         sidecars: list[Path] = []
         if options.sidecars:
@@ -207,18 +212,57 @@ def _mixed(timeline: Timeline, speech: SpeechBank, mono: bool):
         yield block
 
 
-def measure_loudness(timeline: Timeline, speech: SpeechBank, options: RenderOptions) -> float:
-    """Pass 1: integrated loudness (BS.1770) of the mix, writing nothing."""
-    from generator.output.loudness import LoudnessMeter
+def measure_loudness(timeline: Timeline, speech: SpeechBank, options: RenderOptions, gain_db: float | None = None) -> tuple[float, float]:
+    """A pass that writes nothing: integrated loudness (BS.1770) and sample peak (dBFS).
 
-    meter = LoudnessMeter(SAMPLE_RATE, 1 if options.mono else 2)
+    With `gain_db`, the mix is measured after that gain and the true-peak limiter, as
+    it will be written; without, the raw mix is measured.
+    """
+    from generator.output.loudness import LoudnessMeter, TruePeakLimiter
+
+    channels = 1 if options.mono else 2
+    meter = LoudnessMeter(SAMPLE_RATE, channels)
+    limiter = TruePeakLimiter(SAMPLE_RATE, channels, ceiling_db=options.true_peak) if gain_db is not None else None
+    gain = np.float32(10 ** ((gain_db or 0.0) / 20))
+    peak = 0.0
     done = 0
     for block in _mixed(timeline, speech, options.mono):
-        meter.add(block)
+        peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
+        meter.add(limiter.process(block * gain) if limiter else block)
         done += block.shape[0]
         if options.progress:
             options.progress("measure", done, timeline.length)
-    return meter.integrated()
+    if limiter:
+        meter.add(limiter.flush())
+    return meter.integrated(), (20 * math.log10(peak) if peak > 0 else float("-inf"))
+
+
+def loudness_gain(timeline: Timeline, speech: SpeechBank, options: RenderOptions, target: float) -> tuple[float, float]:
+    """The one linear gain that brings the finished track to `target` LUFS.
+
+    When that gain pushes peaks into the limiter, the limiter takes a little loudness
+    away; measuring passes through the limiter find how much, and the gain is corrected
+    by the secant method until the result is within LOUDNESS_TOLERANCE (usually one or
+    two passes; speech-only tracks otherwise end up about a LU short).
+    """
+    measured, peak = measure_loudness(timeline, speech, options)
+    if not math.isfinite(measured):
+        return measured, 0.0
+    gain_db = target - measured
+    if peak + gain_db <= options.true_peak - 1.0:
+        return measured, gain_db  # the limiter will not touch it: one pass was enough
+    previous: tuple[float, float] | None = None  # (gain, loudness) of the last try
+    for _ in range(LIMITER_PASSES):
+        limited, _ = measure_loudness(timeline, speech, options, gain_db)
+        error = target - limited
+        if not math.isfinite(limited) or abs(error) <= LOUDNESS_TOLERANCE:
+            break
+        slope = 1.0
+        if previous is not None and limited != previous[1]:
+            slope = (gain_db - previous[0]) / (limited - previous[1])  # secant: dB of gain per LU
+        previous = (gain_db, limited)
+        gain_db += error * min(max(slope, 1.0), 4.0)
+    return measured, gain_db
 
 
 def write_track(

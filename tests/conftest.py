@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    """No test reads or writes the user's real speech cache."""
-    monkeypatch.setenv("MEDITATE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "speech-cache"))
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """No test reads or writes the user's real speech cache (set before any other fixture)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDITATE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "speech-cache"))
+        yield
 
 
 @pytest.fixture
