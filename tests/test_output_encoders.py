@@ -96,6 +96,18 @@ def test_mp3_cbr_and_vbr_headers_read_back(tmp_path):
     assert abs(cbr.stat().st_size - 120_000) < 2_000
 
 
+@pytest.mark.parametrize("options", [{"bitrate": 64}, {"bitrate": 128}, {"bitrate": 192}, {"bitrate": 320}, {"vbr_quality": 2}])
+def test_mp3_keeps_the_level(tmp_path, options):
+    """LAME scales CBR input by 0.95 to 1.0 depending on bitrate; the encoder undoes it."""
+    n = RATE * 2
+    x = (0.5 * np.sin(2 * np.pi * 1000 * np.arange(n) / RATE)).astype(np.float32)[:, None].repeat(2, 1)
+    path = tmp_path / "level.mp3"
+    write_blocks(path, "mp3", x, **options)
+    decoded, _ = sf.read(str(path), always_2d=True)
+    ratio = np.sqrt(np.mean(decoded[5_000:-5_000] ** 2) / np.mean(x[5_000:-5_000] ** 2))
+    assert 20 * np.log10(ratio) == pytest.approx(0.0, abs=0.05)
+
+
 def test_mp3_stays_true_stereo(tmp_path):
     """Binaural beats need different channels: the decoded channels differ as the input does."""
     n = RATE * 3

@@ -112,6 +112,14 @@ class SoundFileEncoder(_Closing):
 
 # --- MP3 ------------------------------------------------------------------------------------
 
+LAME_CBR_SCALE = {192: 0.97, 224: 0.98, 256: 1.0, 320: 1.0}
+"""LAME's CBR presets scale the input down (0.95 up to 160 kbps) to leave the codec headroom.
+
+That would leave a CBR track 0.45 dB below the loudness the renderer aimed at, so the
+encoder divides it back out before LAME sees the samples (VBR applies no scale). A track
+limited to -1 dBTP (0.89) stays below full scale after the division.
+"""
+
 LAME_ENCODER_DELAY = 576
 """Samples LAME 3.100 puts before the audio (lame_get_encoder_delay); decoders add 529 of their own."""
 
@@ -177,6 +185,7 @@ class Mp3Encoder(_Closing):
         self.bitrate = bitrate
         self.vbr_quality = vbr_quality
         self.samples_in = 0
+        self._unscale = 1.0 if vbr_quality is not None else 1.0 / LAME_CBR_SCALE.get(bitrate, 0.95)
         self._lame = lameenc.Encoder()
         self._lame.set_in_sample_rate(rate)
         self._lame.set_out_sample_rate(rate)
@@ -221,6 +230,8 @@ class Mp3Encoder(_Closing):
         block = _checked(block, self.channels)
         if block.shape[0] == 0:
             return
+        if self._unscale != 1.0:
+            block = np.clip(block * np.float32(self._unscale), -1.0, 1.0)
         pcm = np.round(block * 32767.0).astype("<i2")
         self.samples_in += block.shape[0]
         self._take(bytes(self._lame.encode(pcm.tobytes())))
