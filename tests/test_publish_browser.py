@@ -207,6 +207,9 @@ class RangeHandler(SimpleHTTPRequestHandler):
 def site() -> Iterator[PublishResult]:
     with tempfile.TemporaryDirectory() as folder:
         make_library(Path(folder) / "tracks")
+        # Many short lines for one track, so its transcript box has to scroll to follow.
+        lines = "".join(f"00:00:{i / 5:06.3f} --> 00:00:{(i + 1) / 5:06.3f}\nLine {i}.\n\n" for i in range(40))
+        (Path(folder) / "tracks/02-evening.vtt").write_text(f"WEBVTT\n\n{lines}")
         yield publish(Path(folder) / "tracks", Path(folder) / "site", base_url="https://example.org/anna", token=True)
 
 
@@ -284,13 +287,28 @@ def test_transcript_opens_and_follows_the_player(browser: DevTools, site: Publis
     assert not browser.evaluate("document.querySelector('#t-01-arriving .cues').checkVisibility()")
     browser.click("#t-01-arriving .transcript summary")
     assert browser.wait_for("document.querySelector('#t-01-arriving .cues').checkVisibility()")
-    browser.evaluate("(() => { const a = document.querySelector('#t-01-arriving audio'); a.pause(); a.currentTime = 3; })()")
+    browser.evaluate("(() => { const a = document.querySelector('#t-01-arriving audio'); a.pause(); a.currentTime = 4.5; })()")
     line = browser.wait_for("(() => { const e = document.querySelector('#t-01-arriving .cues li.now'); return e && e.textContent; })()")
-    assert line.endswith("Let your eyes close.")
+    assert line.endswith("Let your eyes close.")  # the line last begun stays lit in the pause after it
     assert browser.evaluate("document.querySelectorAll('#t-01-arriving .cues li.now').length") == 1
     assert browser.evaluate(
         "document.querySelector('#t-01-arriving .chapters a[aria-current=\"true\"]').textContent"
-    ).endswith("Breathing")
+    ).endswith("Resting")  # the chapter begun at 4 s
+
+
+def test_transcript_scrolls_to_the_current_line(browser: DevTools, site: PublishResult, server: str) -> None:
+    browser.navigate(server)
+    browser.wait_for("document.querySelector('#t-02-evening audio').readyState >= 1")
+    browser.press_enter_on("#t-02-evening .transcript summary")  # opened from the keyboard
+    browser.evaluate("(() => { const a = document.querySelector('#t-02-evening audio'); a.pause(); a.currentTime = 7.05; })()")
+    assert browser.wait_for("(() => { const e = document.querySelector('#t-02-evening .cues li.now');"
+                            " return e && e.textContent; })()").endswith("Line 35.")
+    inside = (
+        "(() => { const box = document.querySelector('#t-02-evening .cues').getBoundingClientRect();"
+        " const line = document.querySelector('#t-02-evening .cues li.now').getBoundingClientRect();"
+        " return line.top >= box.top && line.bottom <= box.bottom; })()"
+    )
+    assert browser.wait_for(inside, timeout=5)
 
 
 def test_a_shared_chapter_link_opens_at_that_chapter(browser: DevTools, site: PublishResult, server: str) -> None:

@@ -50,12 +50,12 @@
         if (t >= start && t < next) { chapters[i].setAttribute("aria-current", "true"); }
         else { chapters[i].removeAttribute("aria-current"); }
       }
+      /* The line last begun stays lit through the silence after it, so a reader keeps
+         their place in a meditation's long pauses. */
       var current = null;
       for (i = 0; i < cues.length; i++) {
-        if (t >= parseFloat(cues[i].getAttribute("data-start")) && t < parseFloat(cues[i].getAttribute("data-end"))) {
-          current = cues[i];
-          break;
-        }
+        if (parseFloat(cues[i].getAttribute("data-start")) > t) { break; }
+        current = cues[i];
       }
       if (current === lastCue) { return; }
       if (lastCue) { lastCue.classList.remove("now"); lastCue.removeAttribute("aria-current"); }
@@ -64,7 +64,8 @@
         current.classList.add("now");
         current.setAttribute("aria-current", "true");
         if (details && details.open && cueBox) {
-          cueBox.scrollTop = current.offsetTop - cueBox.offsetTop - cueBox.clientHeight / 3;
+          /* .cues is position: relative, so offsetTop is measured inside the box. */
+          cueBox.scrollTop = current.offsetTop - cueBox.clientHeight / 3;
         }
       }
     }
