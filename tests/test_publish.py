@@ -311,6 +311,13 @@ def test_republishing_touches_only_what_changed_and_keeps_guids(library: Path, t
     assert "Breath & <Ease>" not in now
 
 
+def test_state_file_does_not_reveal_local_paths(library: Path, tmp_path: Path) -> None:
+    result = publish(library, tmp_path / "site", token=True)
+    for path in result.root.rglob("*"):
+        if path.is_file() and path.suffix not in (".mp3", ".png"):
+            assert str(tmp_path) not in path.read_text(encoding="utf-8"), path
+
+
 def test_guids_survive_a_lost_state_file(library: Path, tmp_path: Path) -> None:
     first = publish(library, tmp_path / "a")
     second = publish(library, tmp_path / "b")

@@ -129,7 +129,9 @@ class SiteWriter:
         """Hard-link (or copy) `source` to `rel` unless the same file is already there."""
         dest = self.root / rel
         stat = source.stat()
-        fingerprint = {"source": str(source.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        # Size and time only: the state file is served with the site, so it must not
+        # reveal where the practitioner keeps their files.
+        fingerprint = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
         self.files[rel] = fingerprint
         if dest.is_file() and (
             _same_inode(dest, source)
