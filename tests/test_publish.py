@@ -224,6 +224,57 @@ def test_tracks_without_tags_or_sidecars_fall_back_to_the_file(tmp_path: Path) -
     assert any("broken.mp3" in note for note in result.notes)
 
 
+def test_file_names_with_spaces_and_accents_are_addressed_correctly(tmp_path: Path) -> None:
+    from urllib.parse import unquote
+
+    make_track(tmp_path / "t", "Entspannung für Anna", "Entspannung", [("Ankommen", 0.0), ("Ruhe", 1.5)], seconds=3.0)
+    result = publish(tmp_path / "t", tmp_path / "site", base_url="https://example.org/x")
+    item = items(result.feed)[0]
+    url = item.find("enclosure").get("url")
+    assert " " not in url and "%20" in url
+    assert (result.root / unquote(url.removeprefix("https://example.org/x/"))).is_file()
+    page = outline(result.page)
+    assert page.all("article")[0]["id"] == "entspannung-fur-anna"
+    assert (result.root / unquote(page.all("audio")[0]["src"])).is_file()
+    assert [a["href"] for a in page.all("a") if "data-start" in a] == ["#entspannung-fur-anna/0", "#entspannung-fur-anna/1.5"]
+
+
+def test_flac_and_ogg_tracks_use_their_vorbis_comments(tmp_path: Path) -> None:
+    import base64
+
+    from mutagen.flac import FLAC, Picture
+    from mutagen.oggvorbis import OggVorbis
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    tone = (0.1 * np.sin(np.arange(RATE * 3) / RATE * 2 * np.pi * 200)).astype(np.float32)
+    soundfile.write(str(folder / "morning.flac"), np.column_stack([tone, tone]), RATE)
+    soundfile.write(str(folder / "night.ogg"), np.column_stack([tone, tone]), RATE, format="OGG", subtype="VORBIS")
+    picture = Picture()
+    picture.type, picture.mime, picture.data = 3, "image/png", png(8, 8, (200, 100, 50))
+    flac = FLAC(folder / "morning.flac")
+    flac.update({"title": "Morning Qigong", "artist": "Mei", "description": "Wake gently.",
+                 "chapter001": "00:00:00.000", "chapter001name": "Standing",
+                 "chapter002": "00:00:01.500", "chapter002name": "Moving"})
+    flac.add_picture(picture)
+    flac.save()
+    ogg = OggVorbis(folder / "night.ogg")
+    ogg.update({"title": "Night Rest", "comment": "Sleep well.", "metadata_block_picture": [base64.b64encode(picture.write()).decode()]})
+    ogg.save()
+
+    result = publish(folder, tmp_path / "site")
+    found = {i.findtext("title"): i for i in items(result.feed)}
+    assert set(found) == {"Morning Qigong", "Night Rest"}
+    assert found["Morning Qigong"].find("enclosure").get("type") == "audio/flac"
+    assert found["Night Rest"].find("enclosure").get("type") == "audio/ogg"
+    assert found["Night Rest"].findtext("description") == "Sleep well."
+    assert int(found["Night Rest"].findtext(f"{ITUNES}duration")) == 3
+    chapters = json.loads((result.root / "media/morning.chapters.json").read_text())["chapters"]
+    assert [(c["title"], c["startTime"], c["endTime"]) for c in chapters] == [("Standing", 0.0, 1.5), ("Moving", 1.5, 3.0)]
+    assert (result.root / "media/morning.cover.png").read_bytes() == picture.data
+    assert (result.root / "media/night.cover.png").read_bytes() == picture.data
+
+
 # --- the page ---------------------------------------------------------------------------
 
 
