@@ -435,6 +435,22 @@ def test_user_mistakes_are_input_errors(library: Path, tmp_path: Path) -> None:
         publish(library, tmp_path / "site", base_url="example.org")
     with pytest.raises(InputError, match="must not be the tracks folder"):
         publish(library, library)
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        publish(library, tmp_path / "a-file")
+
+
+def test_a_failing_disk_is_a_clean_error(library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.publish.site as site_module
+    from generator.errors import MeditateError
+
+    def full(path: Path, data: bytes, **_: object) -> bool:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(site_module, "write_atomic", full)
+    with pytest.raises(MeditateError, match="No space left on device") as caught:
+        publish(library, tmp_path / "site")
+    assert caught.value.exit_code == 1 and not isinstance(caught.value, InputError)
 
 
 def _luminance(colour: str) -> float:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from generator.errors import InputError, display_path
+from generator.errors import InputError, MeditateError, display_path
 from generator.publish.captions import write_vtt
 from generator.publish.catalog import AUDIO_TYPES, Catalog, Cover, Track, read_catalog
 from generator.publish.feed import build_feed, chapters_json
@@ -67,9 +67,26 @@ def publish(
 
     `token=True` reuses the site's token or makes a new one; a string is used as given.
     `link=False` always copies instead of hard-linking the audio.
-    Raises InputError for a missing folder, no tracks, a bad URL or a bad token.
+    Raises InputError for a missing folder, no tracks, a bad URL or a bad token, and
+    MeditateError (exit code 1) when the site cannot be written, e.g. a full disk.
     """
-    tracks_dir, site_dir = Path(tracks_dir), Path(site_dir)
+    try:
+        return _publish(Path(tracks_dir), Path(site_dir), base_url, title, author, description, token, link)
+    except OSError as exc:
+        where = display_path(exc.filename) if exc.filename else "site"
+        raise MeditateError(f"{where}: {exc.strerror or exc}") from exc
+
+
+def _publish(
+    tracks_dir: Path,
+    site_dir: Path,
+    base_url: str | None,
+    title: str | None,
+    author: str | None,
+    description: str | None,
+    token: str | bool | None,
+    link: bool,
+) -> PublishResult:
     base = _check_base_url(base_url)
     if site_dir.exists() and not site_dir.is_dir():
         raise InputError(f"{display_path(site_dir)}: is a file, not a folder")
@@ -85,10 +102,16 @@ def publish(
     notes = list(catalog.notes)
     if segment:
         if guard_folder(site_dir):
-            notes.append(f"removed the open copy of the site at the top of {display_path(site_dir)}: it now lives only under the token")
+            notes.append(
+                f"removed the open copy of the site at the top of {display_path(site_dir)}: "
+                "it now lives only under the token"
+            )
         others = sorted(set(existing_tokens(site_dir)) - {segment})
         if others:
-            notes.append(f"older token folders still open their links: {', '.join(others)} (delete them to revoke those links)")
+            notes.append(
+                f"older token folders still open their links: {', '.join(others)} "
+                "(delete them to revoke those links)"
+            )
     site_url = f"{base}/{segment}" if base and segment else base
 
     state = State.load(root)
