@@ -198,9 +198,10 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
 
 @cli.command()
 @click.argument("scripts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--mono", is_flag=True, help="Check for a one-channel render: note layers that need stereo.")
 @script_options
 @reports_errors
-def check(scripts, sets, engine):
+def check(scripts, mono, sets, engine):
     """Validate SCRIPTS without synthesizing anything; print every problem found.
 
     \b
@@ -221,6 +222,11 @@ def check(scripts, sets, engine):
             continue
         steps = sum(len(s.steps) for s in session.sections)
         click.echo(f"{script}: ok ({len(session.sections)} sections, {steps} steps)")
+        if mono:
+            from generator.render import binaural_layers
+
+            for layer in binaural_layers(session):
+                click.echo(f"{layer.position}: note: binaural beats need stereo; render without --mono to keep this layer")
     if failed:
         sys.exit(2)
 
@@ -277,6 +283,47 @@ def voices():
 
     for row in available_voices():
         click.echo(row)
+
+
+@cli.command()
+@click.argument("template", required=False)
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--list", "list_them", is_flag=True, help="List the templates with a line about each.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@reports_errors
+def new(template, file, list_them, force):
+    """Write a new script to FILE from the built-in TEMPLATE, ready to edit.
+
+    \b
+    Examples:
+      meditate new --list
+      meditate new relaxation evening.yaml
+    """
+    from generator.templates import TEMPLATES, template_text
+    from generator.yamlnodes import did_you_mean
+
+    if list_them:
+        width = max(len(name) for name in TEMPLATES)
+        for name, description in TEMPLATES.items():
+            click.echo(f"{name:<{width}}  {description}")
+        return
+    if not template or not file:
+        raise click.UsageError("give a TEMPLATE and a FILE (or --list to see the templates)")
+    if template not in TEMPLATES:
+        raise InputError(
+            f"unknown template '{template}'{did_you_mean(template, TEMPLATES)}; "
+            f"templates are: {', '.join(TEMPLATES)} (see meditate new --list)"
+        )
+    if not file.parent.is_dir():
+        raise InputError(f"{file.parent}: the folder does not exist")
+    try:  # "x" refuses an existing file in the same call that creates it: no race
+        with open(file, "w" if force else "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(template_text(template))
+    except FileExistsError:
+        raise InputError(f"{file} already exists; choose another name or add --force to overwrite it") from None
+    except IsADirectoryError:
+        raise InputError(f"{file} is a folder; give a file name such as {file / (template + '.yaml')}") from None
+    click.echo(f"wrote {file} from the '{template}' template; next: meditate check {file}")
 
 
 @cli.command()

@@ -191,15 +191,18 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
         speech.close()
 
 
+def binaural_layers(session: model.Session) -> list[model.Layer]:
+    """Every binaural layer of the session and its sections (they need two channels)."""
+    backgrounds = [session.background] + [s.background for s in session.sections if s.background]
+    return [layer for bg in backgrounds for layer in bg.layers if isinstance(layer.source, model.Binaural)]
+
+
 def _refuse_binaural_in_mono(session: model.Session) -> None:
     from generator.errors import ScriptError, ScriptErrors
 
-    backgrounds = [session.background] + [s.background for s in session.sections if s.background]
     errors = [
         ScriptError("binaural beats need two channels; remove this layer or render without --mono", layer.position)
-        for bg in backgrounds
-        for layer in bg.layers
-        if isinstance(layer.source, model.Binaural)
+        for layer in binaural_layers(session)
     ]
     if errors:
         raise ScriptErrors(errors)

@@ -144,3 +144,14 @@ def test_mono_refuses_binaural(write_script, fake_tts, tmp_path):
     assert result.exit_code == 2
     assert ":4:7: error: binaural beats need two channels" in result.output
     assert np.all([not p.name.endswith(".mp3") for p in tmp_path.iterdir()])
+
+
+def test_check_notes_binaural_for_mono(write_script):
+    script = write_script(
+        "title: T\nbackground:\n  layers:\n    - binaural: {carrier: 200, beat: 10}\nsections:\n  - title: A\n    steps: [{say: Hi.}]\n"
+    )
+    plain = run("check", str(script))
+    assert plain.exit_code == 0 and "note:" not in plain.output
+    mono = run("check", "--mono", str(script))
+    assert mono.exit_code == 0
+    assert f"{script}:4:7: note: binaural beats need stereo" in mono.output
