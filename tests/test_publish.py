@@ -313,6 +313,7 @@ def test_page_has_a_labelled_player_chapters_and_transcript_per_track(library: P
     seeks = [a for a in page.all("a") if "data-start" in a]
     assert [a["data-start"] for a in seeks] == ["0", "2", "4", "0", "5", "0"]
     assert seeks[1]["href"] == "#t-01-arriving/2"
+    assert seeks[1]["aria-label"] == "Breathing: play from 0:02"
     assert html.count('<details class="transcript">') == 3
     assert "Welcome to Breath &amp; &lt;Ease&gt;." in html
     assert '<li data-start="2.500" data-end="4.000">' in html

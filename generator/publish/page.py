@@ -95,10 +95,10 @@ def _track(channel: Channel, entry: Entry) -> str:
         parts.append(f'<h3 id="{sid}-chapters">Chapters</h3><ol>')
         for chapter in track.chapters:
             start = f"{chapter.start:.3f}".rstrip("0").rstrip(".")
+            label = escape(f"{chapter.title}: play from {clock(chapter.start)}")
             parts.append(
-                f'<li><a href="#{sid}/{start}" data-start="{start}">'
-                f'<span class="at">{clock(chapter.start)}</span>'
-                f'<span><span class="visually-hidden">Play from </span>{escape(chapter.title)}</span></a></li>'
+                f'<li><a href="#{sid}/{start}" data-start="{start}" aria-label="{label}">'
+                f'<span class="at">{clock(chapter.start)}</span><span>{escape(chapter.title)}</span></a></li>'
             )
         parts.append("</ol></nav>")
     if track.cues:
