@@ -526,8 +526,6 @@ class _Loader:
             if duration is not None and duration > MAX_TOTAL_SECONDS:
                 r.error(entries["duration"][1], "duration must be at most 12h")
                 duration = None
-        else:
-            r.error(node, "breathe needs cycles or duration")
         if "cues" in entries:
             cues = r.text(entries["cues"][1], "cues")
             if cues is not None and cues not in _CUES:
@@ -541,27 +539,45 @@ class _Loader:
                 if text is not None:
                     words[word_key] = self.substitute(text, word_node)
             fields["words"] = tuple(words.items())
-        all_cycles = self._breath_cycles(entries["pattern"][1], cycles, duration)
-        if all_cycles is None or (cycles is None and duration is None):
+        all_cycles = self._breath_cycles(node, entries["pattern"][1], cycles, duration, "cycles" in entries or "duration" in entries)
+        if all_cycles is None:
             return None
         if not all_cycles:
             r.error(node, "not even one breathing cycle fits in that duration")
             return None
+        if len(all_cycles) > patterns.MAX_CYCLES:
+            r.error(node, f"that is {len(all_cycles)} breathing cycles; at most {patterns.MAX_CYCLES} in one step")
+            return None
         self.total_fixed += sum((patterns.cycle_seconds(c) for c in all_cycles), Fraction(0))
         return model.Breathe(tuple(all_cycles), r.pos(key), **fields)
 
-    def _breath_cycles(self, node: Node, cycles: int | None, duration: Fraction | None):
+    def _breath_cycles(
+        self, step: Node, node: Node, cycles: int | None, duration: Fraction | None, counted: bool
+    ) -> list[tuple[model.BreathPhase, ...]] | None:
+        """The cycles of a `breathe` pattern: one pattern or glide, or a list played in order.
+
+        A list entry may carry its own `cycles` (the step's `cycles` is the default), so
+        `pattern: [{pattern: 4-4, cycles: 4}, {pattern: 4-6, cycles: 4}]` needs nothing
+        more. None when something was wrong (already reported at its place).
+        """
         r = self.read
-        if cycles is None and duration is None:
-            return None
         if isinstance(node, ScalarNode):
             text = r.text(node, "pattern")
             if text is None:
                 return None
+            if not counted:
+                try:
+                    patterns.expand(text, cycles=1, duration=None)  # still report a bad pattern
+                except patterns.PatternError as exc:
+                    r.error(node, str(exc))
+                r.error(step, "breathe needs cycles or duration")
+                return None
+            if cycles is None and duration is None:
+                return None  # a bad cycles/duration value, already reported
             try:
                 return patterns.expand(text, cycles=cycles, duration=duration)
-            except ValueError as exc:
-                r.error(node, f"pattern must be {exc}, got '{text}'")
+            except patterns.PatternError as exc:
+                r.error(node, str(exc))
                 return None
         items = r.sequence(node, "pattern")
         if items is None:
@@ -569,25 +585,39 @@ class _Loader:
         if duration is not None:
             r.error(node, "a list of patterns plays 'cycles' of each; use cycles rather than duration")
             return None
-        out = []
+        if not items:
+            r.error(node, "the list of patterns is empty")
+            return None
+        out: list[tuple[model.BreathPhase, ...]] = []
+        failed = False
         for item in items:
             item_cycles = cycles
             pattern_node = item
+            own_cycles = False
             if isinstance(item, MappingNode):
                 entries = r.mapping(item, "a pattern", ("pattern", "cycles"), required=("pattern",))
                 if not entries or "pattern" not in entries:
+                    failed = True
                     continue
                 pattern_node = entries["pattern"][1]
                 if "cycles" in entries:
-                    item_cycles = r.integer(entries["cycles"][1], "cycles", 1, 10_000)
+                    own_cycles = True
+                    item_cycles = r.integer(entries["cycles"][1], "cycles", 1, patterns.MAX_CYCLES)
             text = r.text(pattern_node, "pattern")
-            if text is None or item_cycles is None:
+            if text is None:
+                failed = True
                 continue
             try:
-                out.extend(patterns.expand(text, cycles=item_cycles, duration=None))
-            except ValueError as exc:
-                r.error(pattern_node, f"pattern must be {exc}, got '{text}'")
-        return out
+                out.extend(patterns.expand(text, cycles=item_cycles or 1, duration=None))
+            except patterns.PatternError as exc:
+                r.error(pattern_node, str(exc))
+                failed = True
+                continue
+            if item_cycles is None:
+                if not counted and not own_cycles:
+                    r.error(item, f"pattern '{text}' needs cycles: here ({{pattern: {text}, cycles: N}}) or on the breathe step")
+                failed = True  # otherwise a bad cycles value, already reported
+        return None if failed else out
 
     def step_repeat(self, node: Node, voice: model.Voice, key: Node) -> list[model.Step]:
         r = self.read
