@@ -253,16 +253,30 @@ def _draft_bell(step: model.Bell, lengths: SoundLengths, rate: int, draft: _Draf
         draft.items.append(("entry", "bell", length, None, None, [(0, ring, step, step.volume, False)]))
 
 
+BREATH_TONE_DB = -14.0
+"""The pacer's tone through an inhale or exhale, relative to the voice: its RMS sits a few
+dB under the voice's RMS and its peaks far under the voice's, so a spoken cue stays on top."""
+
+HOLD_TONE_DB = -20.0
+"""Through a hold the tone stays at the pitch the breath reached, 6 dB softer still: a
+listener with closed eyes hears that the breath is held, not that the pacer stopped."""
+
+
 def _draft_breathe(
     step: model.Breathe, lengths: SoundLengths, rate: int, draft: _Draft, errors: list[ScriptError]
 ) -> None:
-    """Phases placed back to back on exact sample boundaries (no drift over many cycles)."""
+    """Phases placed back to back on exact sample boundaries (no drift over many cycles).
+
+    Each phase gets its voice cue (starting on the phase's first sample) and its tone
+    (exactly as long as the phase). A voice cue that does not fit its phase is one error
+    per cue word, naming the cue's length and the shortest phase it was given.
+    """
     # Phase boundaries are computed from the running exact sum of seconds, so rounding
     # never accumulates: boundary k is round(sum of the first k phases * rate).
     elapsed = Fraction(0)
     cue_voice = step.cues in ("voice", "both")
     cue_tone = step.cues in ("tone", "both")
-    reported: set[tuple[str, Fraction]] = set()
+    too_long: dict[str, tuple[int, str, int, int]] = {}  # cue text -> (cue length, kind, shortest phase, count)
     for number, cycle in enumerate(step.cycles, start=1):
         for phase in cycle:
             start = to_samples(elapsed, rate)
@@ -270,21 +284,30 @@ def _draft_breathe(
             length = to_samples(elapsed, rate) - start
             if length <= 0:
                 continue
+            kind = "hold" if phase.kind == "rest" else phase.kind
             sounds: list = []
             if cue_voice:
                 cue = model.Utterance(step.word(phase.kind), step.voice)
                 cue_length = lengths.speech(cue)
-                if cue_length > length and (cue.text, phase.seconds) not in reported:
-                    reported.add((cue.text, phase.seconds))
-                    errors.append(
-                        ScriptError(
-                            f"the voice cue '{cue.text}' lasts {cue_length / rate:.2f}s, longer than its "
-                            f"{phase.kind} phase of {float(phase.seconds):g}s",
-                            step.position,
-                        )
-                    )
+                if cue_length > length:
+                    _, _, shortest, count = too_long.get(cue.text, (0, kind, length, 0))
+                    too_long[cue.text] = (cue_length, kind, min(shortest, length), count + 1)
                 sounds.append((0, min(cue_length, length), cue, 0.0, True))
-            if cue_tone and phase.kind in ("inhale", "exhale"):
-                sounds.append((0, length, BreathCue(phase.kind, length, number), -14.0, False))
-            kind = "hold" if phase.kind == "rest" else phase.kind
+            if cue_tone:
+                gain = BREATH_TONE_DB if kind in ("inhale", "exhale") else HOLD_TONE_DB
+                sounds.append((0, length, BreathCue(phase.kind, length, number), gain, False))
             draft.items.append(("entry", kind, length, None, number, sounds))
+    for text, (cue_length, kind, shortest, count) in too_long.items():
+        more = f" ({count} phases are too short for it)" if count > 1 else ""
+        errors.append(
+            ScriptError(
+                f"the voice cue '{text}' lasts {_seconds(cue_length, rate)}s, longer than its {kind} phase of "
+                f"{_seconds(shortest, rate)}s{more}; lengthen the phase or choose a shorter word",
+                step.position,
+            )
+        )
+
+
+def _seconds(samples: int, rate: int) -> str:
+    """Seconds for a message, to the hundredth, without trailing zeros (4s, 4.5s, 4.33s)."""
+    return f"{samples / rate:.2f}".rstrip("0").rstrip(".")

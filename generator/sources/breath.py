@@ -6,6 +6,13 @@ with a touch of second and third harmonic, warm rather than electronic, between 
 330 Hz (A3 to E4, a fifth). The pitch moves along a raised-cosine curve (slow at both
 ends) and the level swells in and out with raised-cosine envelopes, so the tone never
 starts or stops abruptly and phase boundaries stay exact.
+
+Through a hold the tone stays steady at the pitch the breath reached (high after an
+inhale, low after an exhale) rather than falling silent: with closed eyes, silence is
+easily mistaken for the end of the exercise. The planner plays it softer than the
+moving phases. Every phase is its own swell that starts and ends at (nearly) zero, so
+back-to-back phases meet without a click whatever the waveforms' phases are, and the
+brief dip at each boundary marks the change of phase.
 """
 
 from __future__ import annotations
