@@ -17,12 +17,12 @@ def plan_table(timeline: Timeline, *, estimated: bool = False) -> str:
             f"{format_duration(section.start / rate):>9}  {format_duration((section.end - section.start) / rate):>8}  "
             f"== {section.title} =="
         )
-        cycles = {e.cycle for e in section.entries if e.cycle is not None}
-        for entry in _collapse(section.entries):
-            start, length, label = entry
+        entries = section.entries
+        for index, (start, length, label) in enumerate(_collapse(entries)):
             lines.append(f"{format_duration(start / rate):>9}  {format_duration(length / rate):>8}  {label}")
-        if cycles:
-            lines.append(f"{'':>9}  {'':>8}  ({len(cycles)} breathing cycles)")
+            count = _breathing_cycles_ending(entries, index)
+            if count:
+                lines.append(f"{'':>9}  {'':>8}  ({count} breathing cycle{'' if count == 1 else 's'})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -38,3 +38,18 @@ def _collapse(entries) -> list[tuple[int, int, str]]:
             label += f"  (cycle {entry.cycle})"
         rows.append((entry.start, entry.length, label))
     return rows
+
+
+def _breathing_cycles_ending(entries, index: int) -> int:
+    """How many cycles a `breathe` step played, if entry `index` is that step's last phase, else 0.
+
+    Each step numbers its cycles from 1 and every cycle starts with an inhale, so a step
+    ends where the next entry is not a phase, or is the inhale of a cycle 1 (a new step).
+    """
+    entry = entries[index]
+    if entry.cycle is None:
+        return 0
+    after = entries[index + 1] if index + 1 < len(entries) else None
+    if after is not None and after.cycle is not None and not (after.kind == "inhale" and after.cycle == 1):
+        return 0
+    return entry.cycle
