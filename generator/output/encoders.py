@@ -184,6 +184,7 @@ class Mp3Encoder(_Closing):
         self.rate = rate
         self.bitrate = bitrate
         self.vbr_quality = vbr_quality
+        self.quality = quality
         self.samples_in = 0
         self._unscale = 1.0 if vbr_quality is not None else 1.0 / LAME_CBR_SCALE.get(bitrate, 0.95)
         self._lame = lameenc.Encoder()
@@ -289,11 +290,11 @@ class Mp3Encoder(_Closing):
             min(255, (self._reserved + self._offsets[min(frames - 1, i * frames // 100)]) * 256 // total_bytes)
             for i in range(100)
         )
-        vbr_scale = 100 - 10 * (self.vbr_quality or 0) if not cbr else 0
+        vbr_scale = 100 - 10 * (4 if cbr else self.vbr_quality) - self.quality  # as LAME computes it
         xing = (b"Info" if cbr else b"Xing") + struct.pack(">III", 0x0F, frames, total_bytes) + toc
         xing += struct.pack(">I", vbr_scale)
         source_rate = {44_100: 1, 48_000: 2}.get(self.rate, 0 if self.rate < 44_100 else 3)
-        stereo_mode = 0 if first.mono else 3  # mono or joint stereo, LAME's default for two channels
+        stereo_mode = {0: 1, 1: 3, 2: 2, 3: 0}[self._first[3] >> 6]  # header's channel mode in the tag's numbering
         lame = bytearray(b"LAME3.100")
         lame += bytes([(0 << 4) | (1 if cbr else 4), 0])  # tag revision 0, VBR method; lowpass unknown
         lame += bytes(8)  # replay gain: not computed here (the renderer normalises loudness itself)
