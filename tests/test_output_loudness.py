@@ -6,6 +6,8 @@ import numpy as np
 import pyloudnorm
 import pytest
 import soundfile as sf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import signal
 
 from generator.output import open_encoder
@@ -152,6 +154,23 @@ def test_limiter_keeps_length_and_order_with_any_block_size():
     # Order preserved: output is the input times a positive gain, sample for sample.
     gain = y1[np.abs(x) > 0.05] / x[np.abs(x) > 0.05]
     assert gain.min() > 0 and gain.max() <= 1.0 + 1e-6
+
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=st.lists(st.integers(min_value=0, max_value=3_000), min_size=1, max_size=12), hot=st.booleans())
+def test_limiter_output_does_not_depend_on_how_input_is_cut(sizes, hot):
+    n = sum(sizes)
+    x = (pink(n, seed=n) * (8.0 if hot else 1.0)).astype(np.float32) if n else np.zeros((0, 2), np.float32)
+    whole, _ = limit(x, block=max(n, 1))
+    limiter = TruePeakLimiter(RATE, 2)
+    parts, at = [], 0
+    for size in sizes:
+        parts.append(limiter.process(x[at : at + size]))
+        at += size
+    parts.append(limiter.flush())
+    pieces = np.concatenate(parts)
+    assert pieces.shape == x.shape
+    np.testing.assert_array_equal(pieces, whole)
 
 
 def test_limiter_is_transparent_below_the_ceiling():
