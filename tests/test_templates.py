@@ -62,3 +62,26 @@ def test_template_loads_as_a_valid_script(name, tmp_path):
     path.write_text(template_text(name), encoding="utf-8")
     session = loader.load_script(path)
     assert session.title and session.sections
+
+
+LIBRARY = ("relaxation", "breathing", "integration", "back-care")
+
+
+@pytest.mark.parametrize("path", sorted(SCRIPTS.glob("*.yaml")), ids=lambda p: p.name)
+def test_library_script_loads_as_a_valid_script(path):
+    loader = pytest.importorskip("generator.loader")
+    session = loader.load_script(path)
+    assert session.title and session.sections
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+def test_library_session_opens_with_the_care_note_and_speaks_to_the_client(name):
+    loader = pytest.importorskip("generator.loader")
+    from generator import model
+
+    session = loader.load_script(SCRIPTS / f"{name}.yaml", {"name": "Anna"})
+    says = [step for section in session.sections for step in section.steps if isinstance(step, model.Say)]
+    first = " ".join(part.text for part in says[0].parts if isinstance(part, model.Utterance))
+    assert "complement" in first and "does not replace" in first
+    spoken = " ".join(part.text for say in says for part in say.parts if isinstance(part, model.Utterance))
+    assert "Anna" in spoken
