@@ -29,7 +29,7 @@ def reports_errors(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         _install_warning_format()
-        previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
+        previous = {sig: signal.signal(sig, _terminate) for sig in _STOP_SIGNALS} if _main_thread() else {}
         try:
             return command(*args, **kwargs)
         except ScriptErrors as exc:
@@ -50,8 +50,8 @@ def reports_errors(command: Callable) -> Callable:
             click.echo(f"error: internal error: {type(exc).__name__}: {exc} (set MEDITATE_DEBUG=1 for details)", err=True)
             sys.exit(1)
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     return wrapper
 
@@ -60,6 +60,10 @@ def _main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""A kill or a closed terminal unwinds like Ctrl-C, so temporary files are removed."""
 
 
 def _terminate(signum, frame) -> None:

@@ -6,7 +6,9 @@ here, so the planner sees only plain steps. Nothing is synthesized or rendered.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -15,15 +17,53 @@ from typing import Mapping
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from generator import model, patterns
-from generator.errors import Position, ScriptError, ScriptErrors, display_path
+from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
-from generator.units import parse_duration, parse_gain_db, parse_glide, parse_volume
-from generator.yamlnodes import NodeReader, compose, did_you_mean, iter_items
+from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide, parse_volume
+from generator.yamlnodes import MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items
 
 ENGINES = ("piper", "gtts")
 DEFAULT_VOICE_NAMES = {"piper": "en_US-joe-medium", "gtts": "com"}
 MAX_TOTAL_SECONDS = 12 * 3600
-"""Scripts asking for more than this (pauses, lengths) are refused before any work."""
+"""The default longest track: scripts lasting more are refused before any work.
+`MEDITATE_MAX_LENGTH` (a duration such as `20h`) sets another limit; see max_total_seconds()."""
+
+MAX_LENGTH_ENV = "MEDITATE_MAX_LENGTH"
+
+MAX_EVENTS = 200_000
+"""The most timeline entries (utterances, gaps, pauses, bell strikes, breathing phases) a
+script may expand to through repeats and includes: a bound on memory, not on art."""
+
+MAX_NESTING = 30
+"""Repeats inside repeats deeper than this are a mistake (and would exhaust the stack)."""
+
+MAX_INCLUDED_BYTES = 4 * MAX_SCRIPT_BYTES
+"""All the files one script includes, together: parsing is slow, so this caps the time."""
+
+SPEECH_CHARS_PER_SECOND = 40
+"""A lower bound on how long speech lasts: no voice speaks faster than this at speed 1
+(a calm narrator speaks about 13 characters a second), so the up-front length check
+never refuses a script that would fit."""
+
+BELL_STRIKE_MIN_SECONDS = Fraction(1, 5)
+"""The shortest built-in bell (woodblock) rings about 0.21 s: a lower bound per strike."""
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+
+
+def max_total_seconds() -> Fraction:
+    """The longest track allowed: MEDITATE_MAX_LENGTH if set (e.g. `20h`), else 12 h."""
+    raw = os.environ.get(MAX_LENGTH_ENV, "").strip()
+    if not raw:
+        return Fraction(MAX_TOTAL_SECONDS)
+    try:
+        value = parse_duration(raw)
+    except ValueError:
+        value = Fraction(0)
+    if value <= 0:
+        raise InputError(f"{MAX_LENGTH_ENV} must be a duration like '12h' or '90m', got '{raw}'")
+    return value
 
 _SESSION_KEYS = (
     "title", "artist", "album", "description", "cover", "language", "length", "voice",
@@ -60,7 +100,11 @@ def load_script(
     session = None
     if root is not None:
         loader = _Loader(path, shown, errors, dict(variables or {}), engine)
-        session = loader.session(root)
+        try:
+            session = loader.session(root)
+        except RecursionError:  # a safety net: nesting limits should stop this first
+            errors.append(ScriptError("the script nests too deeply to read", Position(shown)))
+            session = None
     if errors or session is None:
         raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
     return session
@@ -77,6 +121,13 @@ class _Loader:
         self.variables: dict[str, str] = {}
         self.include_stack: list[Path] = [path.resolve()]
         self.total_fixed = Fraction(0)
+        self.total_speech = Fraction(0)  # a lower bound: see SPEECH_CHARS_PER_SECOND
+        self.max_total = max_total_seconds()
+        self.events = 0
+        self.over_budget = False
+        self.nesting = 0
+        self.included_bytes = 0
+        self.audio_seconds: dict[Path, Fraction] = {}
         self.fill_nodes: list[Node] = []
 
     # --- the session ---------------------------------------------------------------------
@@ -101,13 +152,15 @@ class _Loader:
                     fields["language"] = language
         if "cover" in entries:
             cover = self._file(entries["cover"][1], "cover", suffixes=(".png", ".jpg", ".jpeg"))
-            if cover is not None:
+            if cover is not None and not _is_image(cover):
+                r.error(entries["cover"][1], f"cover '{cover.name}' is not a PNG or JPEG image")
+            elif cover is not None:
                 fields["cover"] = cover
         if "length" in entries:
             length = r.convert(entries["length"][1], "length", parse_duration)
             if length is not None:
-                if length <= 0 or length > MAX_TOTAL_SECONDS:
-                    r.error(entries["length"][1], f"length must be between 1s and {MAX_TOTAL_SECONDS // 3600}h")
+                if length <= 0 or length > self.max_total:
+                    r.error(entries["length"][1], f"length must be more than 0s and at most {_limit(self.max_total)}")
                 else:
                     fields["length"] = length
                     fields["length_position"] = r.pos(entries["length"][1])
@@ -124,8 +177,14 @@ class _Loader:
         if "length" not in entries:
             for fill in self.fill_nodes:
                 r.error(fill, "pause: fill needs the script's length (add for example 'length: 20m' at the top)")
-        if fields.get("length") is None and self.total_fixed > MAX_TOTAL_SECONDS:
-            r.error(root, f"the script's pauses alone last over {MAX_TOTAL_SECONDS // 3600}h, the most a track may be")
+        least = self.total_fixed + self.total_speech
+        if least > self.max_total:
+            r.error(
+                root,
+                f"the script lasts at least {format_duration(float(least))} ({format_duration(float(self.total_fixed))} "
+                f"of pauses, bells and breathing, at least {format_duration(float(self.total_speech))} of speech); "
+                f"a track may last at most {_limit(self.max_total)} (set {MAX_LENGTH_ENV} to change it)",
+            )
         if title is None or sections is None:
             return None
         return model.Session(
@@ -180,6 +239,31 @@ class _Loader:
         if suffixes and path.suffix.lower() not in suffixes:
             self.read.error(node, f"{what} must be one of {', '.join(suffixes)}, got '{raw}'")
             return None
+        return path
+
+    def _audio_file(self, node: Node, what: str) -> Path | None:
+        """A sound file that exists and that libsndfile (or ffmpeg, when installed) can read.
+
+        Probing the header here refuses a text file named `.wav` at its place in the
+        script, before any speech is synthesized, and gives its length to the limit check.
+        """
+        path = self._file(node, what)
+        if path is None or path in self.audio_seconds:
+            return path
+        import soundfile
+
+        try:
+            info = soundfile.info(str(path))
+        except Exception:  # libsndfile raises several types for unreadable files
+            if shutil.which("ffmpeg") and shutil.which("ffprobe"):
+                self.audio_seconds[path] = Fraction(0)  # ffmpeg will decide when it is read
+                return path
+            self.read.error(node, f"{what} file '{path.name}' is not an audio file this tool can read (WAV, FLAC, OGG or MP3; other formats need ffmpeg)")
+            return None
+        if info.frames <= 0 or info.samplerate <= 0:
+            self.read.error(node, f"{what} file '{path.name}' holds no sound")
+            return None
+        self.audio_seconds[path] = Fraction(info.frames, info.samplerate)
         return path
 
     # --- voice ---------------------------------------------------------------------------
@@ -311,7 +395,7 @@ class _Loader:
                 return None
             return None if color is None else model.Noise(color)
         if kind == "file":
-            path = self._file(node, "layer")
+            path = self._audio_file(node, "layer")
             return None if path is None else model.FileLoop(path)
         second = "beat" if kind == "binaural" else "pulse"
         entries = r.mapping(node, kind, ("carrier", second), required=("carrier", second))
@@ -399,7 +483,26 @@ class _Loader:
             return []
         handler = getattr(self, f"step_{kind}")
         result = handler(value, voice, key_node)
-        return result if isinstance(result, list) else ([result] if result is not None else [])
+        if isinstance(result, list):
+            return result  # repeat and include count their own steps
+        if result is None:
+            return []
+        self._count(_weight(result), key_node)
+        return [result]
+
+    def _count(self, events: int, node: Node) -> bool:
+        """Add `events` to the script's expanded size; False (reported once) past MAX_EVENTS."""
+        if self.events + events > MAX_EVENTS:
+            if not self.over_budget:
+                self.over_budget = True
+                self.read.error(
+                    node,
+                    f"the script expands to more than {MAX_EVENTS} steps, pauses, strikes and breaths "
+                    "(check the repeats' times)",
+                )
+            return False
+        self.events += events
+        return True
 
     def step_say(self, node: Node, voice: model.Voice, key: Node) -> model.Say | None:
         r = self.read
@@ -418,11 +521,16 @@ class _Loader:
             r.error(text_node, f"this text is {len(raw)} characters long; one say may hold at most {MAX_TEXT_CHARS}")
             return None
         text = self.substitute(raw, text_node)
+        if len(text) > MAX_TEXT_CHARS:
+            r.error(text_node, f"with its variables filled in this text is {len(text)} characters long; one say may hold at most {MAX_TEXT_CHARS}")
+            return None
         parts, problems = split_narration(text, voice)
         self._report(problems, text, text_node)
         for part in parts:
             if isinstance(part, model.Gap):
                 self.total_fixed += part.seconds
+            else:
+                self.total_speech += Fraction(len(part.text)) / (SPEECH_CHARS_PER_SECOND * Fraction(part.voice.speed))
         if not any(isinstance(p, model.Utterance) for p in parts):
             r.error(text_node, "say has nothing to speak")
             return None
@@ -476,9 +584,13 @@ class _Loader:
         if sound is None:
             return None
         if sound in model.BELL_NAMES:
+            if "every" not in fields:
+                self.total_fixed += BELL_STRIKE_MIN_SECONDS * (fields.get("strikes", 1) - 1)
             return model.Bell(sound, r.pos(key), **fields)
         if "." in sound or "/" in sound:
-            path = self._file(sound_node, "bell")
+            path = self._audio_file(sound_node, "bell")
+            if path is not None and "every" not in fields:
+                self.total_fixed += self.audio_seconds.get(path, Fraction(0)) * (fields.get("strikes", 1) - 1)
             return None if path is None else model.Bell(sound, r.pos(key), path=path, **fields)
         r.error(sound_node, f"unknown bell '{sound}'{did_you_mean(sound, model.BELL_NAMES)}; built-in bells are {', '.join(model.BELL_NAMES)}, or give a sound file")
         return None
@@ -507,7 +619,10 @@ class _Loader:
                             r.error(entries[name][1], f"{name.replace('_', ' ')} must be at most 12h")
                         else:
                             fields[name] = value
-        path = self._file(file_node, "play")
+        path = self._audio_file(file_node, "play")
+        if path is not None:
+            seconds = self.audio_seconds.get(path, Fraction(0))
+            self.total_fixed += min(seconds, fields["duration"]) if "duration" in fields else seconds
         return None if path is None else model.Play(path, r.pos(key), **fields)
 
     def step_breathe(self, node: Node, voice: model.Voice, key: Node) -> model.Breathe | None:
@@ -624,12 +739,22 @@ class _Loader:
         entries = r.mapping(node, "repeat", ("times", "steps"), required=("times", "steps"))
         if not entries or "times" not in entries or "steps" not in entries:
             return []
-        before = self.total_fixed
+        if self.nesting >= MAX_NESTING:
+            r.error(key, f"repeats nest deeper than {MAX_NESTING} levels")
+            return []
+        before = (self.total_fixed, self.total_speech, self.events)
         times = r.integer(entries["times"][1], "times", 1, MAX_REPEAT)
-        inner = self.steps(entries["steps"][1], voice) or []
+        self.nesting += 1
+        try:
+            inner = self.steps(entries["steps"][1], voice) or []
+        finally:
+            self.nesting -= 1
         if times is None:
             return []
-        self.total_fixed += (self.total_fixed - before) * (times - 1)
+        if not self._count((self.events - before[2]) * (times - 1), entries["times"][1]):
+            return []
+        self.total_fixed += (self.total_fixed - before[0]) * (times - 1)
+        self.total_speech += (self.total_speech - before[1]) * (times - 1)
         return inner * times
 
     def step_include(self, node: Node, voice: model.Voice, key: Node) -> list[model.Step]:
@@ -648,6 +773,10 @@ class _Loader:
         if not target.is_file():
             r.error(node, f"included file '{raw}' not found")
             return []
+        self.included_bytes += target.stat().st_size
+        if self.included_bytes > MAX_INCLUDED_BYTES:
+            r.error(node, f"the included files add up to more than {MAX_INCLUDED_BYTES} bytes")
+            return []
         shown = display_path(target)
         included = compose(target, shown, self.errors)
         if included is None:
@@ -665,6 +794,35 @@ class _Loader:
             outer[0].visits = self.read.visits
             self.read, self.base = outer
         return steps or []
+
+
+def _weight(step: model.Step) -> int:
+    """How many timeline entries a step becomes (the unit of MAX_EVENTS)."""
+    if isinstance(step, model.Say):
+        return len(step.parts)
+    if isinstance(step, model.Bell):
+        return step.strikes
+    if isinstance(step, model.Breathe):
+        return sum(len(cycle) for cycle in step.cycles)
+    return 1
+
+
+def _limit(seconds: Fraction) -> str:
+    """A limit as a user would write it: `12h`, `90m`, `45s`."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{float(seconds):g}s"
+
+
+def _is_image(path: Path) -> bool:
+    """Whether a file starts like a PNG or a JPEG (what ID3 and players accept as cover art)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return False
+    return head.startswith(_PNG) or head.startswith(_JPEG)
 
 
 def _names(node: Node) -> list[str]:

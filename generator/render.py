@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_samples
-from generator.errors import InputError
-from generator.loader import load_script
+from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
+from generator.loader import MAX_LENGTH_ENV, load_script, max_total_seconds
 from generator.mixer import Mixer
 from generator.timeline import Timeline, plan
 from generator.tts import SpeechBank
@@ -134,10 +137,27 @@ def plan_timeline(
     """The session's timeline; speech is synthesized (and cached) unless `estimate`."""
     base = session.path.parent
     if estimate:
-        return plan(session, EstimatedLengths(speech, base))
+        return _within_limit(plan(session, EstimatedLengths(speech, base)))
     utterances = session.utterances()
     speech.prepare(utterances, (lambda d, t: progress("speech", d, t)) if progress else None)
-    return plan(session, BankLengths(speech, base))
+    return _within_limit(plan(session, BankLengths(speech, base)))
+
+
+def _within_limit(timeline: Timeline) -> Timeline:
+    """The planned track, refused before rendering when it lasts longer than the limit.
+
+    The loader already refuses what its lower bounds can see (pauses, breathing, a
+    fastest-possible pace of speech); this catches what only the real lengths show."""
+    limit = max_total_seconds()
+    if timeline.length > to_samples(limit, timeline.rate):
+        from generator.units import format_duration
+
+        raise ScriptErrors([ScriptError(
+            f"the planned track lasts {format_duration(timeline.seconds)}; a track may last at most "
+            f"{format_duration(float(limit))} (set {MAX_LENGTH_ENV} to change it)",
+            Position(display_path(timeline.session.path)),
+        )])
+    return timeline
 
 
 def select_section(timeline: Timeline, title: str) -> Timeline:
@@ -173,6 +193,7 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
         output = output / f"{script.stem}.{fmt}"
     if not output.parent.is_dir():
         raise InputError(f"{output.parent}: the output folder does not exist")
+    _refuse_overwriting_inputs(script, output, options.sidecars)
     speech = SpeechBank(options.cache_dir, use_cache=options.use_cache)
     try:
         timeline = plan_timeline(session, speech, progress=options.progress)
@@ -180,12 +201,13 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
             timeline = select_section(timeline, options.section)
         target = options.loudness if options.loudness is not None else session.loudness
         measured, gain_db = loudness_gain(timeline, speech, options, target)
-        write_track(timeline, speech, output, fmt, gain_db, options)
-        sidecars: list[Path] = []
-        if options.sidecars:
-            from generator.output.sidecars import write_sidecars
-
-            sidecars = write_sidecars(output, timeline)
+        staged = _stage_sidecars(output, timeline) if options.sidecars else []
+        try:
+            write_track(timeline, speech, output, fmt, gain_db, options, companions=staged)
+        finally:
+            for temp, _ in staged:
+                temp.unlink(missing_ok=True)  # renamed into place on success; leftovers on failure
+        sidecars = [final for _, final in staged]
         return RenderResult(output, timeline, sidecars, measured, gain_db, speech.synthesized, time.perf_counter() - started)
     finally:
         speech.close()
@@ -195,6 +217,56 @@ def binaural_layers(session: model.Session) -> list[model.Layer]:
     """Every binaural layer of the session and its sections (they need two channels)."""
     backgrounds = [session.background] + [s.background for s in session.sections if s.background]
     return [layer for bg in backgrounds for layer in bg.layers if isinstance(layer.source, model.Binaural)]
+
+
+def _refuse_overwriting_inputs(script: Path, output: Path, sidecars: bool) -> None:
+    """An output path that would replace the script, or a track its own sidecar would replace."""
+    from generator.output.sidecars import sidecar_paths
+
+    targets = [output, *(sidecar_paths(output) if sidecars else ())]
+    if script.resolve() in {t.resolve() for t in targets}:
+        raise InputError(f"{output}: rendering there would overwrite the script {script}; choose another output name")
+    for path in targets:
+        if path.is_dir():
+            raise InputError(f"{path}: a folder is in the way of the output file")
+    if sidecars and output.resolve() in {p.resolve() for p in sidecar_paths(output)}:
+        raise InputError(f"{output}: a track named .json or .vtt would be replaced by its own sidecar; use --no-sidecars or another name")
+
+
+def _stage_sidecars(output: Path, timeline: Timeline) -> list[tuple[Path, Path]]:
+    """`<track>.json` and `<track>.vtt` written to temporary files beside the track, as
+    (temporary, final) pairs: write_track renames them together with the track, so a
+    failed render never leaves a new track beside old sidecars (or the reverse)."""
+    from generator.output.sidecars import sidecar_paths, timeline_json, webvtt
+
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for final, text in zip(sidecar_paths(output), (timeline_json(timeline), webvtt(timeline))):
+            fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent)
+            staged.append((Path(name), final))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.chmod(name, 0o644)
+    except BaseException:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP for the few renames that put a render in place, so
+    an interruption lands before all of them or after all of them, never between."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _refuse_binaural_in_mono(session: model.Session) -> None:
@@ -269,20 +341,28 @@ def loudness_gain(timeline: Timeline, speech: SpeechBank, options: RenderOptions
 
 
 def write_track(
-    timeline: Timeline, speech: SpeechBank, output: Path, fmt: str, gain_db: float, options: RenderOptions
+    timeline: Timeline,
+    speech: SpeechBank,
+    output: Path,
+    fmt: str,
+    gain_db: float,
+    options: RenderOptions,
+    companions: Sequence[tuple[Path, Path]] = (),
 ) -> None:
     """Pass 2: mix with the loudness gain, limit true peaks, encode to a temporary file
-    beside the target, tag it, and only then rename it into place."""
+    beside the target, tag it, and only then rename it into place, together with the
+    already written `companions` (temporary, final) such as the sidecars."""
     from generator.output.encoders import open_encoder
     from generator.output.loudness import TruePeakLimiter
     from generator.output.tags import write_tags
 
     channels = 1 if options.mono else 2
     gain = np.float32(10 ** (gain_db / 20))
-    fd, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
-    os.close(fd)
-    temp = Path(temp_name)
+    temp: Path | None = None
     try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+        os.close(fd)
+        temp = Path(temp_name)
         encoder = open_encoder(
             temp, fmt, rate=SAMPLE_RATE, channels=channels, bitrate=options.bitrate, vbr_quality=options.vbr_quality
         )
@@ -300,9 +380,13 @@ def write_track(
         cover, mime = cover_image(timeline.session)
         write_tags(temp, fmt, timeline, cover, mime)
         os.chmod(temp, 0o644)
-        os.replace(temp, output)
+        with _signals_held():
+            os.replace(temp, output)
+            for companion, final in companions:
+                os.replace(companion, final)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        if temp is not None:
+            temp.unlink(missing_ok=True)
         raise
 
 

@@ -30,8 +30,9 @@ _CORE_TAGS = {
 NODE_BUDGET = 200_000
 """How many nodes one document may visit, aliases counted each time they are used."""
 
-MAX_SCRIPT_BYTES = 2_000_000
-"""Scripts are text written by people; anything bigger is refused before parsing."""
+MAX_SCRIPT_BYTES = 512_000
+"""Scripts are text written by people (half a megabyte is some five hours of narration);
+anything bigger is refused before parsing, which would otherwise take many seconds."""
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
@@ -253,6 +254,9 @@ def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
         return None
     except yaml.YAMLError as exc:
         errors.append(ScriptError(f"invalid YAML: {exc}", Position(shown)))
+        return None
+    except RecursionError:  # PyYAML's composer recurses once per level of nesting
+        errors.append(ScriptError("invalid YAML: lists and mappings nest too deeply", Position(shown)))
         return None
     if node is None:
         errors.append(ScriptError("the file is empty", Position(shown)))

@@ -110,11 +110,18 @@ class SpeechBank:
             if progress:
                 progress(done, total)
         if online:
-            with ThreadPoolExecutor(max_workers=4) as pool:
+            pool = ThreadPoolExecutor(max_workers=4)
+            try:
                 for _ in pool.map(self._synthesize, online):
                     done += 1
                     if progress:
                         progress(done, total)
+            except BaseException:
+                # One failure (or Ctrl-C) ends the run: drop the queued requests rather
+                # than wait for every remaining utterance to time out and retry too.
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
         return total
 
     def _synthesize(self, utterance: Utterance) -> np.ndarray:
