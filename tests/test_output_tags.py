@@ -23,6 +23,12 @@ from generator.timeline import Entry, SectionPlan, Timeline
 RATE = 44_100
 
 
+@pytest.fixture(autouse=True)
+def _this_year(monkeypatch):
+    """Tags carry the current year unless SOURCE_DATE_EPOCH says otherwise; start without it."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
 def make_timeline(**session_fields) -> Timeline:
     """Three sections with starts that do not fall on whole milliseconds."""
     fields = dict(
