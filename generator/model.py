@@ -223,6 +223,8 @@ class Session:
                         if isinstance(part, Utterance):
                             seen.setdefault(part, None)
                 elif isinstance(step, Breathe) and step.cues in ("voice", "both"):
-                    for _, word in step.words:
-                        seen.setdefault(Utterance(word, step.voice), None)
+                    kinds = {phase.kind for cycle in step.cycles for phase in cycle if phase.seconds > 0}
+                    for kind, word in step.words:
+                        if kind in kinds:
+                            seen.setdefault(Utterance(word, step.voice), None)
         return list(seen)

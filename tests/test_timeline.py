@@ -166,3 +166,8 @@ def test_only_section_starts_at_zero(write_script):
     timeline = plan(load_script(path), Lengths()).only_section("B")
     assert timeline.length == round(0.3 * RATE) + 2 * RATE
     assert timeline.sections[0].start == 0 and timeline.placements[0].start == 0
+
+
+def test_only_the_cue_words_a_pattern_uses_are_spoken(write_script):
+    path = write_script("title: T\nsections:\n  - title: A\n    steps:\n      - breathe: {pattern: relax, cycles: 2}\n")
+    assert [u.text for u in load_script(path).utterances()] == ["Breathe in", "Breathe out"]
