@@ -296,7 +296,8 @@ def _draft_breathe(
             if cue_tone:
                 gain = BREATH_TONE_DB if kind in ("inhale", "exhale") else HOLD_TONE_DB
                 sounds.append((0, length, BreathCue(phase.kind, length, number), gain, False))
-            draft.items.append(("entry", kind, length, None, number, sounds))
+            spoken = step.word(phase.kind) if cue_voice else None  # in the plan and the captions
+            draft.items.append(("entry", kind, length, spoken, number, sounds))
     for text, (cue_length, kind, shortest, count) in too_long.items():
         more = f" ({count} phases are too short for it)" if count > 1 else ""
         errors.append(

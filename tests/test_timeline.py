@@ -171,3 +171,17 @@ def test_only_section_starts_at_zero(write_script):
 def test_only_the_cue_words_a_pattern_uses_are_spoken(write_script):
     path = write_script("title: T\nsections:\n  - title: A\n    steps:\n      - breathe: {pattern: relax, cycles: 2}\n")
     assert [u.text for u in load_script(path).utterances()] == ["Breathe in", "Breathe out"]
+
+
+def test_spoken_breathing_cues_carry_their_words(write_script):
+    from generator.output.sidecars import webvtt
+
+    path = write_script("title: T\nsections:\n  - title: A\n    steps:\n      - breathe: {pattern: box, cycles: 1, cues: voice}\n")
+    timeline = plan(load_script(path), Lengths())
+    assert [(e.kind, e.text) for e in timeline.entries()] == [
+        ("inhale", "Breathe in"), ("hold", "Hold"), ("exhale", "Breathe out"), ("hold", "Rest"),
+    ]
+    captions = webvtt(timeline)
+    assert "00:00:04.000 --> 00:00:08.000\nHold" in captions and captions.count("-->") == 4
+    tone_only = write_script("title: T\nsections:\n  - title: A\n    steps:\n      - breathe: {pattern: box, cycles: 1, cues: tone}\n", "t.yaml")
+    assert all(e.text is None for e in plan(load_script(tone_only), Lengths()).entries())

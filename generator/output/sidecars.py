@@ -30,11 +30,12 @@ def vtt_escape(text: str) -> str:
 
 
 def webvtt(timeline: Timeline) -> str:
-    """WebVTT captions: one numbered cue per `say` entry, at its real start and end."""
+    """WebVTT captions: one numbered cue per spoken entry (narration and the breathing
+    pacer's spoken cues, shown for their phase), at its real start and end."""
     out = ["WEBVTT", ""]
     number = 0
     for entry in timeline.entries():
-        if entry.kind != "say" or not entry.text:
+        if not entry.text:
             continue
         text = vtt_escape(entry.text)
         if not text:
