@@ -240,18 +240,20 @@ def check(scripts, mono, sets, engine):
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 @click.option("--estimate", is_flag=True, help="Estimate speech lengths instead of synthesizing.")
 @click.option("--section", metavar="TITLE", help="Plan only this section.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Draw the timeline as a web page in this file.")
 @script_options
 @cache_options
 @reports_errors
-def plan(script, as_json, estimate, section, sets, engine, no_cache, cache_dir):
+def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, cache_dir):
     """Show SCRIPT's timeline: every section and step with its start and length.
 
     Speech lengths come from the speech cache when present, otherwise from synthesis
     (which fills the cache), or from a words-per-minute estimate with --estimate.
 
     \b
-    Example:
+    Examples:
       meditate plan scripts/relaxation.yaml --estimate
+      meditate plan scripts/relaxation.yaml --estimate --html relaxation.html
     """
     from generator.render import load, plan_timeline, select_section
     from generator.tts import SpeechBank
@@ -266,6 +268,14 @@ def plan(script, as_json, estimate, section, sets, engine, no_cache, cache_dir):
         speech.close()
     if section:
         timeline = select_section(timeline, section)
+    if html_file:
+        from generator.planhtml import plan_html
+
+        if not html_file.parent.is_dir():
+            raise InputError(f"{html_file.parent}: the folder does not exist")
+        html_file.write_text(plan_html(timeline, estimated=estimate), encoding="utf-8")
+        click.echo(f"wrote {html_file} ({format_duration(timeline.seconds)}, {len(timeline.sections)} sections)")
+        return
     if as_json:
         click.echo(json.dumps(timeline.to_json(), indent=2, ensure_ascii=False))
         return
