@@ -20,7 +20,7 @@ from generator import model, patterns
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
 from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide, parse_volume
-from generator.yamlnodes import MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items
+from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items
 
 ENGINES = ("piper", "gtts")
 DEFAULT_VOICE_NAMES = {"piper": "en_US-joe-medium", "gtts": "com"}
@@ -207,7 +207,7 @@ class _Loader:
                 value = self.read.scalar(value_node, f"variable '{name}'")
                 if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                     values[name] = str(value)
-                elif value is not None and not isinstance(value, type(None)):
+                elif value is not None and value is not _MISSING:
                     self.read.error(value_node, f"variable '{name}' must be text")
         values.update(self.overrides)
         return values
@@ -254,16 +254,16 @@ class _Loader:
 
         try:
             info = soundfile.info(str(path))
+            seconds: Fraction | None = Fraction(info.frames, info.samplerate) if info.samplerate > 0 else Fraction(0)
         except Exception:  # libsndfile raises several types for unreadable files
-            if shutil.which("ffmpeg") and shutil.which("ffprobe"):
-                self.audio_seconds[path] = Fraction(0)  # ffmpeg will decide when it is read
-                return path
+            seconds = _ffprobe_seconds(path)
+        if seconds is None:
             self.read.error(node, f"{what} file '{path.name}' is not an audio file this tool can read (WAV, FLAC, OGG or MP3; other formats need ffmpeg)")
             return None
-        if info.frames <= 0 or info.samplerate <= 0:
+        if seconds <= 0:
             self.read.error(node, f"{what} file '{path.name}' holds no sound")
             return None
-        self.audio_seconds[path] = Fraction(info.frames, info.samplerate)
+        self.audio_seconds[path] = seconds
         return path
 
     # --- voice ---------------------------------------------------------------------------
@@ -444,7 +444,7 @@ class _Loader:
             background = self.background(entries["background"][1], section=True) if "background" in entries else None
             steps = self.steps(entries["steps"][1], section_voice) if "steps" in entries else []
             if title is not None and steps is not None:
-                if not getattr(entries["steps"][1], "value", True):
+                if "steps" in entries and not getattr(entries["steps"][1], "value", True):
                     r.error(entries["steps"][1], f"section '{title}' has no steps")
                 sections.append(model.Section(title, tuple(steps), r.pos(item), background))
         return sections
@@ -460,9 +460,16 @@ class _Loader:
 
     def step(self, node: Node, voice: model.Voice) -> list[model.Step]:
         r = self.read
-        if isinstance(node, ScalarNode) and r.visit(node):
+        if isinstance(node, ScalarNode):
+            if not r.visit(node):
+                return []  # a refused tag, already reported
             word = str(node.value)
-            r.error(node, f"unknown step '{word}'{did_you_mean(word, _STEPS)}; a step is a mapping such as 'say: Hello'")
+            if word in _STEPS:
+                r.error(node, f"step '{word}' needs a value after a colon, as in '{word}: ...'")
+            elif not word.strip() or word == "~":
+                r.error(node, "an empty step: write one such as 'say: Hello'")
+            else:
+                r.error(node, f"unknown step '{word}'{did_you_mean(word, _STEPS)}; a step is a mapping such as 'say: Hello'")
             return []
         if not isinstance(node, MappingNode) or len(node.value) != 1:
             if isinstance(node, MappingNode) and node.value:
@@ -813,6 +820,25 @@ def _limit(seconds: Fraction) -> str:
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{float(seconds):g}s"
+
+
+def _ffprobe_seconds(path: Path) -> Fraction | None:
+    """A file's duration by ffprobe (what decodes what libsndfile cannot); None if unreadable."""
+    if not shutil.which("ffprobe"):
+        return None
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+            capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    try:
+        return Fraction(done.stdout.strip()) if done.returncode == 0 else None
+    except ValueError:
+        return None
 
 
 def _is_image(path: Path) -> bool:

@@ -7,6 +7,7 @@ with a short description of what was expected; the loader adds the position.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -36,7 +37,13 @@ def parse_duration(value: object) -> Fraction:
         return Fraction(str(value))
     if not isinstance(value, str):
         raise ValueError(DURATION_HINT)
-    text = value.strip()
+    return _parse_duration_text(value.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_duration_text(text: str) -> Fraction:
+    """The text form, cached: scripts repeat a few durations many times, and Fraction
+    arithmetic is slow enough that an alias-heavy script would otherwise take seconds."""
     if re.fullmatch(_NUMBER, text):
         return Fraction(text)
     if text.startswith("-"):

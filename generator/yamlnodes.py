@@ -88,6 +88,9 @@ class NodeReader:
             return None
         out: dict[str, tuple[ScalarNode, Node]] = {}
         for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == "<<":
+                self.error(key_node, "YAML merge keys ('<<') are not supported in scripts")
+                continue
             if not isinstance(key_node, ScalarNode) or not self.visit(key_node):
                 self.error(key_node, f"keys in {what} must be plain words")
                 continue
@@ -213,7 +216,13 @@ def describe(node: Node) -> str:
         return f"'{node.value}'"
     if isinstance(value, (int, float)):
         return f"the number {node.value}"
-    return f"'{value}'"
+    return f"'{shorten(str(value))}'"
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """Text fit to quote in one error line: whitespace collapsed, long text cut with '…'."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
