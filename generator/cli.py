@@ -44,6 +44,10 @@ def reports_errors(command: Callable) -> Callable:
             sys.exit(130)
         except (SystemExit, click.exceptions.Exit, click.ClickException):
             raise
+        except OSError as exc:  # a full disk, a folder without permission: the machine, not a bug
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
         except Exception as exc:  # a bug, not the user's mistake: one line unless debugging
             if os.environ.get("MEDITATE_DEBUG"):
                 raise
