@@ -80,10 +80,15 @@ class NoiseSource:
         spectrum = np.empty((bins, 2), dtype=np.complex64)
         spectrum.real = rng.standard_normal((bins, 2), dtype=np.float32)
         spectrum.imag = rng.standard_normal((bins, 2), dtype=np.float32)
-        spectrum *= _shape(COLOURS[self.color], length, self.rate)[:, None]
-        segment = scipy.fft.irfft(spectrum, n=length, axis=0)
-        segment *= NOISE_RMS / np.sqrt(np.mean(segment * segment, axis=0))
-        segment *= _window(length)[:, None]
+        # The same draws, laid out channel by channel: the transform, the level and the
+        # window then run over contiguous memory (several times faster than down columns).
+        planar = np.ascontiguousarray(spectrum.T)
+        planar *= _shape(COLOURS[self.color], length, self.rate)
+        wave = scipy.fft.irfft(planar, n=length, axis=-1)
+        scale = NOISE_RMS / np.sqrt(np.einsum("ij,ij->i", wave, wave) / length)
+        wave *= _window(length)
+        wave *= scale.astype(np.float32)[:, None]
+        segment = np.ascontiguousarray(wave.T)
         if len(self._cache) >= 4:  # the mixer walks forward: keep only the latest few
             self._cache.pop(min(self._cache))
         self._cache[index] = segment

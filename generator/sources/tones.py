@@ -43,6 +43,17 @@ def _positions(start: int, count: int) -> np.ndarray:
     return np.arange(start, start + count, dtype=np.int64)
 
 
+def _sine(phase: np.ndarray) -> np.ndarray:
+    """sin(2 pi phase) for phases already reduced to 0..1, in float32.
+
+    The phase is exact in float64 (it decides the pitch over an hour); the sine of a
+    reduced phase only needs float32's 24 bits, and float32 sines run twice as fast.
+    """
+    x = phase.astype(np.float32)
+    x *= np.float32(2.0 * np.pi)
+    return np.sin(x, out=x)
+
+
 def _stereo(mono: np.ndarray) -> np.ndarray:
     return np.repeat(mono.astype(np.float32)[:, None], 2, axis=1)
 
@@ -57,7 +68,7 @@ class ToneSource:
 
     def render(self, start: int, count: int) -> np.ndarray:
         phase = glide_phase(self.frequency, self.span, _positions(start, count), self.rate)
-        return _stereo(np.sin(2.0 * np.pi * phase))
+        return _stereo(_sine(phase))
 
 
 class BinauralSource:
@@ -76,8 +87,8 @@ class BinauralSource:
     def render(self, start: int, count: int) -> np.ndarray:
         n = _positions(start, count)
         out = np.empty((count, 2), dtype=np.float32)
-        out[:, 0] = np.sin(2.0 * np.pi * glide_phase(self.left, self.span, n, self.rate))
-        out[:, 1] = np.sin(2.0 * np.pi * glide_phase(self.right, self.span, n, self.rate))
+        out[:, 0] = _sine(glide_phase(self.left, self.span, n, self.rate))
+        out[:, 1] = _sine(glide_phase(self.right, self.span, n, self.rate))
         return out
 
 
@@ -112,6 +123,6 @@ class IsochronicSource:
 
     def render(self, start: int, count: int) -> np.ndarray:
         n = _positions(start, count)
-        tone = np.sin(2.0 * np.pi * glide_phase(self.carrier, self.span, n, self.rate))
+        tone = _sine(glide_phase(self.carrier, self.span, n, self.rate))
         gate = pulse_gate(glide_phase(self.pulse, self.span, n, self.rate))
-        return _stereo(tone * gate)
+        return _stereo(tone * gate.astype(np.float32))
