@@ -204,37 +204,83 @@ class Bed:
 
     # --- rendering ----------------------------------------------------------------------
 
-    def render(self, start: int, count: int, voice: np.ndarray | None = None) -> np.ndarray:
-        """The bed for samples ``start .. start+count`` as float32 (count, 2).
+    def render(self, start: int, count: int, voice: np.ndarray | None = None, *, gain: float = 1.0) -> np.ndarray:
+        """The bed for samples ``start .. start+count`` as float32 (count, 2), times `gain`.
 
         `voice` is True where speech sounds; the bed ducks under it. Consecutive calls
         carry the ducking envelope on; a call that does not follow the previous one
-        starts it afresh (undocked).
+        starts it afresh (unducked), unless :meth:`seek` brought the envelope there.
+
+        Work is only done where it changes something: a layer renders only where it
+        sounds, its fade envelope only inside its fades, and the session fades and the
+        ducking only where they are not exactly 1 (they multiply in float32, the layers'
+        sum is float32 too: 24 bits is far below anything the 16-bit output can carry).
         """
         end = start + count
-        out = np.zeros((count, 2), dtype=np.float64)
+        out = np.zeros((count, 2), dtype=np.float32)
         for track in self.tracks:
             lo, hi = max(start, track.first, 0), min(end, track.last, self.length)
             if hi <= lo:
                 continue  # layers render only where they sound
-            positions = np.arange(lo, hi, dtype=np.int64)
-            gain = track.envelope(positions) * track.gain
-            out[lo - start : hi - start] += track.source.render(lo - track.origin, hi - lo) * gain[:, None]
-        out *= self._fades(start, count)[:, None]
-        out *= self._ducking(start, count, voice)[:, None]
-        return out.astype(np.float32)
+            samples = track.source.render(lo - track.origin, hi - lo)
+            if (track.fade_in and lo < track.start + track.fade_in) or (track.fade_out and hi > track.end - track.fade_out):
+                envelope = track.envelope(np.arange(lo, hi, dtype=np.int64)) * (track.gain * gain)
+                samples *= envelope.astype(np.float32)[:, None]
+            else:
+                samples *= np.float32(track.gain * gain)
+            out[lo - start : hi - start] += samples
+        fades = self._fades(start, count)
+        if fades is not None:
+            out *= fades.astype(np.float32)[:, None]
+        ducking = self._ducking(start, count, voice)
+        if ducking is not None:
+            out *= ducking.astype(np.float32)[:, None]
+        return out
 
-    def _fades(self, start: int, count: int) -> np.ndarray:
-        """The session's fade in and fade out (raised cosine) over the whole track."""
+    def seek(self, position: int) -> None:
+        """Bring the ducking envelope to the state it has at `position` in a render from 0.
+
+        The envelope is a slew-limited progress: after `release` samples without speech
+        it is exactly 0 whatever came before, so only the stretch since the last such
+        pause (or the track's start) has to be replayed, and only the envelope, not the
+        sound. A window rendered after `seek` therefore ducks exactly as the whole track does.
+        """
+        if position == self._next:
+            return
+        safe = 0
+        spans = self._speech
+        if spans.size:
+            first = spans[:, 0] - self._attack
+            reach = np.maximum.accumulate(spans[:, 1])  # speech (with look-ahead) ends by here
+            # A pause of at least `release` between the speech up to k and from k+1 on zeroes the envelope.
+            quiet_from = reach[:-1] + self._release
+            fits = np.flatnonzero((quiet_from <= first[1:]) & (quiet_from <= position))
+            if fits.size:
+                safe = int(quiet_from[fits[-1]])
+            if reach[-1] + self._release <= position:
+                safe = max(safe, int(reach[-1] + self._release))
+        self._progress = 0.0
+        self._next = safe
+        step = 1 << 20
+        for at in range(safe, position, step):
+            self._ducking(at, min(step, position - at), None)
+        self._next = position
+
+    def _fades(self, start: int, count: int) -> np.ndarray | None:
+        """The session's fade in and fade out (raised cosine) over the whole track; None where 1."""
+        fading_in = self._fade_in and start < self._fade_in
+        fading_out = self._fade_out and start + count > self.length - self._fade_out
+        if not (fading_in or fading_out):
+            return None
         positions = np.arange(start, start + count, dtype=np.float64)
         gain = np.ones(count)
-        if self._fade_in and start < self._fade_in:
+        if fading_in:
             gain *= 0.5 - 0.5 * np.cos(np.pi * np.clip((positions + 0.5) / self._fade_in, 0.0, 1.0))
-        if self._fade_out and start + count > self.length - self._fade_out:
+        if fading_out:
             gain *= 0.5 - 0.5 * np.cos(np.pi * np.clip((self.length - positions - 0.5) / self._fade_out, 0.0, 1.0))
         return gain
 
-    def _ducking(self, start: int, count: int, voice: np.ndarray | None) -> np.ndarray:
+    def _ducking(self, start: int, count: int, voice: np.ndarray | None) -> np.ndarray | None:
         """Gain under the voice: a slew-limited progress, eased with smoothstep, in dB.
 
         Progress moves toward 1 at 1/attack per sample while the voice sounds (the mask
@@ -246,10 +292,12 @@ class Bed:
             self._progress = 0.0
         self._next = start + count
         if self._duck_gain == 1.0 or count == 0:
-            return np.ones(count)
-        speaking = np.zeros(count, dtype=bool) if voice is None else np.array(voice, dtype=bool)
+            return None
         end = start + count
         near = self._speech[(self._speech[:, 0] - self._attack < end) & (self._speech[:, 1] > start)]
+        if self._progress == 0.0 and near.size == 0 and (voice is None or not np.any(voice)):
+            return None  # no speech near and the bed fully up: a gain of exactly 1
+        speaking = np.zeros(count, dtype=bool) if voice is None else np.array(voice, dtype=bool)
         for first, last in near.tolist():
             speaking[max(first - self._attack, start) - start : min(last, end) - start] = True
         progress = np.empty(count)

@@ -3,10 +3,19 @@
 Memory stays flat: only the placements sounding in the current block are held (speech
 is read from the cache as it starts and dropped when it ends), and the background bed
 renders each window on demand.
+
+Any window ``[start, end)`` of the track can be rendered on its own and sounds exactly
+like that stretch of the whole track: sources are random-access, placements that began
+before the window are picked up part-way, and the bed's ducking envelope is brought to
+the state it has there (see :meth:`Bed.seek`). That is what a section preview and the
+measuring pass's sampled windows are built on. A window that does not start or end with
+the track can fade the bed in and out at its edges, so a preview does not start or stop
+abruptly; the voice is never faded.
 """
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 from typing import Iterator
 
@@ -33,38 +42,65 @@ class Mixer:
         self.block = block
         self.base_dir = timeline.session.path.parent
         self._sounds: dict[object, np.ndarray] = {}
+        self._bed = None
+        self._starts = [p.start for p in timeline.placements]
+        # Placements are sorted by start; the longest one bounds how far back a window
+        # must look for sounds that began before it and still ring into it.
+        self._longest = max((p.length for p in timeline.placements), default=0)
 
-    def blocks(self) -> Iterator[np.ndarray]:
-        from generator.bed import Bed
+    @property
+    def bed(self):
+        """The background bed, made once per mixer (its sources keep their caches)."""
+        if self._bed is None:
+            from generator.bed import Bed
 
-        bed = Bed(self.timeline, self.base_dir)
-        placements = self.timeline.placements
-        upcoming = 0
-        active: list[tuple[Placement, ClipSource]] = []
+            self._bed = Bed(self.timeline, self.base_dir)
+        return self._bed
+
+    def blocks(self, start: int = 0, end: int | None = None, *, edge_fade: int = 0) -> Iterator[np.ndarray]:
+        """The mix of samples ``start .. end`` (default: the whole track), block by block.
+
+        `edge_fade` samples of raised-cosine fade are put on the bed at each edge of the
+        window that is not an edge of the track.
+        """
         total = self.timeline.length
-        for start in range(0, total, self.block):
-            count = min(self.block, total - start)
-            end = start + count
-            while upcoming < len(placements) and placements[upcoming].start < end:
+        end = total if end is None else min(end, total)
+        start = max(0, min(start, end))
+        bed = self.bed
+        bed.seek(start)
+        placements = self.timeline.placements
+        upcoming = bisect.bisect_left(self._starts, start - self._longest)
+        active: list[tuple[Placement, ClipSource]] = []
+        fade_in = edge_fade if start > 0 else 0
+        fade_out = edge_fade if end < total else 0
+        for block_start in range(start, end, self.block):
+            count = min(self.block, end - block_start)
+            block_end = block_start + count
+            while upcoming < len(placements) and placements[upcoming].start < block_end:
                 placement = placements[upcoming]
-                active.append((placement, self._source(placement)))
                 upcoming += 1
-            out = np.zeros((count, 2), dtype=np.float32)
+                if placement.end > block_start and placement.length > 0:
+                    active.append((placement, self._source(placement)))
             voice = np.zeros(count, dtype=bool)
+            foreground: list[tuple[int, np.ndarray]] = []
             still: list[tuple[Placement, ClipSource]] = []
             for placement, source in active:
-                if placement.end <= start:
+                if placement.end <= block_start:
                     continue
                 still.append((placement, source))
-                lo = max(placement.start, start)
-                hi = min(placement.end, end)
+                lo = max(placement.start, block_start)
+                hi = min(placement.end, block_end)
                 if hi <= lo:
                     continue
-                out[lo - start : hi - start] += source.render(lo - placement.start, hi - lo)
+                foreground.append((lo - block_start, source.render(lo - placement.start, hi - lo)))
                 if placement.voice:
-                    voice[lo - start : hi - start] = True
+                    voice[lo - block_start : hi - block_start] = True
             active = still
-            out += bed.render(start, count, voice) * BED_GAIN
+            out = bed.render(block_start, count, voice, gain=BED_GAIN)
+            if fade_in or fade_out:
+                out *= _edges(block_start, count, start, end, fade_in, fade_out)[:, None]
+            for offset, samples in foreground:
+                out[offset : offset + samples.shape[0]] += samples
             yield out
 
     def _source(self, placement: Placement) -> ClipSource:
@@ -87,6 +123,17 @@ class Mixer:
         if key not in self._sounds:
             self._sounds[key] = make()
         return self._sounds[key]
+
+
+def _edges(block_start: int, count: int, start: int, end: int, fade_in: int, fade_out: int) -> np.ndarray:
+    """Raised-cosine gain for the bed near a window's edges (1 elsewhere)."""
+    positions = np.arange(block_start, block_start + count, dtype=np.float64)
+    gain = np.ones(count, dtype=np.float32)
+    if fade_in and block_start < start + fade_in:
+        gain *= (0.5 - 0.5 * np.cos(np.pi * np.clip((positions - start + 0.5) / fade_in, 0.0, 1.0))).astype(np.float32)
+    if fade_out and block_start + count > end - fade_out:
+        gain *= (0.5 - 0.5 * np.cos(np.pi * np.clip((end - positions - 0.5) / fade_out, 0.0, 1.0))).astype(np.float32)
+    return gain
 
 
 def _bell(bell: model.Bell, base_dir: Path) -> np.ndarray:

@@ -16,6 +16,7 @@ import signal
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,14 +197,28 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
     _refuse_overwriting_inputs(script, output, options.sidecars)
     speech = SpeechBank(options.cache_dir, use_cache=options.use_cache)
     try:
-        timeline = plan_timeline(session, speech, progress=options.progress)
-        if options.section:
-            timeline = select_section(timeline, options.section)
-        target = options.loudness if options.loudness is not None else session.loudness
-        measured, gain_db = loudness_gain(timeline, speech, options, target)
+        # The cover (a generated image unless the script names one) is made on the other
+        # core while speech is synthesized and the loudness measured.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-cover") as pool:
+            cover = pool.submit(cover_image, session)
+            full = plan_timeline(session, speech, progress=options.progress)
+            timeline, window = full, None
+            if options.section:
+                # A preview sounds exactly like its stretch of the whole track (same glides,
+                # fades, ducking and loudness gain); its file is that section alone.
+                timeline = select_section(full, options.section)
+                section = next(s for s in full.sections if s.title == options.section)
+                window = (section.start, section.end)
+            target = options.loudness if options.loudness is not None else session.loudness
+            mixer = Mixer(full, speech)
+            measured, gain_db = loudness_gain(full, speech, options, target, mixer=mixer)
+            cover_art = cover.result()
         staged = _stage_sidecars(output, timeline) if options.sidecars else []
         try:
-            write_track(timeline, speech, output, fmt, gain_db, options, companions=staged)
+            write_track(
+                timeline, speech, output, fmt, gain_db, options, companions=staged,
+                source=full, window=window, mixer=mixer, cover=cover_art,
+            )
         finally:
             for temp, _ in staged:
                 temp.unlink(missing_ok=True)  # renamed into place on success; leftovers on failure
@@ -280,39 +295,78 @@ def _refuse_binaural_in_mono(session: model.Session) -> None:
         raise ScriptErrors(errors)
 
 
-def _mixed(timeline: Timeline, speech: SpeechBank, mono: bool):
-    for block in Mixer(timeline, speech).blocks():
+def _mixed(
+    timeline: Timeline,
+    speech: SpeechBank,
+    mono: bool,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    mixer: Mixer | None = None,
+    edge_fade: int = 0,
+) -> Iterator[np.ndarray]:
+    """The mix of samples ``start .. end`` of `timeline`, block by block (one channel if `mono`)."""
+    mixer = mixer or Mixer(timeline, speech)
+    for block in mixer.blocks(start, end, edge_fade=edge_fade):
         if mono:
             block = block.mean(axis=1, keepdims=True)
         yield block
 
 
-def measure_loudness(timeline: Timeline, speech: SpeechBank, options: RenderOptions, gain_db: float | None = None) -> tuple[float, float]:
+class _Limited:
+    """The write pass's gain and true-peak limiter, as one stage the measuring pass can reuse."""
+
+    def __init__(self, gain_db: float, channels: int, ceiling_db: float) -> None:
+        from generator.output.loudness import TruePeakLimiter
+
+        self.gain = np.float32(10 ** (gain_db / 20))
+        self.limiter = TruePeakLimiter(SAMPLE_RATE, channels, ceiling_db=ceiling_db)
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        return self.limiter.process(block * self.gain)
+
+    def flush(self) -> np.ndarray:
+        return self.limiter.flush()
+
+
+def measure_loudness(
+    timeline: Timeline,
+    speech: SpeechBank,
+    options: RenderOptions,
+    gain_db: float | None = None,
+    *,
+    mixer: Mixer | None = None,
+) -> tuple[float, float]:
     """A pass that writes nothing: integrated loudness (BS.1770) and sample peak (dBFS).
 
     With `gain_db`, the mix is measured after that gain and the true-peak limiter, as
-    it will be written; without, the raw mix is measured.
+    it will be written; without, the raw mix is measured. Long tracks are measured
+    through generator.measuring's plan: every busy moment exactly, the steady bed
+    between them in weighted sample windows, which costs a fraction of a full mix.
     """
-    from generator.output.loudness import LoudnessMeter, TruePeakLimiter
+    from generator import measuring
 
     channels = 1 if options.mono else 2
-    meter = LoudnessMeter(SAMPLE_RATE, channels)
-    limiter = TruePeakLimiter(SAMPLE_RATE, channels, ceiling_db=options.true_peak) if gain_db is not None else None
-    gain = np.float32(10 ** ((gain_db or 0.0) / 20))
-    peak = 0.0
+    mixer = mixer or Mixer(timeline, speech)
+    spans = measuring.plan(timeline)
+    total = sum(measuring.hop_edge(s.last - s.first + 3, SAMPLE_RATE) for s in spans) or 1
     done = 0
-    for block in _mixed(timeline, speech, options.mono):
-        peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
-        meter.add(limiter.process(block * gain) if limiter else block)
-        done += block.shape[0]
-        if options.progress:
-            options.progress("measure", done, timeline.length)
-    if limiter:
-        meter.add(limiter.flush())
-    return meter.integrated(), (20 * math.log10(peak) if peak > 0 else float("-inf"))
+
+    def render(start: int, end: int) -> Iterator[np.ndarray]:
+        nonlocal done
+        for block in _mixed(timeline, speech, options.mono, start, end, mixer=mixer):
+            yield block
+            done += block.shape[0]
+            if options.progress:
+                options.progress("measure", min(done, total), total)
+
+    stage = (lambda: _Limited(gain_db, channels, options.true_peak)) if gain_db is not None else (lambda: None)
+    return measuring.measure(spans, SAMPLE_RATE, channels, timeline.length, render, stage)
 
 
-def loudness_gain(timeline: Timeline, speech: SpeechBank, options: RenderOptions, target: float) -> tuple[float, float]:
+def loudness_gain(
+    timeline: Timeline, speech: SpeechBank, options: RenderOptions, target: float, *, mixer: Mixer | None = None
+) -> tuple[float, float]:
     """The one linear gain that brings the finished track to `target` LUFS.
 
     When that gain pushes peaks into the limiter, the limiter takes a little loudness
@@ -320,7 +374,8 @@ def loudness_gain(timeline: Timeline, speech: SpeechBank, options: RenderOptions
     by the secant method until the result is within LOUDNESS_TOLERANCE (usually one or
     two passes; speech-only tracks otherwise end up about a LU short).
     """
-    measured, peak = measure_loudness(timeline, speech, options)
+    mixer = mixer or Mixer(timeline, speech)
+    measured, peak = measure_loudness(timeline, speech, options, mixer=mixer)
     if not math.isfinite(measured):
         return measured, 0.0
     gain_db = target - measured
@@ -328,7 +383,7 @@ def loudness_gain(timeline: Timeline, speech: SpeechBank, options: RenderOptions
         return measured, gain_db  # the limiter will not touch it: one pass was enough
     previous: tuple[float, float] | None = None  # (gain, loudness) of the last try
     for _ in range(LIMITER_PASSES):
-        limited, _ = measure_loudness(timeline, speech, options, gain_db)
+        limited, _ = measure_loudness(timeline, speech, options, gain_db, mixer=mixer)
         error = target - limited
         if not math.isfinite(limited) or abs(error) <= LOUDNESS_TOLERANCE:
             break
@@ -340,6 +395,10 @@ def loudness_gain(timeline: Timeline, speech: SpeechBank, options: RenderOptions
     return measured, gain_db
 
 
+PREVIEW_EDGE_FADE = 0.5
+"""Seconds over which a section preview fades the bed in and out where it cuts the track."""
+
+
 def write_track(
     timeline: Timeline,
     speech: SpeechBank,
@@ -348,16 +407,28 @@ def write_track(
     gain_db: float,
     options: RenderOptions,
     companions: Sequence[tuple[Path, Path]] = (),
+    *,
+    source: Timeline | None = None,
+    window: tuple[int, int] | None = None,
+    mixer: Mixer | None = None,
+    cover: tuple[bytes | None, str] | None = None,
 ) -> None:
     """Pass 2: mix with the loudness gain, limit true peaks, encode to a temporary file
     beside the target, tag it, and only then rename it into place, together with the
-    already written `companions` (temporary, final) such as the sidecars."""
+    already written `companions` (temporary, final) such as the sidecars.
+
+    `timeline` is what the file describes (its length, chapters, tags). The sound comes
+    from `window` of `source` when given (a section preview: that stretch of the whole
+    track, with the bed faded at the cut edges), else from `timeline` itself. Encoding
+    runs in a worker thread (generator.pipeline), overlapping the mixing.
+    """
     from generator.output.encoders import open_encoder
-    from generator.output.loudness import TruePeakLimiter
     from generator.output.tags import write_tags
+    from generator.pipeline import EncoderFeed
 
     channels = 1 if options.mono else 2
-    gain = np.float32(10 ** (gain_db / 20))
+    source = source or timeline
+    start, end = window or (0, source.length)
     temp: Path | None = None
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
@@ -366,19 +437,23 @@ def write_track(
         encoder = open_encoder(
             temp, fmt, rate=SAMPLE_RATE, channels=channels, bitrate=options.bitrate, vbr_quality=options.vbr_quality
         )
+        feed = EncoderFeed(encoder)
         try:
-            limiter = TruePeakLimiter(SAMPLE_RATE, channels, ceiling_db=options.true_peak)
+            stage = _Limited(gain_db, channels, options.true_peak)
+            fade = to_samples(PREVIEW_EDGE_FADE) if window else 0
             done = 0
-            for block in _mixed(timeline, speech, options.mono):
-                encoder.write(limiter.process(block * gain))
+            for block in _mixed(source, speech, options.mono, start, end, mixer=mixer, edge_fade=fade):
+                feed.write(stage(block))
                 done += block.shape[0]
                 if options.progress:
-                    options.progress("render", done, timeline.length)
-            encoder.write(limiter.flush())
+                    options.progress("render", done, end - start)
+            feed.write(stage.flush())
+            feed.finish()
         finally:
+            feed.abort()
             encoder.close()
-        cover, mime = cover_image(timeline.session)
-        write_tags(temp, fmt, timeline, cover, mime)
+        cover_data, mime = cover if cover is not None else cover_image(timeline.session)
+        write_tags(temp, fmt, timeline, cover_data, mime)
         os.chmod(temp, 0o644)
         with _signals_held():
             os.replace(temp, output)
