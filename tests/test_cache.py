@@ -116,3 +116,88 @@ def test_cache_header_length_matches_samples(tmp_path):
     cache.store("ab" * 32, np.arange(10, dtype=np.float32))
     assert cache.length("ab" * 32) == 10
     assert np.array_equal(cache.load("ab" * 32), np.arange(10, dtype=np.float32))
+
+
+def full_disk(monkeypatch, root: Path) -> None:
+    """Make every write into a cache entry under `root` fail with ENOSPC (a full disk)."""
+    import errno
+
+    from generator.tts import cache as cache_module
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fdopen(fd, *args, **kwargs):
+        handle = real_fdopen(fd, *args, **kwargs)
+        in_cache = os.readlink(f"/proc/self/fd/{fd}").startswith(str(root))
+        return FullDisk(handle) if in_cache else handle
+
+    monkeypatch.setattr(cache_module.os, "fdopen", fdopen)
+
+
+def test_a_full_disk_degrades_to_no_cache_and_leaves_no_temporary_file(tmp_path, utterance, monkeypatch):
+    """ENOSPC while writing an entry: a warning, the speech kept in memory, no .tmp- left."""
+    root = tmp_path / "cache"
+    full_disk(monkeypatch, root)
+    bank = SpeechBank(root)
+    with pytest.warns(UserWarning, match="No space left on device"):
+        bank.prepare([utterance])
+    assert not bank.cache.writable
+    assert bank.samples(utterance).shape[0] == bank.length(utterance) > 0
+    assert not [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_a_full_disk_cache_still_renders_through_the_command(tmp_path, write_script, fake_tts, monkeypatch):
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    full_disk(monkeypatch, tmp_path / "c")
+    script = write_script("title: T\nsections:\n  - title: A\n    steps: [{say: Hello there. Rest now.}, {pause: 1s}]\n")
+    result = CliRunner(mix_stderr=False).invoke(
+        cli, ["render", str(script), "-o", str(tmp_path / "t.wav"), "--cache-dir", str(tmp_path / "c")]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("warning: speech cache at") == 1 and "continuing without it" in result.stderr
+    assert (tmp_path / "t.wav").stat().st_size > 44_100
+    assert not [p for p in (tmp_path / "c").rglob("*") if p.is_file()]
+
+
+def test_two_renders_of_the_same_script_at_once_both_succeed(tmp_path, write_script):
+    """Two `meditate render` processes share a cold cache and even the same target."""
+    import subprocess
+    import sys
+
+    import soundfile
+
+    texts = " ".join(f"Sentence number {i} rests here." for i in range(12))
+    script = write_script(f"title: T\nsections:\n  - title: A\n    steps: [{{say: {texts}}}, {{pause: 1s}}]\n")
+    env = {**os.environ, "MEDITATE_FAKE_TTS": "1", "MEDITATE_CACHE_DIR": str(tmp_path / "cache")}
+    targets = [tmp_path / "a.wav", tmp_path / "same.wav", tmp_path / "same.wav"]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "generator", "render", str(script), "-o", str(target)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for target in targets
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    a, _ = soundfile.read(tmp_path / "a.wav")
+    same, _ = soundfile.read(tmp_path / "same.wav")
+    assert np.array_equal(a, same)
+    assert not list(tmp_path.glob(".*partial")) and not list((tmp_path / "cache").rglob(".tmp-*"))
+    bank = SpeechBank(tmp_path / "cache")
+    assert bank.cache.length(next(iter(bank.cache.folder.rglob("*.pcm"))).stem) is not None

@@ -120,3 +120,94 @@ def test_unreachable_network_exits_1_without_traceback(monkeypatch, write_script
     assert len(lines) == 1 and "use --engine piper" in lines[0] and lines[0].startswith("error: ")
     assert "Traceback" not in result.output
     assert not out.exists() and list(tmp_path.glob("*.partial")) == []
+
+
+@pytest.fixture
+def silent_server(monkeypatch):
+    """A server that accepts connections and never answers; yields the list of connections."""
+    import socket
+
+    import gtts.tts
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = listener.getsockname()[1]
+    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
+    monkeypatch.setattr(gtts_engine, "BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(gtts_engine, "TIMEOUT_SECONDS", 0.2)
+    yield accepted
+    listener.close()
+    for conn in accepted:
+        conn.close()
+
+
+def test_a_server_that_never_answers_times_out_and_is_retried(silent_server):
+    import time
+
+    from generator.errors import EngineError
+
+    started = time.monotonic()
+    with pytest.raises(EngineError, match="could not be reached.*use --engine piper"):
+        GttsEngine().synthesize("Hello.", Voice(engine="gtts", name="com"))
+    assert len(silent_server) == gtts_engine.ATTEMPTS
+    assert time.monotonic() - started < 5
+
+
+def test_retries_back_off_exponentially(local_translate, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(gtts_engine.time, "sleep", slept.append)
+    local_translate.failures = [503, 429]
+    GttsEngine().synthesize("Hello.", Voice(engine="gtts", name="com"))
+    assert slept == [gtts_engine.BACKOFF_SECONDS, gtts_engine.BACKOFF_SECONDS * 2]
+
+
+def test_a_client_error_is_not_retried(local_translate):
+    from generator.errors import EngineError
+
+    local_translate.failures = [403]
+    with pytest.raises(EngineError, match="could not be reached"):
+        GttsEngine().synthesize("Hello.", Voice(engine="gtts", name="com"))
+    assert len(local_translate.requests) == 1
+
+
+def test_an_unreachable_service_stops_the_whole_render_at_once(local_translate, write_script, tmp_path):
+    """Every request fails: one line, exit 1, no track, and the queued utterances are dropped
+    (Executor.map cancels what has not started) instead of each being tried in turn."""
+    local_translate.failures = [503] * 1000
+    sentences = " ".join(f"Sentence number {i} is here." for i in range(24))
+    script = write_script(f"title: Online\nsections:\n  - title: A\n    steps:\n      - say: {sentences}\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner(mix_stderr=False).invoke(
+        cli, ["render", str(script), "--engine", "gtts", "-o", str(out / "online.mp3"), "--no-cache"]
+    )
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: the online gtts engine could not be reached (") and "503" in line
+    assert list(out.iterdir()) == []
+    workers = 4
+    assert len(local_translate.requests) <= 2 * workers * gtts_engine.ATTEMPTS < 24 * gtts_engine.ATTEMPTS
+
+
+def test_a_timeout_through_the_command_is_one_line_and_renders_nothing(silent_server, write_script, tmp_path):
+    script = write_script("title: Online\nsections:\n  - title: A\n    steps:\n      - say: Hello there. Rest now.\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner(mix_stderr=False).invoke(
+        cli, ["render", str(script), "--engine", "gtts", "-o", str(out / "online.mp3"), "--no-cache"]
+    )
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "use --engine piper" in result.stderr
+    assert list(out.iterdir()) == []

@@ -110,18 +110,11 @@ class SpeechBank:
             if progress:
                 progress(done, total)
         if online:
-            pool = ThreadPoolExecutor(max_workers=4)
-            try:
+            with ThreadPoolExecutor(max_workers=4) as pool:
                 for _ in pool.map(self._synthesize, online):
                     done += 1
                     if progress:
                         progress(done, total)
-            except BaseException:
-                # One failure (or Ctrl-C) ends the run: drop the queued requests rather
-                # than wait for every remaining utterance to time out and retry too.
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            pool.shutdown()
         return total
 
     def _synthesize(self, utterance: Utterance) -> np.ndarray:
