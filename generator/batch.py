@@ -42,6 +42,7 @@ import tempfile
 import textwrap
 import time
 import unicodedata
+import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -55,6 +56,7 @@ from generator import __version__, model
 from generator.errors import InputError, MeditateError, Position, ScriptError, ScriptErrors
 from generator.render import RenderOptions, load, output_format
 from generator.units import format_duration
+from generator.yamlnodes import did_you_mean
 
 MANIFEST = ".meditate-batch.json"
 """The file in the output folder that remembers what each track was rendered from."""
@@ -241,13 +243,15 @@ def render_batch(
     options: RenderOptions | None = None,
     force: bool = False,
     on_row: Callable[[RowResult], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> list[RowResult]:
     """Render one track per roster row into `out_dir`; return one result per row, in order.
 
     `options` are the shared render options (`variables` there are defaults every row
     may override; `output` and `progress` are ignored). Raises ScriptErrors (exit 2) when
     the script fails for every row; otherwise a failing row is reported in its result.
-    `on_row` is called as each row finishes (in the order they finish).
+    `on_row` is called as each row finishes (in the order they finish); `on_warning`
+    with advice such as an unused column (default: Python's warnings).
     """
     options = options or RenderOptions()
     out_dir = Path(out_dir)
@@ -276,6 +280,8 @@ def render_batch(
             if result.status == "failed":
                 on_row(result)
 
+    for message in unused_columns(script, roster, options):
+        (on_warning or (lambda m: warnings.warn(m, stacklevel=3)))(message)
     manifest = _Manifest(out_dir)
     todo: list[_Job] = []
     for index, session in sessions.items():
@@ -305,6 +311,29 @@ def render_batch(
                 if on_row:
                     on_row(result)
     return results
+
+
+def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list[str]:
+    """A warning for each column the script never uses: usually a misspelt variable name,
+    which would otherwise leave every client with the default ('Welcome, friend').
+
+    Each column is given a mark no script could contain by chance, and the loaded script
+    is searched for the marks: exact, whichever field or include uses the variable.
+    """
+    columns = [c for c in roster.columns if c and c != OUTPUT_COLUMN and _VARIABLE_NAME.fullmatch(c)]
+    marks = {c: f"\u27e6column {c}\u27e7" for c in columns}  # text that cannot occur by chance
+    try:
+        session = load(script, {**options.variables, **marks}, options.engine)
+    except MeditateError:
+        return []  # the marks upset the script: no verdict, no warning
+    used = {k: v for k, v in _canonical(session).items() if k != "variables"}  # that field lists them all
+    seen = json.dumps(used, ensure_ascii=False)
+    names = [name for name, _ in session.variables if name not in marks]
+    return [
+        f"{roster.path}:1: column '{column}' is not used by {script}{did_you_mean(column, names)}"
+        for column in columns
+        if marks[column] not in seen
+    ]
 
 
 def _cores() -> int:

@@ -19,7 +19,7 @@ from typing import Callable
 import click
 
 from generator import __version__
-from generator.errors import InputError, MeditateError, ScriptErrors
+from generator.errors import InputError, MeditateError, ScriptErrors, one_line
 from generator.units import format_duration
 
 
@@ -37,7 +37,7 @@ def reports_errors(command: Callable) -> Callable:
                 click.echo(str(error), err=True)
             sys.exit(exc.exit_code)
         except MeditateError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written", err=True)
@@ -384,7 +384,10 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
         elif row.status == "rendered":
             click.echo(f"rendered {row.output} ({format_duration(row.seconds or 0.0)})", err=True)
 
-    results = render_batch(script, table, out_dir, jobs=jobs, options=options, force=force, on_row=finished)
+    results = render_batch(
+        script, table, out_dir, jobs=jobs, options=options, force=force, on_row=finished,
+        on_warning=lambda message: click.echo(f"warning: {message}", err=True),
+    )
     click.echo(summary_table(results), nl=False)
     if any(r.status == "failed" for r in results):
         sys.exit(1)

@@ -193,3 +193,12 @@ def test_no_cache_batch_leaves_no_speech_cache_behind(script, tmp_path, fake_tts
     result = run("batch", str(script), "--roster", str(clients), "-o", str(tmp_path / "out"), "-j", "1", "--no-cache")
     assert result.exit_code == 0, result.stderr
     assert not cache.exists() or not any(os.scandir(cache))
+
+
+def test_a_column_the_script_does_not_use_is_warned_about(script, tmp_path, fake_tts):
+    clients = roster(tmp_path, "nmae\nAna\n")
+    result = run("batch", str(script), "--roster", str(clients), "-o", str(tmp_path / "out"), "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {clients}:1: column 'nmae' is not used by {script} (did you mean 'name'?)" in result.stderr
+    used = run("batch", str(script), "--roster", str(roster(tmp_path, "name,place\nAna,x\n", "ok.csv")), "-o", str(tmp_path / "o2"), "-j", "1")
+    assert "warning" not in used.stderr
