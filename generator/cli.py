@@ -19,7 +19,7 @@ from typing import Callable
 import click
 
 from generator import __version__
-from generator.errors import InputError, MeditateError, ScriptErrors
+from generator.errors import InputError, MeditateError, ScriptErrors, one_line
 from generator.units import format_duration
 
 
@@ -37,7 +37,7 @@ def reports_errors(command: Callable) -> Callable:
                 click.echo(str(error), err=True)
             sys.exit(exc.exit_code)
         except MeditateError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written", err=True)

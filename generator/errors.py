@@ -55,7 +55,7 @@ class ScriptError(MeditateError):
 
     def __str__(self) -> str:
         where = str(self.position) if self.position else "<script>"
-        return f"{where}: {self.severity}: {self.message}"
+        return one_line(f"{where}: {self.severity}: {self.message}")
 
 
 class ScriptErrors(MeditateError):
@@ -66,6 +66,12 @@ class ScriptErrors(MeditateError):
     def __init__(self, errors: list[ScriptError]):
         self.errors = sorted(errors, key=_sort_key)
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters shown as escapes (`\\n`), so
+    one error is always one line, whatever a quoted key or value holds."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _sort_key(error: ScriptError) -> tuple[str, int, int]:

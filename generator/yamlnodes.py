@@ -255,14 +255,20 @@ def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
+        problem = " ".join((exc.problem or "invalid YAML").split())
         if exc.context and "while scanning" not in exc.context:
             problem = f"{problem} ({exc.context})"
         position = Position(shown, mark.line + 1, mark.column + 1) if mark else Position(shown)
         errors.append(ScriptError(f"invalid YAML: {problem}", position))
         return None
+    except yaml.reader.ReaderError as exc:  # a control character: not text a person typed
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        errors.append(ScriptError(f"invalid YAML: the control character #x{code:04x} is not allowed in a script", Position(shown, line, column)))
+        return None
     except yaml.YAMLError as exc:
-        errors.append(ScriptError(f"invalid YAML: {exc}", Position(shown)))
+        errors.append(ScriptError(f"invalid YAML: {' '.join(str(exc).split())}", Position(shown)))
         return None
     except RecursionError:  # PyYAML's composer recurses once per level of nesting
         errors.append(ScriptError("invalid YAML: lists and mappings nest too deeply", Position(shown)))
