@@ -145,7 +145,7 @@ def plan_timeline(
 
 
 def _within_limit(timeline: Timeline) -> Timeline:
-    """The planned track, refused before rendering when it lasts longer than the limit.
+    """The planned track, refused before rendering when it is empty or longer than the limit.
 
     The loader already refuses what its lower bounds can see (pauses, breathing, a
     fastest-possible pace of speech); this catches what only the real lengths show."""
@@ -157,6 +157,10 @@ def _within_limit(timeline: Timeline) -> Timeline:
             f"the planned track lasts {format_duration(timeline.seconds)}; a track may last at most "
             f"{format_duration(float(limit))} (set {MAX_LENGTH_ENV} to change it)",
             Position(display_path(timeline.session.path)),
+        )])
+    if timeline.length == 0:
+        raise ScriptErrors([ScriptError(
+            "the track would last 0s: every step is empty", Position(display_path(timeline.session.path))
         )])
     return timeline
 

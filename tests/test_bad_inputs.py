@@ -110,6 +110,7 @@ CASES: dict[str, Case] = {
     "length_over_limit.yaml": Case("2:9", "length must be more than 0s and at most 12h"),
     "length_too_short.yaml": Case("2:9", "length 0:05.0 is shorter than the fixed content (0:08.0) by 0:03.0", "plan"),
     "length_too_short_for_speech.yaml": Case("2:9", "length 0:02.0 is shorter than the fixed content", "plan"),
+    "empty_track.yaml": Case("", "the track would last 0s: every step is empty", "plan"),
     # the length limit, on every path
     "total_over_12h_repeat.yaml": Case("1:1", "the script lasts at least 13:00:00.0"),
     "total_over_12h_sections.yaml": Case("1:1", "the script lasts at least 15:00:00.0"),
