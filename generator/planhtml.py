@@ -159,11 +159,13 @@ def _sections(canvas: _Canvas, sections: Iterable[SectionPlan], rate: int) -> No
         canvas.add(
             f'<g class="section" data-title="{_attr(section.title)}" data-start="{start:.3f}" data-end="{end:.3f}">'
             f"<title>{escape(section.title)}\n{span}</title>"
+            f'<clipPath id="section-{index}"><rect x="{x0:.2f}" y="{y:.1f}" width="{max(width - 4, 0.5):.2f}" height="{height}"/></clipPath>'
             f'<rect x="{x0:.2f}" y="{y:.1f}" width="{width:.2f}" height="{height}" rx="6" fill="{SECTION_FILLS[index % 2]}"/>'
+            f'<g clip-path="url(#section-{index})">'
             + _fitted(section.title, x0 + 8, y + 22, width - 14, "section-title")
             + _fitted(_first_fitting((f"{format_duration(start)} · {format_duration(end - start)}", format_duration(end - start)), width - 14),
                       x0 + 8, y + 40, width - 14, "section-time")
-            + "</g>"
+            + "</g></g>"
         )
     canvas.add(f'<text class="lane-label" x="{LEFT - 12}" y="{y + 28:.1f}">Sections</text>')
     canvas.y += height
@@ -176,7 +178,7 @@ def _first_fitting(texts: tuple[str, ...], room: float) -> str:
 
 def _fitted(text: str, x: float, y: float, room: float, cls: str) -> str:
     """`text` shortened with an ellipsis to fit `room` px (nothing when there is no room)."""
-    per_char = CHAR * (1.15 if cls == "section-title" else 1.0)
+    per_char = CHAR * (1.25 if cls == "section-title" else 1.0)
     fits = int(room / per_char)
     if fits < 3:
         return ""
