@@ -40,7 +40,7 @@ def reports_errors(command: Callable) -> Callable:
             click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted: nothing was written", err=True)
+            click.echo("interrupted: no file was left half-written", err=True)
             sys.exit(130)
         except (SystemExit, click.exceptions.Exit, click.ClickException):
             raise

@@ -223,5 +223,59 @@ def test_a_real_process_killed_mid_write_leaves_the_earlier_files(tmp_path, writ
             process.kill()
             process.wait()
     assert process.returncode == 130, stderr
-    assert stderr.strip() == "interrupted: nothing was written"
+    assert stderr.strip() == "interrupted: no file was left half-written"
     assert contents(out) == OLD
+
+
+BATCH_SCRIPT = """
+title: Long for {name}
+variables: {name: friend}
+background:
+  layers:
+    - noise: brown
+      volume: -30dB
+sections:
+  - title: One
+    steps:
+      - say: Settle in, {name}.
+      - pause: 1m
+"""
+
+
+def test_a_batch_killed_mid_row_leaves_only_whole_tracks(tmp_path, write_script):
+    """SIGTERM to `meditate batch` while rows are being written: every track in the folder
+    is then either the earlier file, untouched, or a complete new one with its sidecars."""
+    import soundfile
+
+    script = write_script(BATCH_SCRIPT, "long.yaml")
+    roster = tmp_path / "clients.csv"
+    roster.write_text("name,output\nAna,ana.wav\nBo,bo.wav\nCy,cy.wav\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bo.wav").write_bytes(b"an earlier good track")
+    env = {**os.environ, "MEDITATE_FAKE_TTS": "1", "MEDITATE_CACHE_DIR": str(tmp_path / "cache")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "batch", str(script), "--roster", str(roster), "-o", str(out), "-j", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 180
+    try:
+        while not any(name.endswith(".partial") for name in partials(out)):
+            assert process.poll() is None, f"finished before it could be interrupted: {process.communicate()}"
+            assert time.monotonic() < deadline, "never started writing"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=180)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted: no file was left half-written"
+    assert [name for name in partials(out) if name != ".meditate-batch.json"] == []
+    for track in out.glob("*.wav"):
+        if track.name == "bo.wav" and track.read_bytes() == b"an earlier good track":
+            continue
+        plan = json.loads(track.with_suffix(".json").read_text())
+        assert soundfile.info(str(track)).frames == round(plan["duration"] * 44_100)
+        assert track.with_suffix(".vtt").read_text().startswith("WEBVTT")
