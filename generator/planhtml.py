@@ -26,7 +26,6 @@ from html import escape
 from typing import Iterable
 
 from generator import model
-from generator.audio import to_samples
 from generator.bed import MIN_CROSSFADE, _steady
 from generator.timeline import Entry, SectionPlan, Timeline
 from generator.units import format_duration
