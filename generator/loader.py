@@ -48,6 +48,9 @@ never refuses a script that would fit."""
 BELL_STRIKE_MIN_SECONDS = Fraction(1, 5)
 """The shortest built-in bell (woodblock) rings about 0.21 s: a lower bound per strike."""
 
+MAX_COVER_BYTES = 16_000_000
+"""A cover is embedded in every track (and copied by players): a few hundred kB is usual."""
+
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 
@@ -154,6 +157,8 @@ class _Loader:
             cover = self._file(entries["cover"][1], "cover", suffixes=(".png", ".jpg", ".jpeg"))
             if cover is not None and not _is_image(cover):
                 r.error(entries["cover"][1], f"cover '{cover.name}' is not a PNG or JPEG image")
+            elif cover is not None and cover.stat().st_size > MAX_COVER_BYTES:
+                r.error(entries["cover"][1], f"cover '{cover.name}' is larger than {MAX_COVER_BYTES // 1_000_000} MB; players want a picture of a few hundred kB")
             elif cover is not None:
                 fields["cover"] = cover
         if "length" in entries:

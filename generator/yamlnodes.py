@@ -228,7 +228,8 @@ def shorten(text: str, limit: int = 40) -> str:
 def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
     """Read and compose one YAML document; problems become errors with the file's position."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:  # never more than the limit: /proc files claim size 0
+            data = handle.read(MAX_SCRIPT_BYTES + 1)
     except FileNotFoundError:
         errors.append(ScriptError("no such file", Position(shown)))
         return None
@@ -239,7 +240,7 @@ def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
         errors.append(ScriptError(f"cannot read the file: {exc.strerror or exc}", Position(shown)))
         return None
     if len(data) > MAX_SCRIPT_BYTES:
-        errors.append(ScriptError(f"the file is too large for a script ({len(data)} bytes; at most {MAX_SCRIPT_BYTES})", Position(shown)))
+        errors.append(ScriptError(f"the file is too large for a script (more than {MAX_SCRIPT_BYTES} bytes)", Position(shown)))
         return None
     if b"\x00" in data:
         errors.append(ScriptError("this is a binary file, not a YAML script", Position(shown)))

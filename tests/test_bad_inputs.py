@@ -156,6 +156,7 @@ CASES: dict[str, Case] = {
     "cover_missing.yaml": Case("2:8", "cover file 'art/cover.png' not found"),
     "cover_not_an_image.yaml": Case("2:8", "cover 'fake_cover.png' is not a PNG or JPEG image"),
     "cover_wrong_kind.yaml": Case("2:8", "cover must be one of .png, .jpg, .jpeg"),
+    "cover_too_large.yaml": Case("2:8", "cover 'huge_cover.png' is larger than 16 MB"),
     # background
     "layer_missing_file.yaml": Case("4:13", "layer file 'sounds/rain.ogg' not found"),
     "layer_not_audio.yaml": Case("4:13", "layer file 'not_audio.wav' is not an audio file"),
@@ -210,6 +211,9 @@ def corpus(tmp_path, monkeypatch, fake_tts):
             (root / name).mkdir()
         elif name != "does_not_exist.yaml":
             (root / name).write_bytes(data or b"")
+    with open(root / "files" / "huge_cover.png", "wb") as huge:  # a PNG header, then 17 MB of nothing
+        huge.write(b"\x89PNG\r\n\x1a\n")
+        huge.truncate(17_000_000)
     out = tmp_path / "out"
     out.mkdir()
     monkeypatch.chdir(root)
