@@ -320,7 +320,7 @@ SHORT_SCRIPT = st.builds(
 )
 
 
-@budget(15)
+@budget(25)
 @given(SHORT_SCRIPT)
 def test_the_mix_is_exactly_as_long_as_the_plan(tmp_path_factory, monkeypatch_session, script):
     from generator.mixer import Mixer
@@ -340,11 +340,16 @@ def test_the_mix_is_exactly_as_long_as_the_plan(tmp_path_factory, monkeypatch_se
             timeline = plan(session, BankLengths(bank, folder))
         except ScriptErrors:
             return  # the content did not fit the length: nothing to mix
-        lengths = [block.shape for block in Mixer(timeline, bank).blocks()]
+        mixer = Mixer(timeline, bank)
+        lengths = [block.shape for block in mixer.blocks()]
+        section = timeline.sections[0]
+        cut = (section.start + section.end) // 3  # a window starting mid-track, as a preview mixes
+        window = sum(block.shape[0] for block in mixer.blocks(cut, section.end, edge_fade=441))
     finally:
         bank.close()
     assert sum(shape[0] for shape in lengths) == timeline.length
     assert all(shape[1] == 2 for shape in lengths)
+    assert window == section.end - cut
     if script.get("length"):
         assert timeline.length == to_samples(Fraction("9.99999"))
 
