@@ -48,6 +48,12 @@ never refuses a script that would fit."""
 BELL_STRIKE_MIN_SECONDS = Fraction(1, 5)
 """The shortest built-in bell (woodblock) rings about 0.21 s: a lower bound per strike."""
 
+MAX_NAME_CHARS = 300
+"""Titles, artist, album and section titles: they become tags, chapter names and file names."""
+
+MAX_DESCRIPTION_CHARS = 4000
+"""The description becomes a tag comment and a feed description (podcast apps cut at 4000)."""
+
 MAX_COVER_BYTES = 16_000_000
 """A cover is embedded in every track (and copied by players): a few hundred kB is usual."""
 
@@ -222,7 +228,14 @@ class _Loader:
             return None
         node = entries[key][1]
         raw = self.read.text(node, what or key)
-        return None if raw is None else self.substitute(raw, node)
+        if raw is None:
+            return None
+        text = self.substitute(raw, node)
+        limit = MAX_DESCRIPTION_CHARS if key == "description" else MAX_NAME_CHARS
+        if len(text) > limit:
+            self.read.error(node, f"{what or key} is {len(text)} characters long; at most {limit}")
+            return None
+        return text
 
     def substitute(self, raw: str, node: Node) -> str:
         text, problems = substitute(raw, self.variables)

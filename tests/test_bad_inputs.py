@@ -70,6 +70,8 @@ CASES: dict[str, Case] = {
     "unknown_top_level_key.yaml": Case("1:1", "unknown key 'titel' in the script (did you mean 'title'?)"),
     "title_is_list.yaml": Case("1:8", "title must be a single value, got a list"),
     "title_is_null.yaml": Case("1:7", "title must be text, got nothing"),
+    "title_too_long.yaml": Case("1:8", "title is 380 characters long; at most 300"),
+    "description_too_long.yaml": Case("2:14", "description is 5000 characters long; at most 4000"),
     "sections_empty_list.yaml": Case("2:11", "sections must list at least one section"),
     "sections_is_text.yaml": Case("2:11", "sections must be a list, got 'relax'"),
     "section_is_text.yaml": Case("3:5", "a section must be a mapping of keys to values"),
