@@ -196,7 +196,7 @@ sections:
 """
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_real_process_killed_mid_write_leaves_the_earlier_files(tmp_path, write_script, signum):
     """`meditate render` in its own process, signalled as soon as its temporary file appears."""
     script = write_script(LONG_SCRIPT, "long.yaml")
