@@ -20,7 +20,7 @@ from generator import model, patterns
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
 from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide, parse_volume
-from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items
+from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items, shorten
 
 ENGINES = ("piper", "gtts")
 DEFAULT_VOICE_NAMES = {"piper": "en_US-joe-medium", "gtts": "com"}
@@ -70,8 +70,8 @@ def max_total_seconds() -> Fraction:
         value = parse_duration(raw)
     except ValueError:
         value = Fraction(0)
-    if value <= 0:
-        raise InputError(f"{MAX_LENGTH_ENV} must be a duration like '12h' or '90m', got '{raw}'")
+    if not 0 < value <= 1000 * 3600:
+        raise InputError(f"{MAX_LENGTH_ENV} must be a duration like '12h' or '90m' (at most 1000h), got '{raw}'")
     return value
 
 _SESSION_KEYS = (
@@ -572,7 +572,7 @@ class _Loader:
         if seconds is None:
             return None
         if seconds > MAX_TOTAL_SECONDS:
-            r.error(node, f"pause must be at most {MAX_TOTAL_SECONDS // 3600}h, got {float(seconds):g}s")
+            r.error(node, f"pause must be at most {MAX_TOTAL_SECONDS // 3600}h, got '{shorten(str(node.value))}'")
             return None
         self.total_fixed += seconds
         return model.Pause(seconds, r.pos(key))

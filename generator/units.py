@@ -75,7 +75,7 @@ def parse_volume(value: object) -> float:
     if isinstance(value, bool) or value is None:
         raise ValueError(VOLUME_HINT)
     if isinstance(value, (int, float)):
-        db = float(value)
+        db = _as_float(value)
     elif isinstance(value, str):
         match = _VOLUME.fullmatch(value)
         if not match:
@@ -86,6 +86,14 @@ def parse_volume(value: object) -> float:
     if not math.isfinite(db):
         raise ValueError(VOLUME_HINT)
     return db
+
+
+def _as_float(value: int | float) -> float:
+    """A number as a float; an integer too large for one becomes infinity (and is refused)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def parse_gain_db(value: object) -> float:
@@ -116,7 +124,7 @@ def parse_glide(value: object, *, allow_zero: bool = False) -> Glide:
     if isinstance(value, bool) or value is None:
         raise ValueError(FREQUENCY_HINT)
     if isinstance(value, (int, float)):
-        start = end = float(value)
+        start = end = _as_float(value)
     elif isinstance(value, str):
         match = _GLIDE.fullmatch(value)
         if not match:

@@ -8,6 +8,7 @@ exponential "billion laughs" document is refused instead of eating the machine.
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
 from typing import Iterator
 
@@ -150,7 +151,7 @@ class NodeReader:
             return parse(value, *extra)
         except ValueError as exc:
             shown = node.value if isinstance(node, ScalarNode) else value
-            self.error(node, f"{what} must be {exc}, got '{shown}'")
+            self.error(node, f"{what} must be {exc}, got '{shorten(str(shown))}'")
             return None
 
     def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
@@ -158,10 +159,10 @@ class NodeReader:
         if value is _MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(node, f"{what} must be a whole number, got '{getattr(node, 'value', value)}'")
+            self.error(node, f"{what} must be a whole number, got '{shorten(str(getattr(node, 'value', value)))}'")
             return None
         if not low <= value <= high:
-            self.error(node, f"{what} must be between {low} and {high}, got {value}")
+            self.error(node, f"{what} must be between {low} and {high}, got {shorten(str(node.value))}")
             return None
         return value
 
@@ -170,12 +171,16 @@ class NodeReader:
         if value is _MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.error(node, f"{what} must be a number, got '{getattr(node, 'value', value)}'")
+            self.error(node, f"{what} must be a number, got '{shorten(str(getattr(node, 'value', value)))}'")
             return None
-        if not low <= float(value) <= high:
-            self.error(node, f"{what} must be between {low:g} and {high:g}, got {value:g}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            number = math.inf if value > 0 else -math.inf
+        if not low <= number <= high:
+            self.error(node, f"{what} must be between {low:g} and {high:g}, got {shorten(str(getattr(node, 'value', value)))}")
             return None
-        return float(value)
+        return number
 
 
 class _Missing:

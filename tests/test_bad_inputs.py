@@ -83,6 +83,7 @@ CASES: dict[str, Case] = {
     "variable_bad_name.yaml": Case("2:24", "'my name' is not a valid variable name"),
     "loudness_absurd.yaml": Case("2:11", "loudness (LUFS) must be between -40 and -5, got 10"),
     "language_bad.yaml": Case("2:11", "language must be a code like 'en'"),
+    "numbers_hundreds_of_digits.yaml": Case("6:890", "cycles must be between 1 and 10000, got 999999999999999999999999999999999999999…"),
     "many_errors_at_once.yaml": Case("7:16", "pause must be a duration like '10s' or '1m30s', got 'ten'"),
     # steps
     "unknown_step.yaml": Case("5:9", "unknown step 'sya' (did you mean 'say'?)"),
@@ -296,7 +297,7 @@ def test_a_real_process_prints_no_traceback(name, tmp_path):
 def test_a_bad_length_limit_setting_is_refused(corpus):
     result, _ = invoke("check", "unknown_step.yaml", env=(("MEDITATE_MAX_LENGTH", "forever"),))
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: MEDITATE_MAX_LENGTH must be a duration like '12h' or '90m', got 'forever'"
+    assert result.stderr.strip() == "error: MEDITATE_MAX_LENGTH must be a duration like '12h' or '90m' (at most 1000h), got 'forever'"
 
 
 def test_a_raised_length_limit_lets_a_long_script_through(corpus):

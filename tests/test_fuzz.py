@@ -42,6 +42,7 @@ ANYTHING = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(10**30), max_value=10**30),
+    st.integers(min_value=10**300, max_value=10**400).flatmap(lambda n: st.sampled_from([n, -n])),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=30),
     st.lists(st.integers(), max_size=3),
