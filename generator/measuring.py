@@ -37,7 +37,7 @@ from generator.timeline import Timeline
 QUIET_WINDOW = 3.0
 """Seconds rendered per sample window in a steady stretch."""
 
-QUIET_EVERY = 30.0
+QUIET_EVERY = 60.0
 """Seconds of steady bed each sample window stands for."""
 
 FULL_BELOW = 240.0
