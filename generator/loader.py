@@ -128,7 +128,7 @@ class _Loader:
         self.overrides = overrides
         self.engine_override = engine
         self.variables: dict[str, str] = {}
-        self.include_stack: list[Path] = [path.resolve()]
+        self.include_stack: list[Path] = [_resolved(path)]
         self.total_fixed = Fraction(0)
         self.total_speech = Fraction(0)  # a lower bound: see SPEECH_CHARS_PER_SECOND
         self.max_total = max_total_seconds()
@@ -250,7 +250,7 @@ class _Loader:
         raw = self.read.text(node, what)
         if raw is None:
             return None
-        path = (self.base / raw).resolve() if not Path(raw).is_absolute() else Path(raw)
+        path = _resolved(self.base / raw) if not Path(raw).is_absolute() else Path(raw)
         if not path.is_file():
             self.read.error(node, f"{what} file '{raw}' not found (looked in {display_path(path.parent)})")
             return None
@@ -331,7 +331,7 @@ class _Loader:
         if name == DEFAULT_VOICE_NAMES["piper"]:
             return name
         if name.endswith(".onnx"):
-            path = (self.base / name).resolve()
+            path = _resolved(self.base / name)
             if not path.is_file():
                 self.read.error(node, f"piper voice file '{name}' not found")
                 return None
@@ -787,7 +787,7 @@ class _Loader:
         raw = r.text(node, "include")
         if raw is None:
             return []
-        target = (self.base / raw).resolve()
+        target = _resolved(self.base / raw)
         if target in self.include_stack:
             chain = " -> ".join(display_path(p) for p in self.include_stack + [target])
             r.error(node, f"include cycle: {chain}")
@@ -819,6 +819,15 @@ class _Loader:
             outer[0].visits = self.read.visits
             self.read, self.base = outer
         return steps or []
+
+
+def _resolved(path: Path) -> Path:
+    """`path` made absolute and free of links; a symbolic link loop stays as it is (it is
+    then simply not a file, and reported as not found, instead of raising)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return path.absolute()
 
 
 def _weight(step: model.Step) -> int:

@@ -177,6 +177,7 @@ CASES: dict[str, Case] = {
     "include_self.yaml": Case("5:18", "include cycle: include_self.yaml -> include_self.yaml"),
     "include_cycle.yaml": Case("files/cycle_b.yaml:3:14", "include cycle: include_cycle.yaml -> files/cycle_a.yaml -> files/cycle_b.yaml"),
     "include_with_an_error.yaml": Case("files/has_unknown_step.yaml:3:5", "unknown step 'breath' (did you mean 'breathe'?)"),
+    "symlink_loops.yaml": Case("5:23", "included file 'files/loop.yaml' not found"),
     "include_not_a_script.yaml": Case("files/not_audio.wav:1:1", "an included file must be a mapping of keys to values"),
     "repeat_times_zero.yaml": Case("5:25", "times must be between 1 and 1000, got 0"),
     "repeat_times_absurd.yaml": Case("5:25", "times must be between 1 and 1000, got 1000000"),
@@ -214,6 +215,8 @@ def corpus(tmp_path, monkeypatch, fake_tts):
             (root / name).mkdir()
         elif name != "does_not_exist.yaml":
             (root / name).write_bytes(data or b"")
+    for loop in ("loop.yaml", "loop.wav", "loop.png"):  # symbolic links to themselves
+        (root / "files" / loop).symlink_to(loop)
     with open(root / "files" / "huge_cover.png", "wb") as huge:  # a PNG header, then 17 MB of nothing
         huge.write(b"\x89PNG\r\n\x1a\n")
         huge.truncate(17_000_000)
