@@ -144,6 +144,62 @@ def _sampled(first: int, last: int) -> list[Span]:
     return spans
 
 
+@dataclass(frozen=True)
+class Heard:
+    """What one span sounded like: its blocks' mean K-weighted powers and its sample peak (linear)."""
+
+    span: Span
+    powers: np.ndarray
+    peak: float
+
+
+def listen(
+    spans: Iterable[Span],
+    rate: int,
+    channels: int,
+    length: int,
+    render: Callable[[int, int], Iterator[np.ndarray]],
+    process: Callable[[], Callable[[np.ndarray], np.ndarray] | None] = lambda: None,
+) -> list[Heard]:
+    """Render and meter each span. `render(start, end)` yields the mix of those samples;
+    `process()` makes a fresh per-span stage (the gain and limiter, with a `flush`) or None.
+    The peak is that of the mix before the stage."""
+    from generator.output.loudness import LoudnessMeter
+
+    heard = []
+    for span in spans:
+        lead = max(0, span.first - PREROLL_HOPS)
+        start = hop_edge(lead, rate)
+        end = hop_edge(span.last + 3, rate)
+        end = length if end >= hop_edge((length * 10) // rate, rate) else end
+        meter = LoudnessMeter(rate, channels)
+        stage = process()
+        peak = 0.0
+        for block in render(start, end):
+            peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
+            meter.add(stage(block) if stage else block)
+        if stage is not None:
+            meter.add(stage.flush())  # type: ignore[attr-defined]
+        heard.append(Heard(span, meter.block_powers()[span.first - lead : span.last - lead], peak))
+    return heard
+
+
+def loudness(heard: Iterable[Heard]) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and sample peak (dBFS) of what was heard."""
+    heard = list(heard)
+    if not heard:
+        return float("-inf"), float("-inf")
+    powers = np.concatenate([h.powers for h in heard])
+    weights = np.concatenate([np.full(h.powers.size, h.span.weight) for h in heard])
+    peak = max(h.peak for h in heard)
+    return gated(powers, weights), (20 * math.log10(peak) if peak > 0 else float("-inf"))
+
+
+def scaled(heard: Heard, gain: float) -> Heard:
+    """The same span heard `gain` (linear) louder: what an untouched span sounds like after the gain."""
+    return Heard(heard.span, heard.powers * (gain * gain), heard.peak * gain)
+
+
 def measure(
     spans: Iterable[Span],
     rate: int,
@@ -152,35 +208,8 @@ def measure(
     render: Callable[[int, int], Iterator[np.ndarray]],
     process: Callable[[], Callable[[np.ndarray], np.ndarray] | None] = lambda: None,
 ) -> tuple[float, float]:
-    """Integrated loudness (LUFS) and sample peak (dBFS) heard through `spans`.
-
-    `render(start, end)` yields the mix of those samples; `process()` makes a fresh
-    per-span stage (the gain and limiter, with a `flush` attribute) or None.
-    """
-    from generator.output.loudness import LoudnessMeter
-
-    powers: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    peak = 0.0
-    for span in spans:
-        lead = max(0, span.first - PREROLL_HOPS)
-        start = hop_edge(lead, rate)
-        end = hop_edge(span.last + 3, rate)
-        end = length if end >= hop_edge((length * 10) // rate, rate) else end
-        meter = LoudnessMeter(rate, channels)
-        stage = process()
-        for block in render(start, end):
-            peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
-            meter.add(stage(block) if stage else block)
-        if stage is not None:
-            meter.add(stage.flush())  # type: ignore[attr-defined]
-        found = meter.block_powers()[span.first - lead : span.last - lead]
-        powers.append(found)
-        weights.append(np.full(found.size, span.weight))
-    if not powers:
-        return float("-inf"), float("-inf")
-    loudness = gated(np.concatenate(powers), np.concatenate(weights))
-    return loudness, (20 * math.log10(peak) if peak > 0 else float("-inf"))
+    """Integrated loudness (LUFS) and sample peak (dBFS) heard through `spans` (see `listen`)."""
+    return loudness(listen(spans, rate, channels, length, render, process))
 
 
 def gated(powers: np.ndarray, weights: np.ndarray) -> float:

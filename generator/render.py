@@ -351,9 +351,22 @@ def measure_loudness(
     """
     from generator import measuring
 
-    channels = 1 if options.mono else 2
-    mixer = mixer or Mixer(timeline, speech)
     spans = measuring.plan(timeline)
+    return measuring.loudness(_listen(timeline, speech, options, spans, gain_db, mixer or Mixer(timeline, speech)))
+
+
+def _listen(
+    timeline: Timeline,
+    speech: SpeechBank,
+    options: RenderOptions,
+    spans: list,
+    gain_db: float | None,
+    mixer: Mixer,
+) -> list:
+    """generator.measuring.listen over `spans` of the mix (after the gain and limiter when `gain_db`)."""
+    from generator import measuring
+
+    channels = 1 if options.mono else 2
     total = sum(measuring.hop_edge(s.last - s.first + 3, SAMPLE_RATE) for s in spans) or 1
     done = 0
 
@@ -366,7 +379,29 @@ def measure_loudness(
                 options.progress("measure", min(done, total), total)
 
     stage = (lambda: _Limited(gain_db, channels, options.true_peak)) if gain_db is not None else (lambda: None)
-    return measuring.measure(spans, SAMPLE_RATE, channels, timeline.length, render, stage)
+    return measuring.listen(spans, SAMPLE_RATE, channels, timeline.length, render, stage)
+
+
+def _through_limiter(
+    raw: list, gain_db: float, timeline: Timeline, speech: SpeechBank, options: RenderOptions, mixer: Mixer
+) -> float:
+    """The loudness after `gain_db` and the limiter, re-rendering only the spans the limiter can touch.
+
+    The limiter passes a block through unchanged when even its largest possible
+    interpolated peak stays under the ceiling, so a span whose raw peak times the gain
+    times that bound stays under it sounds exactly like its raw self, `gain_db` louder.
+    """
+    from generator import measuring
+
+    channels = 1 if options.mono else 2
+    probe = _Limited(gain_db, channels, options.true_peak).limiter
+    bound = float(getattr(probe, "_overshoot", 2.0))
+    ceiling = float(getattr(probe, "ceiling", 10 ** ((options.true_peak - 0.1) / 20)))
+    gain = 10 ** (gain_db / 20)
+    untouched = [measuring.scaled(h, gain) for h in raw if h.peak * gain * bound * 1.01 <= ceiling]
+    touched = [h.span for h in raw if h.peak * gain * bound * 1.01 > ceiling]
+    limited = _listen(timeline, speech, options, touched, gain_db, mixer) if touched else []
+    return measuring.loudness(untouched + limited)[0]
 
 
 def loudness_gain(
@@ -377,10 +412,14 @@ def loudness_gain(
     When that gain pushes peaks into the limiter, the limiter takes a little loudness
     away; measuring passes through the limiter find how much, and the gain is corrected
     by the secant method until the result is within LOUDNESS_TOLERANCE (usually one or
-    two passes; speech-only tracks otherwise end up about a LU short).
+    two passes; speech-only tracks otherwise end up about a LU short). Those passes
+    re-render only the spans whose peaks the limiter can reach.
     """
+    from generator import measuring
+
     mixer = mixer or Mixer(timeline, speech)
-    measured, peak = measure_loudness(timeline, speech, options, mixer=mixer)
+    raw = _listen(timeline, speech, options, measuring.plan(timeline), None, mixer)
+    measured, peak = measuring.loudness(raw)
     if not math.isfinite(measured):
         return measured, 0.0
     gain_db = target - measured
@@ -388,7 +427,7 @@ def loudness_gain(
         return measured, gain_db  # the limiter will not touch it: one pass was enough
     previous: tuple[float, float] | None = None  # (gain, loudness) of the last try
     for _ in range(LIMITER_PASSES):
-        limited, _ = measure_loudness(timeline, speech, options, gain_db, mixer=mixer)
+        limited = _through_limiter(raw, gain_db, timeline, speech, options, mixer)
         error = target - limited
         if not math.isfinite(limited) or abs(error) <= LOUDNESS_TOLERANCE:
             break
