@@ -1,0 +1,94 @@
+"""The measuring pass's sampled plan: it stands for every block once, and hears what a full pass hears."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from generator import measuring
+from generator.audio import SAMPLE_RATE
+from generator.mixer import Mixer
+from generator.output.loudness import LoudnessMeter
+from generator.render import RenderOptions, load, measure_loudness, plan_timeline
+from generator.tts import SpeechBank
+
+SCRIPT = """
+title: Long and sparse
+length: 6m
+background:
+  fade_in: 8s
+  fade_out: 12s
+  duck: 6dB
+  layers:
+    - binaural: {carrier: 200, beat: 10 -> 6}
+      volume: -26dB
+    - noise: brown
+      volume: -30dB
+    - isochronic: {carrier: 180, pulse: 7}
+      volume: -30dB
+sections:
+  - title: One
+    steps:
+      - say: Welcome, and settle in.
+      - pause: fill
+      - bell: bowl
+      - say: Notice the breath.
+      - pause: fill
+  - title: Two
+    background:
+      crossfade: 4s
+      layers:
+        - tone: 136.1
+          volume: -24dB
+    steps:
+      - say: Rest here.
+      - pause: fill
+      - say: Slowly come back.
+"""
+
+
+def timeline_of(write_script):
+    session = load(write_script(SCRIPT))
+    speech = SpeechBank()
+    return plan_timeline(session, speech), speech
+
+
+def test_plan_stands_for_every_block_once(write_script, fake_tts):
+    timeline, _ = timeline_of(write_script)
+    spans = measuring.plan(timeline)
+    blocks = measuring.block_count(timeline.length, timeline.rate)
+    assert spans[0].first == 0
+    for before, after in zip(spans, spans[1:]):
+        assert before.last <= after.first  # in order, never overlapping
+    assert math.isclose(sum((s.last - s.first) * s.weight for s in spans), blocks, rel_tol=1e-9)
+    rendered = sum(s.last - s.first for s in spans)
+    assert rendered < 0.6 * blocks  # it is a plan worth having: most of the steady bed is skipped
+    assert any(s.weight > 1 for s in spans)
+
+
+def test_sampled_loudness_matches_a_full_pass(write_script, fake_tts):
+    timeline, speech = timeline_of(write_script)
+    meter = LoudnessMeter(SAMPLE_RATE, 2)
+    peak = 0.0
+    for block in Mixer(timeline, speech).blocks():
+        meter.add(block)
+        peak = max(peak, float(np.max(np.abs(block))))
+    sampled, sampled_peak = measure_loudness(timeline, speech, RenderOptions())
+    assert abs(sampled - meter.integrated()) < 0.1
+    assert sampled_peak <= 20 * math.log10(peak) + 1e-6
+
+
+def test_short_tracks_are_measured_whole(write_script, fake_tts):
+    session = load(write_script(SCRIPT.replace("length: 6m", "length: 1m")))
+    timeline = plan_timeline(session, SpeechBank())
+    assert measuring.plan(timeline) == [measuring.Span(0, measuring.block_count(timeline.length, timeline.rate))]
+
+
+def test_gated_with_equal_weights_is_the_plain_meter():
+    rng = np.random.default_rng(1)
+    meter = LoudnessMeter(SAMPLE_RATE, 2)
+    for level in (0.3, 0.01, 0.0001, 0.2):
+        meter.add(rng.standard_normal((SAMPLE_RATE * 3, 2)) * level)
+    powers = meter.block_powers()
+    assert math.isclose(measuring.gated(powers, np.ones(powers.size)), meter.integrated(), abs_tol=1e-9)
