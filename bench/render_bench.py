@@ -85,7 +85,13 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(), "system": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def bench(sizes: list[float], baseline: float | None, engine: str, repeat: int, work: Path, utterances: int = 12) -> dict:
@@ -94,6 +100,7 @@ def bench(sizes: list[float], baseline: float | None, engine: str, repeat: int, 
     if engine == "fake":
         env["MEDITATE_FAKE_TTS"] = "1"
     rows: list[Row] = []
+    before = machine()
     scripts = {m: write_session(work / "scripts", m, utterances=utterances) for m in sizes + ([baseline] if baseline else [])}
     warm_cache = work / "cache-warm"
 
@@ -130,7 +137,9 @@ def bench(sizes: list[float], baseline: float | None, engine: str, repeat: int, 
         if baseline not in sizes:
             result, peak = job("render", env, script=str(scripts[baseline]), output=str(out / "warm.mp3"), cache=str(warm_cache))
             log(Row("warm", baseline, result["seconds"], peak, {"lufs": result.get("lufs")}))
-    return {"machine": machine(), "engine": engine, "repeat": repeat, "rows": [asdict(r) | {"realtime": r.realtime} for r in rows], "summary": summary(rows)}
+    info = before
+    info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return {"machine": info, "engine": engine, "repeat": repeat, "rows": [asdict(r) | {"realtime": r.realtime} for r in rows], "summary": summary(rows)}
 
 
 def summary(rows: list[Row]) -> dict:
@@ -177,7 +186,10 @@ def table(report: dict) -> str:
         )
     m = report["machine"]
     lines.append("")
-    lines.append(f"Machine: {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, {m['system']}; engine {report['engine']}, best of {report['repeat']}.")
+    lines.append(
+        f"Machine: {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, {m['system']}; engine {report['engine']}, "
+        f"best of {report['repeat']}; load average {m['load_average_before'][0]} before, {m['load_average_after'][0]} after."
+    )
     return "\n".join(lines)
 
 

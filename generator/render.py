@@ -201,10 +201,11 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
     _refuse_overwriting_inputs(script, output, options.sidecars)
     speech = SpeechBank(options.cache_dir, use_cache=options.use_cache)
     try:
-        # The cover (a generated image unless the script names one) is made on the other
-        # core while speech is synthesized and the loudness measured.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-cover") as pool:
-            cover = pool.submit(cover_image, session)
+        # The mixing and output modules are imported, and the cover (a generated image
+        # unless the script names one) is made, on the other core while speech is
+        # synthesized (Piper keeps one core busy) and the loudness is measured.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-prepare") as pool:
+            cover = pool.submit(_prepare_output, session)
             full = plan_timeline(session, speech, progress=options.progress)
             timeline, window = full, None
             if options.section:
@@ -507,6 +508,16 @@ def write_track(
         if temp is not None:
             temp.unlink(missing_ok=True)
         raise
+
+
+def _prepare_output(session: model.Session) -> tuple[bytes | None, str]:
+    """Import what the passes will need (scipy.signal alone takes a second or two), then make the cover."""
+    import generator.bed  # noqa: F401
+    import generator.output.encoders  # noqa: F401
+    import generator.output.loudness  # noqa: F401
+    import generator.output.tags  # noqa: F401
+
+    return cover_image(session)
 
 
 def cover_image(session: model.Session) -> tuple[bytes | None, str]:
