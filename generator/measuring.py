@@ -49,6 +49,10 @@ PREROLL_HOPS = 5
 MARGIN = 0.5
 """Seconds of extra exact rendering around every busy moment."""
 
+PIECE = 10.0
+"""Seconds: exactly measured stretches are cut into pieces of at most this, so the
+limiter passes can re-render only the pieces whose peaks the limiter can reach."""
+
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0
 
@@ -82,7 +86,7 @@ def plan(timeline: Timeline) -> list[Span]:
     if blocks == 0:
         return []
     if timeline.length < FULL_BELOW * rate:
-        return [Span(0, blocks)]
+        return _pieces(0, blocks)
     busy = _merge(_busy_blocks(timeline, blocks), gap=int(QUIET_EVERY * 10))
     spans: list[Span] = []
     cursor = 0
@@ -90,9 +94,15 @@ def plan(timeline: Timeline) -> list[Span]:
         if first > cursor:
             spans.extend(_sampled(cursor, first))
         if last > first:
-            spans.append(Span(first, last))
+            spans.extend(_pieces(first, last))
         cursor = max(cursor, last)
     return spans
+
+
+def _pieces(first: int, last: int) -> list[Span]:
+    """Blocks ``first .. last`` measured exactly, in pieces of at most PIECE seconds."""
+    size = int(PIECE * 10)
+    return [Span(a, min(a + size, last)) for a in range(first, last, size)]
 
 
 def _busy_blocks(timeline: Timeline, blocks: int) -> list[tuple[int, int]]:

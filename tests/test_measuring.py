@@ -82,7 +82,10 @@ def test_sampled_loudness_matches_a_full_pass(write_script, fake_tts):
 def test_short_tracks_are_measured_whole(write_script, fake_tts):
     session = load(write_script(SCRIPT.replace("length: 6m", "length: 1m")))
     timeline = plan_timeline(session, SpeechBank())
-    assert measuring.plan(timeline) == [measuring.Span(0, measuring.block_count(timeline.length, timeline.rate))]
+    spans = measuring.plan(timeline)
+    assert all(s.weight == 1 for s in spans) and spans[0].first == 0
+    assert [s.first for s in spans[1:]] == [s.last for s in spans[:-1]]
+    assert spans[-1].last == measuring.block_count(timeline.length, timeline.rate)
 
 
 def test_gated_with_equal_weights_is_the_plain_meter():
