@@ -81,6 +81,10 @@ def _install_warning_format() -> None:
     warnings.showwarning = show
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for value in values:
@@ -229,7 +233,7 @@ def check(scripts, mono, sets, engine):
                 click.echo(str(error), err=True)
             continue
         steps = sum(len(s.steps) for s in session.sections)
-        click.echo(f"{script}: ok ({len(session.sections)} sections, {steps} steps)")
+        click.echo(f"{script}: ok ({_count(len(session.sections), 'section')}, {_count(steps, 'step')})")
         if mono:
             from generator.render import binaural_layers
 

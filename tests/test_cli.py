@@ -155,3 +155,8 @@ def test_check_notes_binaural_for_mono(write_script):
     mono = run("check", "--mono", str(script))
     assert mono.exit_code == 0
     assert f"{script}:4:7: note: binaural beats need stereo" in mono.output
+
+
+def test_check_counts_in_words(write_script):
+    script = write_script("title: T\nsections:\n  - title: A\n    steps: [{say: Hi.}]\n")
+    assert run("check", str(script)).output == f"{script}: ok (1 section, 1 step)\n"
