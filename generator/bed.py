@@ -83,7 +83,7 @@ class _Track:
         return env
 
 
-def _steady(source: model.LayerSource) -> bool:
+def steady(source: model.LayerSource) -> bool:
     """A layer that sounds the same wherever it is rendered from (nothing glides)."""
     if isinstance(source, model.Tone):
         return source.frequency.constant
@@ -159,7 +159,7 @@ class Bed:
                 track = self._track(layer, key, stretch)
                 if index > 0:
                     track.fade_in = halves[index - 1]
-                    match = previous.get(key) if _steady(layer.source) else None
+                    match = previous.get(key) if steady(layer.source) else None
                     if match is not None:
                         track.coherent_in = match.coherent_out = True
                 if index < len(stretches) - 1:
@@ -173,7 +173,7 @@ class Bed:
         span = (self.length if stretch.session else stretch.end - stretch.start) or 1
         # Steady layers keep the track's own clock (origin 0), so the same layer on both
         # sides of a boundary is the very same sound; glides start with their stretch.
-        steady = _steady(layer.source)
+        steady = steady(layer.source)
         origin = 0 if steady or stretch.session else stretch.start
         source = self._source(layer.source, span, key)
         return _Track(source, db_to_gain(layer.volume), origin, stretch.start, stretch.end)

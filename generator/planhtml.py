@@ -26,7 +26,7 @@ from html import escape
 from typing import Iterable
 
 from generator import model
-from generator.bed import MIN_CROSSFADE, _steady
+from generator.bed import MIN_CROSSFADE, steady
 from generator.timeline import Entry, SectionPlan, Timeline
 from generator.units import format_duration
 
@@ -427,7 +427,7 @@ def _layer_band(
 
 
 def _carries(layer: model.Layer, neighbour: _Stretch) -> bool:
-    return _steady(layer.source) and any(other.source == layer.source for other in neighbour.background.layers)
+    return steady(layer.source) and any(other.source == layer.source for other in neighbour.background.layers)
 
 
 def _ramp(t: float, a: float, b: float) -> float:
