@@ -173,8 +173,8 @@ class Bed:
         span = (self.length if stretch.session else stretch.end - stretch.start) or 1
         # Steady layers keep the track's own clock (origin 0), so the same layer on both
         # sides of a boundary is the very same sound; glides start with their stretch.
-        steady = steady(layer.source)
-        origin = 0 if steady or stretch.session else stretch.start
+        carries_on = steady(layer.source)
+        origin = 0 if carries_on or stretch.session else stretch.start
         source = self._source(layer.source, span, key)
         return _Track(source, db_to_gain(layer.volume), origin, stretch.start, stretch.end)
 
