@@ -34,10 +34,10 @@ import numpy as np
 from generator.audio import to_samples
 from generator.timeline import Timeline
 
-QUIET_WINDOW = 3.0
+QUIET_WINDOW = 2.0
 """Seconds rendered per sample window in a steady stretch."""
 
-QUIET_EVERY = 60.0
+QUIET_EVERY = 90.0
 """Seconds of steady bed each sample window stands for."""
 
 FULL_BELOW = 240.0
@@ -49,7 +49,7 @@ PREROLL_HOPS = 5
 MARGIN = 0.5
 """Seconds of extra exact rendering around every busy moment."""
 
-PIECE = 10.0
+PIECE = 5.0
 """Seconds: exactly measured stretches are cut into pieces of at most this, so the
 limiter passes can re-render only the pieces whose peaks the limiter can reach."""
 
