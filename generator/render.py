@@ -204,10 +204,13 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
     try:
         # The mixing and output modules are imported, and the cover (a generated image
         # unless the script names one) is made, on the other core while speech is
-        # synthesized (Piper keeps one core busy) and the loudness is measured.
+        # synthesized (Piper keeps one core busy). The passes wait for it: the default
+        # cover's arrays are the largest allocation of a render, and overlapping them
+        # with the mixing raised the peak memory by up to 30 MB, at random.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-prepare") as pool:
             cover = pool.submit(_prepare_output, session)
             full = plan_timeline(session, speech, progress=options.progress)
+            cover_art = cover.result()
             timeline, window = full, None
             if options.section:
                 # A preview sounds exactly like its stretch of the whole track (same glides,
@@ -218,7 +221,6 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
             target = options.loudness if options.loudness is not None else session.loudness
             mixer = Mixer(full, speech)
             measured, gain_db = loudness_gain(full, speech, options, target, mixer=mixer)
-            cover_art = cover.result()
         staged = _stage_sidecars(output, timeline) if options.sidecars else []
         try:
             write_track(
