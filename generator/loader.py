@@ -314,12 +314,9 @@ class _Loader:
                 changes["speed"] = speed
         for key in ("sentence_pause", "paragraph_pause"):
             if key in entries:
-                value = r.convert(entries[key][1], key.replace("_", " "), parse_duration)
+                value = r.duration(entries[key][1], key.replace("_", " "), 600, "10m")
                 if value is not None:
-                    if value > 600:
-                        r.error(entries[key][1], f"{key.replace('_', ' ')} must be at most 10m")
-                    else:
-                        changes[key] = value
+                    changes[key] = value
         return replace(base, **changes)
 
     def _voice_name(self, name: str, engine: str, node: Node) -> str | None:
@@ -358,12 +355,9 @@ class _Loader:
         fields: dict = {"position": r.pos(node)}
         for key in ("fade_in", "fade_out", "duck_attack", "duck_release", "crossfade"):
             if key in entries:
-                value = r.convert(entries[key][1], key.replace("_", " "), parse_duration)
+                value = r.duration(entries[key][1], key.replace("_", " "), 3600, "1h")
                 if value is not None:
-                    if value > 3600:
-                        r.error(entries[key][1], f"{key.replace('_', ' ')} must be at most 1h")
-                    else:
-                        fields[key] = value
+                    fields[key] = value
         if "duck" in entries:
             duck = r.convert(entries["duck"][1], "duck", parse_gain_db)
             if duck is not None:
@@ -638,12 +632,9 @@ class _Loader:
                         fields["volume"] = volume
             for name in ("fade_in", "fade_out", "duration"):
                 if name in entries:
-                    value = r.convert(entries[name][1], name.replace("_", " "), parse_duration)
+                    value = r.duration(entries[name][1], name.replace("_", " "), MAX_TOTAL_SECONDS, "12h")
                     if value is not None:
-                        if value > MAX_TOTAL_SECONDS:
-                            r.error(entries[name][1], f"{name.replace('_', ' ')} must be at most 12h")
-                        else:
-                            fields[name] = value
+                        fields[name] = value
         path = self._audio_file(file_node, "play")
         if path is not None:
             seconds = self.audio_seconds.get(path, Fraction(0))
@@ -662,10 +653,7 @@ class _Loader:
         elif "cycles" in entries:
             cycles = r.integer(entries["cycles"][1], "cycles", 1, 10_000)
         elif "duration" in entries:
-            duration = r.convert(entries["duration"][1], "duration", parse_duration)
-            if duration is not None and duration > MAX_TOTAL_SECONDS:
-                r.error(entries["duration"][1], "duration must be at most 12h")
-                duration = None
+            duration = r.duration(entries["duration"][1], "duration", MAX_TOTAL_SECONDS, "12h")
         if "cues" in entries:
             cues = r.text(entries["cues"][1], "cues")
             if cues is not None and cues not in _CUES:

@@ -154,6 +154,16 @@ class NodeReader:
             self.error(node, f"{what} must be {exc}, got '{shorten(str(shown))}'")
             return None
 
+    def duration(self, node: Node, what: str, at_most: int, limit: str):
+        """A duration (exact Fraction seconds) no longer than `at_most` seconds (`limit` says it)."""
+        from generator.units import parse_duration
+
+        value = self.convert(node, what, parse_duration)
+        if value is not None and value > at_most:
+            self.error(node, f"{what} must be at most {limit}")
+            return None
+        return value
+
     def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
         value = self.scalar(node, what)
         if value is _MISSING:
