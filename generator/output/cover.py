@@ -21,14 +21,25 @@ INK = (250, 248, 244)
 
 
 def _background(size: int) -> np.ndarray:
-    """A vertical gradient with a soft round glow above the centre, as RGB uint8."""
-    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / (size - 1)
-    t = y[..., None]
-    rgb = np.array(TOP, np.float32) * (1 - t) + np.array(BOTTOM, np.float32) * t
-    distance = np.hypot(x - 0.5, y - 0.42)
-    glow = np.exp(-((distance / 0.28) ** 2))[..., None] * 0.22
-    rgb = rgb * (1 - glow) + np.array(GLOW, np.float32) * glow
-    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    """A vertical gradient with a soft round glow above the centre, as RGB uint8.
+
+    Built one channel at a time from broadcast row and column vectors, so it needs a few
+    size x size float32 planes rather than a dozen (this runs beside the renderer).
+    """
+    axis = np.linspace(0.0, 1.0, size, dtype=np.float32)
+    y, x = axis[:, None], axis[None, :]
+    glow = np.hypot(x - 0.5, y - 0.42)
+    glow /= 0.28
+    np.square(glow, out=glow)
+    np.negative(glow, out=glow)
+    np.exp(glow, out=glow)
+    glow *= 0.22
+    out = np.empty((size, size, 3), dtype=np.uint8)
+    for channel, (top, bottom, light) in enumerate(zip(TOP, BOTTOM, GLOW)):
+        gradient = top * (1 - y) + bottom * y  # a column: the same across each row
+        plane = gradient * (1 - glow) + light * glow
+        out[..., channel] = np.clip(plane + 0.5, 0, 255)
+    return out
 
 
 def _wrap(draw, text: str, font, width: int) -> list[str]:
