@@ -204,7 +204,7 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
         progress.close()
     click.echo(
         f"wrote {result.path} ({format_duration(result.timeline.seconds)}, "
-        f"{len(result.timeline.sections)} sections, {result.synthesized} utterances synthesized)"
+        f"{_count(len(result.timeline.sections), 'section')}, {_count(result.synthesized, 'utterance')} synthesized)"
     )
 
 
