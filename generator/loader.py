@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from generator import model, patterns
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
-from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide, parse_volume
+from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items, shorten
 
 ENGINES = ("piper", "gtts")
@@ -385,10 +385,8 @@ class _Loader:
             return None
         volume = -30.0
         if "volume" in entries:
-            value = r.convert(entries["volume"][1], "volume", parse_volume)
+            value = r.volume(entries["volume"][1])
             if value is not None:
-                if not -120 <= value <= 12:
-                    r.error(entries["volume"][1], f"volume must be between -120dB and 12dB, got {value:g}dB")
                 volume = value
         kind = kinds[0]
         value_node = entries[kind][1]
@@ -593,12 +591,9 @@ class _Loader:
                         fields["every"] = every
                         self.total_fixed += every * (fields.get("strikes", 1) - 1)
             if "volume" in entries:
-                volume = r.convert(entries["volume"][1], "volume", parse_volume)
+                volume = r.volume(entries["volume"][1])
                 if volume is not None:
-                    if not -120 <= volume <= 12:
-                        r.error(entries["volume"][1], f"volume must be between -120dB and 12dB, got {volume:g}dB")
-                    else:
-                        fields["volume"] = volume
+                    fields["volume"] = volume
         sound = r.text(sound_node, "bell")
         if sound is None:
             return None
@@ -624,12 +619,9 @@ class _Loader:
                 return None
             file_node = entries["file"][1]
             if "volume" in entries:
-                volume = r.convert(entries["volume"][1], "volume", parse_volume)
+                volume = r.volume(entries["volume"][1])
                 if volume is not None:
-                    if not -120 <= volume <= 12:
-                        r.error(entries["volume"][1], f"volume must be between -120dB and 12dB, got {volume:g}dB")
-                    else:
-                        fields["volume"] = volume
+                    fields["volume"] = volume
             for name in ("fade_in", "fade_out", "duration"):
                 if name in entries:
                     value = r.duration(entries[name][1], name.replace("_", " "), MAX_TOTAL_SECONDS, "12h")

@@ -164,6 +164,16 @@ class NodeReader:
             return None
         return value
 
+    def volume(self, node: Node, what: str = "volume") -> float | None:
+        """A level in dB relative to the voice, within what a mix can sensibly use."""
+        from generator.units import parse_volume
+
+        value = self.convert(node, what, parse_volume)
+        if value is not None and not -120 <= value <= 12:
+            self.error(node, f"{what} must be between -120dB and 12dB, got {value:g}dB")
+            return None
+        return value
+
     def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
         value = self.scalar(node, what)
         if value is _MISSING:
