@@ -160,3 +160,22 @@ def test_check_notes_binaural_for_mono(write_script):
 def test_check_counts_in_words(write_script):
     script = write_script("title: T\nsections:\n  - title: A\n    steps: [{say: Hi.}]\n")
     assert run("check", str(script)).output == f"{script}: ok (1 section, 1 step)\n"
+
+
+def test_lossy_formats_keep_decoded_peaks_under_the_ceiling(write_script, fake_tts, tmp_path):
+    """MP3 and OGG are limited 1 dB lower, so the decoded track stays at or under -1 dBTP."""
+    from generator.output.loudness import true_peak_db
+
+    script = write_script(
+        # Little speech over a quiet bed: the loudness gain pushes the voice into the limiter.
+        "title: T\nbackground:\n  layers:\n    - noise: white\n      volume: -24dB\n"
+        "sections:\n  - title: A\n    steps: [{say: Hello there.}, {pause: 40s}, {say: Rest now.}, {pause: 10s}]\n"
+    )
+    peaks = {}
+    for fmt in ("mp3", "ogg", "wav"):
+        out = tmp_path / f"t.{fmt}"
+        assert run("render", str(script), "-o", str(out), "--no-sidecars").exit_code == 0
+        audio, rate = soundfile.read(out, dtype="float32")
+        peaks[fmt] = true_peak_db(audio, rate)
+    assert peaks["mp3"] <= -1.0 and peaks["ogg"] <= -1.0
+    assert -1.2 <= peaks["wav"] <= -1.0
