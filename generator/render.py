@@ -36,8 +36,8 @@ from generator.yamlnodes import did_you_mean
 Progress = Callable[[str, int, int], None]
 """Called with (stage, done, total): stages are 'speech', 'measure' and 'render'."""
 
-LIMITER_PASSES = 3
-"""At most this many measuring passes through the limiter to correct the loudness gain."""
+LIMITER_STEPS = 8
+"""At most this many secant steps (predictions, not passes) to correct the loudness gain for the limiter."""
 
 LOUDNESS_TOLERANCE = 0.2
 """LU: close enough to the target to stop measuring."""
@@ -374,8 +374,11 @@ def _listen(
     spans: list,
     gain_db: float | None,
     mixer: Mixer,
+    *,
+    profile: bool = False,
 ) -> list:
-    """generator.measuring.listen over `spans` of the mix (after the gain and limiter when `gain_db`)."""
+    """generator.measuring.listen over `spans` of the mix (after the gain and limiter when
+    `gain_db`; with each span's profile when `profile`)."""
     from generator import measuring
 
     channels = 1 if options.mono else 2
@@ -391,33 +394,7 @@ def _listen(
                 options.progress("measure", min(done, total), total)
 
     stage = (lambda: _Limited(gain_db, channels, options.true_peak)) if gain_db is not None else (lambda: None)
-    return measuring.listen(spans, SAMPLE_RATE, channels, timeline.length, render, stage)
-
-
-def _through_limiter(
-    raw: list, gain_db: float, timeline: Timeline, speech: SpeechBank, options: RenderOptions, mixer: Mixer
-) -> float:
-    """The loudness after `gain_db` and the limiter, re-rendering only the pieces the limiter can reach.
-
-    A piece whose sample peak, raised by the gain, stays PEAK_HEADROOM under the ceiling
-    passes the limiter untouched but for the odd inter-sample over (a peak between two
-    samples can rise above both, by a dB or so in real material), which would change the
-    integrated loudness by far less than 0.01 LU: it is taken as its raw self, `gain_db`
-    louder, without being rendered again.
-    """
-    from generator import measuring
-
-    limit = options.true_peak - PEAK_HEADROOM
-    gain = 10 ** (gain_db / 20)
-    fits = [h.peak > 0 and 20 * math.log10(h.peak) + gain_db <= limit for h in raw]
-    untouched = [measuring.scaled(h, gain) for h, ok in zip(raw, fits) if ok]
-    touched = [h.span for h, ok in zip(raw, fits) if not ok]
-    limited = _listen(timeline, speech, options, touched, gain_db, mixer) if touched else []
-    return measuring.loudness(untouched + limited)[0]
-
-
-PEAK_HEADROOM = 1.5
-"""dB under the ceiling a piece's sample peak must stay for the limiter passes to skip it."""
+    return measuring.listen(spans, SAMPLE_RATE, channels, timeline.length, render, stage, profile=profile)
 
 
 def loudness_gain(
@@ -426,24 +403,30 @@ def loudness_gain(
     """The one linear gain that brings the finished track to `target` LUFS.
 
     When that gain pushes peaks into the limiter, the limiter takes a little loudness
-    away; measuring passes through the limiter find how much, and the gain is corrected
-    by the secant method until the result is within LOUDNESS_TOLERANCE (usually one or
-    two passes; speech-only tracks otherwise end up about a LU short). Those passes
-    re-render only the spans whose peaks the limiter can reach.
+    away (speech-only tracks would end up about a LU short). The measuring pass keeps a
+    coarse profile of every piece it hears, so the loudness after any gain and the
+    limiter is predicted from those profiles without rendering anything again
+    (generator.measuring.limited), and the gain is corrected by the secant method until
+    the prediction is within LOUDNESS_TOLERANCE.
     """
     from generator import measuring
+    from generator.output.loudness import TruePeakLimiter
 
     mixer = mixer or Mixer(timeline, speech)
-    raw = _listen(timeline, speech, options, measuring.plan(timeline), None, mixer)
-    measured, peak = measuring.loudness(raw)
+    raw = _listen(timeline, speech, options, measuring.plan(timeline), None, mixer, profile=True)
+    measured, _ = measuring.loudness(raw)
     if not math.isfinite(measured):
         return measured, 0.0
+    limiter = TruePeakLimiter(SAMPLE_RATE, 1 if options.mono else 2, ceiling_db=options.true_peak)
+
+    def through_limiter(gain_db: float) -> float:
+        gain = 10 ** (gain_db / 20)
+        return measuring.loudness([measuring.limited(h, gain, limiter.coarse_reduction, SAMPLE_RATE) for h in raw])[0]
+
     gain_db = target - measured
-    if peak + gain_db <= options.true_peak - 1.0:
-        return measured, gain_db  # the limiter will not touch it: one pass was enough
     previous: tuple[float, float] | None = None  # (gain, loudness) of the last try
-    for _ in range(LIMITER_PASSES):
-        limited = _through_limiter(raw, gain_db, timeline, speech, options, mixer)
+    for _ in range(LIMITER_STEPS):
+        limited = through_limiter(gain_db)
         error = target - limited
         if not math.isfinite(limited) or abs(error) <= LOUDNESS_TOLERANCE:
             break

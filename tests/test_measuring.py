@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
+import soundfile as sf
 
 from generator import measuring
 from generator.audio import SAMPLE_RATE
 from generator.mixer import Mixer
-from generator.output.loudness import LoudnessMeter
+from generator.output.loudness import LoudnessMeter, TruePeakLimiter
 from generator.render import RenderOptions, load, measure_loudness, plan_timeline
 from generator.tts import SpeechBank
 
@@ -95,3 +97,55 @@ def test_gated_with_equal_weights_is_the_plain_meter():
         meter.add(rng.standard_normal((SAMPLE_RATE * 3, 2)) * level)
     powers = meter.block_powers()
     assert math.isclose(measuring.gated(powers, np.ones(powers.size)), meter.integrated(), abs_tol=1e-9)
+
+
+HOT_SCRIPT = """
+title: Hot speech
+length: 5m
+background:
+  duck: 6dB
+  layers:
+    - noise: pink
+      volume: -30dB
+sections:
+  - title: Only
+    steps:
+      - say: Welcome, and settle in. Let the shoulders drop, and the breath slow down.
+      - pause: 20s
+      - bell: bowl
+      - say: Notice the breath, in and out. Rest in the stillness for a while.
+      - pause: fill
+      - say: Slowly come back, and open your eyes.
+"""
+
+
+@pytest.mark.parametrize("extra_db", [0.0, 4.0, 8.0])
+def test_predicted_limiting_matches_a_pass_through_the_limiter(write_script, fake_tts, extra_db):
+    """The profile predicts the loudness after a gain and the limiter as a real limited pass measures it."""
+    session = load(write_script(HOT_SCRIPT))
+    speech = SpeechBank()
+    timeline = plan_timeline(session, speech)
+    options = RenderOptions()
+    raw, _ = measure_loudness(timeline, speech, options)
+    gain_db = -16.0 - raw + extra_db
+    spans = measuring.plan(timeline)
+    mixer = Mixer(timeline, speech)
+    heard = measuring.listen(spans, SAMPLE_RATE, 2, timeline.length, lambda a, b: mixer.blocks(a, b), profile=True)
+    limiter = TruePeakLimiter(SAMPLE_RATE, 2, ceiling_db=options.true_peak)
+    predicted = [measuring.limited(h, 10 ** (gain_db / 20), limiter.coarse_reduction, SAMPLE_RATE) for h in heard]
+    real, _ = measure_loudness(timeline, speech, options, gain_db=gain_db)
+    unlimited = raw + gain_db
+    if extra_db:
+        assert real < unlimited - 0.3  # the limiter really took loudness away here
+    assert measuring.loudness(predicted)[0] == pytest.approx(real, abs=0.05)
+
+
+def test_the_render_lands_on_target_when_the_limiter_works_hard(write_script, fake_tts, tmp_path):
+    from generator.render import render
+
+    result = render(write_script(HOT_SCRIPT), RenderOptions(output=tmp_path / "hot.wav", loudness=-12.0, sidecars=False))
+    samples, rate = sf.read(str(tmp_path / "hot.wav"), always_2d=True)
+    meter = LoudnessMeter(rate, 2)
+    meter.add(samples)
+    assert meter.integrated() == pytest.approx(-12.0, abs=0.2)
+    assert result.gain_db > -12.0 - result.measured_lufs  # it asked for more gain than the bare difference

@@ -36,6 +36,16 @@ def _k_weighting(rate: int) -> np.ndarray:
     return np.vstack([np.concatenate([f.b / f.a[0], f.a / f.a[0]]) for f in (shelf, highpass)])
 
 
+def gating_blocks(hops: np.ndarray, rate: int) -> np.ndarray:
+    """Mean power of every whole 400 ms gating block from the power sums of consecutive
+    100 ms hops (the first starting at sample 0 of the hop grid)."""
+    if hops.size < 4:
+        return np.zeros(0)
+    sums = hops[:-3] + hops[1:-2] + hops[2:-1] + hops[3:]
+    edges = np.arange(hops.size + 1, dtype=np.int64) * rate // 10  # as LoudnessMeter._hop_edge, vectorised
+    return sums / (edges[4:] - edges[:-4])
+
+
 class LoudnessMeter:
     """Integrated (gated) loudness of a stream of blocks, in LUFS."""
 
@@ -55,15 +65,19 @@ class LoudnessMeter:
         """Sample where hop `index` starts: exact integers, so hops never drift."""
         return index * self.rate // 10
 
-    def add(self, block: np.ndarray) -> None:
-        """Measure one more block, shape (n, channels) (or (n,) for mono)."""
+    def add(self, block: np.ndarray) -> np.ndarray:
+        """Measure one more block, shape (n, channels) (or (n,) for mono).
+
+        Returns the block's K-weighted, channel-weighted power sample by sample (what
+        the gating blocks sum), for callers that keep a finer profile than 100 ms hops.
+        """
         block = np.asarray(block, dtype=np.float64)
         if block.ndim == 1:
             block = block[:, None]
         if block.shape[1] != self.channels:
             raise ValueError(f"expected {self.channels} channels, got {block.shape[1]}")
         if block.shape[0] == 0:
-            return
+            return np.zeros(0)
         filtered, self._zi = signal.sosfilt(self._sos, block, axis=0, zi=self._zi)
         power = np.square(filtered) @ self._weights
         start = self._samples
@@ -78,15 +92,11 @@ class LoudnessMeter:
                 self._hops.append(self._partial)
                 self._partial = 0.0
         self._samples = end
+        return power
 
     def block_powers(self) -> np.ndarray:
         """Mean weighted power of every whole 400 ms gating block (75 % overlap)."""
-        hops = np.asarray(self._hops)
-        if hops.size < 4:
-            return np.zeros(0)
-        sums = hops[:-3] + hops[1:-2] + hops[2:-1] + hops[3:]
-        edges = np.arange(hops.size + 1, dtype=np.int64) * self.rate // 10  # as _hop_edge, vectorised
-        return sums / (edges[4:] - edges[:-4])
+        return gating_blocks(np.asarray(self._hops), self.rate)
 
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS; -inf when nothing is above the absolute gate."""
@@ -126,6 +136,42 @@ def true_peak_db(samples: np.ndarray, rate: int = 44_100) -> float:
     return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
 
 
+
+class InterSamplePeaks:
+    """A streaming true-peak detector: for each incoming sample, the largest magnitude
+    across channels of the sample `delay` samples earlier and of the three values the 4x
+    interpolator puts after it.
+
+    Phase 0 of the interpolator is the original sample, so only the three in-between
+    phases are filtered: plain convolutions, several times faster than upfirdn.
+    """
+
+    def __init__(self, channels: int) -> None:
+        self.channels = channels
+        taps = _interpolator()
+        self._phases = [taps[p::OVERSAMPLE] for p in range(1, OVERSAMPLE)]
+        self.overshoot = max(float(np.sum(np.abs(phase))) for phase in self._phases)
+        """The most any interpolated value can exceed the largest sample near it (about 2.3x)."""
+        self.delay = _TAPS_PER_PHASE // 2
+        self._history = np.zeros((_TAPS_PER_PHASE, channels))
+
+    def __call__(self, x: np.ndarray, skip_below: float | None = None) -> np.ndarray:
+        """Peaks for the block `x` (n, channels). With `skip_below`, a block whose
+        interpolated values cannot reach that level gets its sample peaks only (no filtering)."""
+        n = x.shape[0]
+        joined = np.concatenate([self._history, x])
+        self._history = joined[-_TAPS_PER_PHASE:]
+        start = _TAPS_PER_PHASE - self.delay
+        peak = np.abs(joined[start : start + n]).max(axis=1)
+        if skip_below is not None and float(np.max(np.abs(joined))) * self.overshoot <= skip_below:
+            return peak
+        for phase in self._phases:
+            for channel in range(self.channels):
+                between = np.convolve(joined[:, channel], phase, mode="valid")[-n:]
+                np.maximum(peak, np.abs(between), out=peak)
+        return peak
+
+
 class TruePeakLimiter:
     """A look-ahead limiter holding the true peak at or below `ceiling_db`.
 
@@ -153,16 +199,13 @@ class TruePeakLimiter:
         self.rate = rate
         self.channels = channels
         self.ceiling = 10.0 ** ((ceiling_db - margin_db) / 20.0)
-        self._taps = _interpolator()
-        self._fir_history = np.zeros((_TAPS_PER_PHASE, channels))
-        self._phases = [self._taps[p::OVERSAMPLE] for p in range(1, OVERSAMPLE)]
-        self._overshoot = max(float(np.sum(np.abs(phase))) for phase in self._phases)
-        self._detector_delay = _TAPS_PER_PHASE // 2  # samples between x[n] and its interpolated neighbourhood
+        self._detector = InterSamplePeaks(channels)
         self._span = max(2, round(rate * lookahead_ms / 1000.0))
         first = self._span // 2 + 1
         self._window = np.convolve(np.ones(first), np.ones(self._span + 2 - first))
         self._window /= self._window.sum()
         self._release = 1.0 / (rate * release_ms / 1000.0)  # per-sample decay of log gain reduction
+        self._detector_delay = self._detector.delay
         self.latency = self._detector_delay + self._span
         # Streams in "detector time" j, where x'[j] = x[j - detector_delay]:
         self._last_peak = 0.0  # detector value at j - 1
@@ -175,24 +218,8 @@ class TruePeakLimiter:
         self._out = 0
 
     def _detect(self, x: np.ndarray) -> np.ndarray:
-        """Largest oversampled magnitude across channels for each incoming sample.
-
-        Phase 0 of the interpolator is the original sample (delayed), so only the three
-        in-between phases are filtered: plain convolutions, several times faster than upfirdn.
-        """
-        n = x.shape[0]
-        joined = np.concatenate([self._fir_history, x])
-        self._fir_history = joined[-_TAPS_PER_PHASE:]
-        delay = self._detector_delay
-        peak = np.abs(joined[_TAPS_PER_PHASE - delay : _TAPS_PER_PHASE - delay + n]).max(axis=1)
-        if float(np.max(np.abs(joined))) * self._overshoot <= self.ceiling:
-            # No interpolated value can exceed the ceiling (the filter's gain is bounded): skip the work.
-            return peak
-        for phase in self._phases:
-            for channel in range(self.channels):
-                between = np.convolve(joined[:, channel], phase, mode="valid")[-n:]
-                np.maximum(peak, np.abs(between), out=peak)
-        return peak
+        """Largest oversampled magnitude across channels for each incoming sample (x' time)."""
+        return self._detector(x, skip_below=self.ceiling)
 
     def _required(self, peak: np.ndarray) -> np.ndarray:
         """Gain reduction (1 - gain) each x' sample needs: it must cover the interpolated values on both sides."""
@@ -219,6 +246,30 @@ class TruePeakLimiter:
         out_log[out_log < -50.0] = -math.inf  # below 1e-22 the gain is 1.0 in float64 anyway
         self._log_reduction = float(out_log[-1])
         return np.exp(out_log)
+
+    def coarse_reduction(self, peaks: np.ndarray, chunk: float) -> np.ndarray:
+        """The gain reduction (1 - gain) this limiter would apply, chunk by chunk, where
+        `peaks` are the largest magnitudes of consecutive chunks of `chunk` samples (a
+        few milliseconds each).
+
+        A model for predicting loudness without running the limiter: each chunk's
+        loudest peak counts for the whole chunk and its neighbours (the look-ahead and
+        smoothing spread a reduction over about one chunk either side), then it releases
+        as the limiter does. So it takes away a little more than the limiter would.
+        """
+        peaks = np.asarray(peaks, dtype=np.float64)
+        if peaks.size == 0 or float(peaks.max()) <= self.ceiling:
+            return np.zeros(peaks.size)
+        around = peaks.copy()
+        np.maximum(around[1:], peaks[:-1], out=around[1:])
+        np.maximum(around[:-1], peaks[1:], out=around[:-1])
+        need = np.zeros_like(around)
+        over = around > self.ceiling
+        need[over] = 1.0 - self.ceiling / around[over]
+        steps = self._release * chunk * np.arange(need.size)
+        with np.errstate(divide="ignore"):
+            running = np.maximum.accumulate(np.log(need) + steps)
+        return np.exp(running - steps)
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Limit one block; returns the samples that have cleared the look-ahead (fewer at first)."""
