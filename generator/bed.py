@@ -122,6 +122,7 @@ class Bed:
         self._release = max(1, to_samples(session.duck_release, rate))
         self._progress = 0.0  # 0 = bed at full level, 1 = fully ducked
         self._next = 0
+        self._exact = True  # whether the envelope state at `_next` is the whole track's
         # Where speech sounds, from the plan: lets the bed start dipping `attack` ahead of
         # each utterance, so it is fully down when the first syllable begins.
         speech = [(p.start, p.end) for p in timeline.placements if p.voice and p.length > 0]
@@ -245,7 +246,7 @@ class Bed:
         pause (or the track's start) has to be replayed, and only the envelope, not the
         sound. A window rendered after `seek` therefore ducks exactly as the whole track does.
         """
-        if position == self._next:
+        if position == self._next and self._exact:
             return
         safe = 0
         spans = self._speech
@@ -259,12 +260,16 @@ class Bed:
                 safe = int(quiet_from[fits[-1]])
             if reach[-1] + self._release <= position:
                 safe = max(safe, int(reach[-1] + self._release))
-        self._progress = 0.0
-        self._next = safe
+        if self._exact and safe <= self._next <= position:
+            safe = self._next  # the envelope is already exact there: carry it on from where it is
+        else:
+            self._progress = 0.0
+            self._next = safe
         step = 1 << 20
         for at in range(safe, position, step):
             self._ducking(at, min(step, position - at), None)
         self._next = position
+        self._exact = True
 
     def _fades(self, start: int, count: int) -> np.ndarray | None:
         """The session's fade in and fade out (raised cosine) over the whole track; None where 1."""
@@ -290,6 +295,7 @@ class Bed:
         """
         if start != self._next:
             self._progress = 0.0
+            self._exact = start == 0  # a render from the track's start is exact; elsewhere it starts unducked
         self._next = start + count
         if self._duck_gain == 1.0 or count == 0:
             return None
@@ -303,14 +309,18 @@ class Bed:
         progress = np.empty(count)
         edges = np.concatenate(([0], np.flatnonzero(np.diff(speaking)) + 1, [count]))
         level = self._progress
-        for a, b in zip(edges[:-1], edges[1:]):
-            steps = np.arange(1, b - a + 1, dtype=np.float64)
+        steps = np.arange(1, count + 1, dtype=np.float64)
+        for a, b in zip(edges[:-1].tolist(), edges[1:].tolist()):
+            run = progress[a:b]
             if speaking[a]:
-                run = np.minimum(level + steps / self._attack, 1.0)
+                np.minimum(steps[: b - a] * (1.0 / self._attack) + level, 1.0, out=run)
             else:
-                run = np.maximum(level - steps / self._release, 0.0)
-            progress[a:b] = run
+                np.maximum(steps[: b - a] * (-1.0 / self._release) + level, 0.0, out=run)
             level = float(run[-1])
         self._progress = level
-        eased = progress * progress * (3.0 - 2.0 * progress)
-        return self._duck_gain**eased
+        gain = np.where(progress >= 1.0, self._duck_gain, 1.0)
+        moving = np.flatnonzero((progress > 0.0) & (progress < 1.0))  # the power is only worked out on the slopes
+        if moving.size:
+            step = progress[moving]
+            gain[moving] = self._duck_gain ** (step * step * (3.0 - 2.0 * step))
+        return gain
