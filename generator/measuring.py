@@ -216,16 +216,31 @@ def listen(
         peaks: list[np.ndarray] = []
         peak = 0.0
         for block in render(start, end):
-            peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
+            if not block.size:
+                continue
+            magnitude = _magnitude(block)
+            peak = max(peak, float(magnitude.max()))
             power = meter.add(stage(block) if stage else block)
             if profile:
                 powers.append(power)
-                peaks.append(np.abs(block).max(axis=1) if block.size else np.zeros(0, np.float32))
+                peaks.append(magnitude)
         if stage is not None:
             meter.add(stage.flush())  # type: ignore[attr-defined]
-        kept = _profile(np.concatenate(powers), np.concatenate(peaks), rate, span.first - lead) if profile else None
+        kept = _profile(_joined(powers), _joined(peaks), rate, span.first - lead) if profile else None
         heard.append(Heard(span, meter.block_powers()[span.first - lead : span.last - lead], peak, kept))
     return heard
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _magnitude(block: np.ndarray) -> np.ndarray:
+    """The largest magnitude across channels, sample by sample (a max over a short axis is slow in numpy)."""
+    magnitude = np.abs(block[:, 0])
+    for channel in range(1, block.shape[1]):
+        np.maximum(magnitude, np.abs(block[:, channel]), out=magnitude)
+    return magnitude
 
 
 def _profile(power: np.ndarray, peaks: np.ndarray, rate: int, offset: int) -> Profile:

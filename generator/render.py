@@ -378,23 +378,66 @@ def _listen(
     profile: bool = False,
 ) -> list:
     """generator.measuring.listen over `spans` of the mix (after the gain and limiter when
-    `gain_db`; with each span's profile when `profile`)."""
+    `gain_db`; with each span's profile when `profile`).
+
+    The spans are independent, so with two cores the second half of them is rendered
+    on a second thread with a mixer of its own: mixing and metering are numpy and scipy
+    work on large blocks, which releases the GIL.
+    """
     from generator import measuring
 
     channels = 1 if options.mono else 2
     total = sum(measuring.hop_edge(s.last - s.first + 3, SAMPLE_RATE) for s in spans) or 1
     done = 0
+    lock = threading.Lock()
 
-    def render(start: int, end: int) -> Iterator[np.ndarray]:
-        nonlocal done
-        for block in _mixed(timeline, speech, options.mono, start, end, mixer=mixer):
-            yield block
-            done += block.shape[0]
-            if options.progress:
-                options.progress("measure", min(done, total), total)
+    def renderer(part_mixer: Mixer) -> Callable[[int, int], Iterator[np.ndarray]]:
+        def render(start: int, end: int) -> Iterator[np.ndarray]:
+            nonlocal done
+            for block in _mixed(timeline, speech, options.mono, start, end, mixer=part_mixer):
+                yield block
+                with lock:
+                    done += block.shape[0]
+                    if options.progress:
+                        options.progress("measure", min(done, total), total)
+
+        return render
 
     stage = (lambda: _Limited(gain_db, channels, options.true_peak)) if gain_db is not None else (lambda: None)
-    return measuring.listen(spans, SAMPLE_RATE, channels, timeline.length, render, stage, profile=profile)
+
+    def listen(part: list, part_mixer: Mixer) -> list:
+        return measuring.listen(
+            part, SAMPLE_RATE, channels, timeline.length, renderer(part_mixer), stage, profile=profile
+        )
+
+    first, second = _halves(spans)
+    if not second or _cores() < 2:
+        return listen(spans, mixer)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-measure") as pool:
+        later = pool.submit(listen, second, Mixer(timeline, speech))
+        return listen(first, mixer) + later.result()
+
+
+def _halves(spans: list) -> tuple[list, list]:
+    """`spans` cut in two contiguous runs of about the same rendering work."""
+    if len(spans) < 2:
+        return spans, []
+    sizes = np.cumsum([s.last - s.first + PREROLL_WORK for s in spans])
+    cut = int(np.searchsorted(sizes, sizes[-1] / 2)) + 1
+    cut = min(max(cut, 1), len(spans) - 1)
+    return spans[:cut], spans[cut:]
+
+
+PREROLL_WORK = 8
+"""Blocks of work each span costs beyond its own (its preroll and the block it finishes with)."""
+
+
+def _cores() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def loudness_gain(

@@ -149,3 +149,15 @@ def test_the_render_lands_on_target_when_the_limiter_works_hard(write_script, fa
     meter.add(samples)
     assert meter.integrated() == pytest.approx(-12.0, abs=0.2)
     assert result.gain_db > -12.0 - result.measured_lufs  # it asked for more gain than the bare difference
+
+
+def test_measuring_on_two_threads_hears_what_one_thread_hears(write_script, fake_tts, monkeypatch):
+    from generator import render as render_module
+
+    timeline, speech = timeline_of(write_script)
+    both = measure_loudness(timeline, speech, RenderOptions())
+    monkeypatch.setattr(render_module, "_cores", lambda: 1)
+    one = measure_loudness(timeline, speech, RenderOptions())
+    assert both == pytest.approx(one, abs=1e-9)
+    first, second = render_module._halves(measuring.plan(timeline))
+    assert first and second  # the two threads really share the work

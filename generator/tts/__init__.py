@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -60,6 +61,7 @@ class SpeechBank:
         self._recent: OrderedDict[Utterance, np.ndarray] = OrderedDict()
         self._pinned: dict[Utterance, np.ndarray] = {}
         self._keep = keep_in_memory
+        self._lock = threading.Lock()  # the measuring pass reads samples from two threads
         self.synthesized = 0
 
     def close(self) -> None:
@@ -139,7 +141,11 @@ class SpeechBank:
         return int(self._synthesize(utterance).shape[0])
 
     def samples(self, utterance: Utterance) -> np.ndarray:
-        """The utterance's samples, from memory, the cache, or synthesis."""
+        """The utterance's samples, from memory, the cache, or synthesis (safe from several threads)."""
+        with self._lock:
+            return self._samples(utterance)
+
+    def _samples(self, utterance: Utterance) -> np.ndarray:
         if utterance in self._pinned:
             return self._pinned[utterance]
         if utterance in self._recent:
