@@ -29,6 +29,12 @@ class EncoderFeed:
 
     def __init__(self, encoder: Encoder, depth: int = 4) -> None:
         self.encoder = encoder
+        # Converting samples for the encoder is done on the caller's thread, so the
+        # worker only encodes (the encoder is the slower of the two).
+        self._prepare = getattr(encoder, "prepare", None)
+        self._encode = getattr(encoder, "write_prepared", None) if self._prepare else None
+        if self._encode is None:
+            self._prepare, self._encode = None, encoder.write
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._dropping = False
@@ -43,14 +49,14 @@ class EncoderFeed:
             if self._error is not None or self._dropping:
                 continue
             try:
-                self.encoder.write(block)
+                self._encode(block)
             except BaseException as exc:  # handed to the caller
                 self._error = exc
 
     def write(self, block: np.ndarray) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put(block)
+        self._queue.put(self._prepare(block) if self._prepare else block)
 
     def finish(self) -> None:
         """Wait until every block is encoded; re-raise the encoder's error if it had one."""

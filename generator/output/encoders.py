@@ -30,7 +30,16 @@ OGG_CHUNK = 4096
 
 
 class Encoder(Protocol):
-    """What the renderer writes to: blocks in order, then close (which finishes the file)."""
+    """What the renderer writes to: blocks in order, then close (which finishes the file).
+
+    `write(block)` is `write_prepared(prepare(block))`: the split lets a caller that
+    encodes on another thread convert the samples (clip, scale, round to integers) on
+    its own thread, and leave only the encoding itself to the encoder's.
+    """
+
+    def prepare(self, block: np.ndarray) -> np.ndarray: ...
+
+    def write_prepared(self, prepared: np.ndarray) -> None: ...
 
     def write(self, block: np.ndarray) -> None: ...
 
@@ -99,11 +108,16 @@ class SoundFileEncoder(_Closing):
             str(path), "w", samplerate=rate, channels=channels, format=container, subtype=subtype
         )
 
+    def prepare(self, block: np.ndarray) -> np.ndarray:
+        return _checked(block, self.channels)
+
+    def write_prepared(self, prepared: np.ndarray) -> None:
+        for start in range(0, prepared.shape[0], self._chunk):
+            self._file.write(prepared[start : start + self._chunk])
+        self.frames += prepared.shape[0]
+
     def write(self, block: np.ndarray) -> None:
-        block = _checked(block, self.channels)
-        for start in range(0, block.shape[0], self._chunk):
-            self._file.write(block[start : start + self._chunk])
-        self.frames += block.shape[0]
+        self.write_prepared(self.prepare(block))
 
     def close(self) -> None:
         if not self._file.closed:
@@ -208,6 +222,7 @@ class Mp3Encoder(_Closing):
         self._reserved = self._reserve_size()
         self._file.write(bytes(self._reserved))
         self._pending = bytearray()  # encoded bytes not yet split into whole frames
+        self._lengths: dict[bytes, int] = {}  # frame length by header (a stream uses only a few)
         self._offsets = array("Q")  # byte offset of each audio frame, after the Info frame
         self._audio_bytes = 0
         self._first: bytes | None = None
@@ -227,31 +242,43 @@ class Mp3Encoder(_Closing):
                 return size
         raise ValueError(f"no MP3 frame at {self.rate} Hz is large enough for the Info tag")
 
-    def write(self, block: np.ndarray) -> None:
+    def prepare(self, block: np.ndarray) -> np.ndarray:
+        """16-bit PCM, (n, channels), undoing LAME's CBR input scale."""
         block = _checked(block, self.channels)
-        if block.shape[0] == 0:
-            return
         if self._unscale != 1.0:
             block = np.clip(block * np.float32(self._unscale), -1.0, 1.0)
-        pcm = np.round(block * 32767.0).astype("<i2")
-        self.samples_in += block.shape[0]
-        self._take(bytes(self._lame.encode(pcm.tobytes())))
+        return np.round(block * 32767.0).astype("<i2")
+
+    def write_prepared(self, prepared: np.ndarray) -> None:
+        if prepared.shape[0] == 0:
+            return
+        self.samples_in += prepared.shape[0]
+        self._take(bytes(self._lame.encode(prepared.tobytes())))
+
+    def write(self, block: np.ndarray) -> None:
+        self.write_prepared(self.prepare(block))
 
     def _take(self, data: bytes) -> None:
         """Write encoded bytes through, noting where each frame starts (for the seek table)."""
         if not data:
             return
         self._file.write(data)
-        self._pending += data
-        while len(self._pending) >= 4:
-            frame = _Frame(bytes(self._pending[:4]))
-            if len(self._pending) < frame.length:
+        pending = self._pending
+        pending += data
+        at = 0
+        while len(pending) - at >= 4:
+            header = bytes(pending[at : at + 4])
+            length = self._lengths.get(header)
+            if length is None:
+                length = self._lengths[header] = _Frame(header).length
+            if len(pending) - at < length:
                 break
             if self._first is None:
-                self._first = bytes(self._pending[:4])
+                self._first = header
             self._offsets.append(self._audio_bytes)
-            self._audio_bytes += frame.length
-            del self._pending[: frame.length]
+            self._audio_bytes += length
+            at += length
+        del pending[:at]
 
     def close(self) -> None:
         if self._closed:
