@@ -216,3 +216,20 @@ def test_normalise_then_limit_lands_on_target():
     y, _ = limit(x * gain)
     assert measure(y) == pytest.approx(target, abs=1.0)
     assert true_peak_db(y, RATE) <= -1.0
+
+
+@pytest.mark.parametrize("level_db", [-12.0, -3.0, 0.0])
+def test_detector_filters_only_where_a_peak_could_reach_the_level(level_db):
+    """Skipping the filter where the bound says so never changes a peak at or above the level."""
+    from generator.output.loudness import InterSamplePeaks
+
+    x = (pink(RATE * 4) * 1.5 + bells(RATE * 4, level=0.6)).astype(np.float64)
+    level = 10 ** (level_db / 20)
+    full, selective = InterSamplePeaks(2), InterSamplePeaks(2)
+    exact = np.concatenate([full(x[i : i + 5_000]) for i in range(0, x.shape[0], 5_000)])
+    quick = np.concatenate([selective(x[i : i + 5_000], skip_below=level) for i in range(0, x.shape[0], 5_000)])
+    loud = exact > level
+    assert loud.any() and not loud.all()
+    np.testing.assert_array_equal(quick[loud], exact[loud])
+    assert np.all(quick[~loud] <= level)
+    assert np.all(quick <= exact)  # sample peaks where it skipped, never more

@@ -150,26 +150,57 @@ class InterSamplePeaks:
         self.channels = channels
         taps = _interpolator()
         self._phases = [taps[p::OVERSAMPLE] for p in range(1, OVERSAMPLE)]
+        self._reversed = [phase[::-1].copy() for phase in self._phases]  # convolving is correlating with these
+        self._envelope = np.max(np.abs(np.stack(self._phases)), axis=0)
         self.overshoot = max(float(np.sum(np.abs(phase))) for phase in self._phases)
         """The most any interpolated value can exceed the largest sample near it (about 2.3x)."""
         self.delay = _TAPS_PER_PHASE // 2
         self._history = np.zeros((_TAPS_PER_PHASE, channels))
 
     def __call__(self, x: np.ndarray, skip_below: float | None = None) -> np.ndarray:
-        """Peaks for the block `x` (n, channels). With `skip_below`, a block whose
-        interpolated values cannot reach that level gets its sample peaks only (no filtering)."""
+        """Peaks for the block `x` (n, channels).
+
+        With `skip_below`, the interpolated values are worked out only where they could
+        reach that level; elsewhere the sample peaks stand (the caller ignores anything
+        below it). Each interpolated value is bounded by the same filter with its taps'
+        magnitudes (the largest across phases) run over the samples' magnitudes: one
+        convolution instead of six, and in practice only a few per cent of the samples
+        (around loud peaks) are left to filter exactly.
+        """
         n = x.shape[0]
         joined = np.concatenate([self._history, x])
         self._history = joined[-_TAPS_PER_PHASE:]
         start = _TAPS_PER_PHASE - self.delay
-        peak = np.abs(joined[start : start + n]).max(axis=1)
-        if skip_below is not None and float(np.max(np.abs(joined))) * self.overshoot <= skip_below:
+        magnitude = np.abs(joined[:, 0])
+        for channel in range(1, self.channels):
+            np.maximum(magnitude, np.abs(joined[:, channel]), out=magnitude)
+        peak = magnitude[start : start + n].copy()
+        if skip_below is None:
+            self._exact(joined, peak, 0, n)
             return peak
-        for phase in self._phases:
-            for channel in range(self.channels):
-                between = np.convolve(joined[:, channel], phase, mode="valid")[-n:]
-                np.maximum(peak, np.abs(between), out=peak)
+        if float(magnitude.max()) * self.overshoot <= skip_below:
+            return peak  # no interpolated value can reach the level anywhere in the block
+        bound = np.convolve(magnitude, self._envelope, mode="valid")[-n:]
+        for lo, hi in _runs(np.flatnonzero(bound > skip_below)):
+            self._exact(joined, peak, lo, hi)
         return peak
+
+    def _exact(self, joined: np.ndarray, peak: np.ndarray, lo: int, hi: int) -> None:
+        """Raise `peak[lo:hi]` to the interpolated values there (output j uses joined[j+1 .. j+taps])."""
+        for reversed_phase in self._reversed:
+            for channel in range(self.channels):
+                between = np.correlate(joined[lo + 1 : hi + _TAPS_PER_PHASE, channel], reversed_phase, mode="valid")
+                np.maximum(peak[lo:hi], np.abs(between), out=peak[lo:hi])
+
+
+def _runs(indices: np.ndarray, gap: int = 1024) -> list[tuple[int, int]]:
+    """Sorted indices as (start, end) runs, joining runs less than `gap` apart (fewer, longer filter calls)."""
+    if indices.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(indices) > gap)
+    starts = np.concatenate(([indices[0]], indices[breaks + 1]))
+    ends = np.concatenate((indices[breaks], [indices[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist()))
 
 
 class TruePeakLimiter:
