@@ -218,12 +218,19 @@ def test_normalise_then_limit_lands_on_target():
     assert true_peak_db(y, RATE) <= -1.0
 
 
-@pytest.mark.parametrize("level_db", [-12.0, -3.0, 0.0])
-def test_detector_filters_only_where_a_peak_could_reach_the_level(level_db):
+@pytest.mark.parametrize(
+    "name, level_db",
+    [("pink and bells", -12.0), ("pink and bells", -3.0), ("pink and bells", 0.0), ("overs between samples", -1.0)],
+)
+def test_detector_filters_only_where_a_peak_could_reach_the_level(name, level_db):
     """Skipping the filter where the bound says so never changes a peak at or above the level."""
     from generator.output.loudness import InterSamplePeaks
 
-    x = (pink(RATE * 4) * 1.5 + bells(RATE * 4, level=0.6)).astype(np.float64)
+    if name == "overs between samples":  # samples at 0.69, the waveform between them at 0.97, half the time
+        t = np.arange(RATE * 4)
+        x = np.repeat((0.97 * np.sin(np.pi / 2 * t + np.pi / 4) * (t % RATE < RATE // 2))[:, None], 2, 1)
+    else:
+        x = (pink(RATE * 4) * 1.5 + bells(RATE * 4, level=0.6)).astype(np.float64)
     level = 10 ** (level_db / 20)
     full, selective = InterSamplePeaks(2), InterSamplePeaks(2)
     exact = np.concatenate([full(x[i : i + 5_000]) for i in range(0, x.shape[0], 5_000)])
