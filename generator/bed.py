@@ -265,7 +265,7 @@ class Bed:
         else:
             self._progress = 0.0
             self._next = safe
-        step = 1 << 20
+        step = 1 << 16  # replay in pieces: the envelope arrays of a long stretch at once would be large
         for at in range(safe, position, step):
             self._ducking(at, min(step, position - at), None)
         self._next = position
