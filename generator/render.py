@@ -390,11 +390,14 @@ def _listen(
     total = sum(measuring.hop_edge(s.last - s.first + 3, SAMPLE_RATE) for s in spans) or 1
     done = 0
     lock = threading.Lock()
+    stop = threading.Event()  # set when one half failed: the other need not finish
 
     def renderer(part_mixer: Mixer) -> Callable[[int, int], Iterator[np.ndarray]]:
         def render(start: int, end: int) -> Iterator[np.ndarray]:
             nonlocal done
             for block in _mixed(timeline, speech, options.mono, start, end, mixer=part_mixer):
+                if stop.is_set():
+                    return
                 yield block
                 with lock:
                     done += block.shape[0]
@@ -415,21 +418,25 @@ def _listen(
         return listen(spans, mixer)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-measure") as pool:
         later = pool.submit(listen, second, Mixer(timeline, speech))
-        return listen(first, mixer) + later.result()
+        try:
+            heard = listen(first, mixer)
+        except BaseException:
+            stop.set()
+            raise
+        return heard + later.result()
 
 
 def _halves(spans: list) -> tuple[list, list]:
     """`spans` cut in two contiguous runs of about the same rendering work."""
     if len(spans) < 2:
         return spans, []
-    sizes = np.cumsum([s.last - s.first + PREROLL_WORK for s in spans])
+    from generator.measuring import PREROLL_HOPS
+
+    # A span also renders its preroll and the three hops that finish its last block.
+    sizes = np.cumsum([s.last - s.first + PREROLL_HOPS + 3 for s in spans])
     cut = int(np.searchsorted(sizes, sizes[-1] / 2)) + 1
     cut = min(max(cut, 1), len(spans) - 1)
     return spans[:cut], spans[cut:]
-
-
-PREROLL_WORK = 8
-"""Blocks of work each span costs beyond its own (its preroll and the block it finishes with)."""
 
 
 def _cores() -> int:

@@ -161,3 +161,27 @@ def test_measuring_on_two_threads_hears_what_one_thread_hears(write_script, fake
     assert both == pytest.approx(one, abs=1e-9)
     first, second = render_module._halves(measuring.plan(timeline))
     assert first and second  # the two threads really share the work
+
+
+def test_a_failure_in_one_measuring_thread_stops_both(write_script, fake_tts, monkeypatch):
+    from generator import render as render_module
+
+    timeline, speech = timeline_of(write_script)
+    real_mixed = render_module._mixed
+    second_half: list[int] = []
+    first, second = render_module._halves(measuring.plan(timeline))
+    cut = measuring.hop_edge(max(0, second[0].first - measuring.PREROLL_HOPS), SAMPLE_RATE)
+
+    def failing(timeline, speech, mono, start=0, end=None, **kwargs):
+        if 0 < start < cut:
+            raise OSError(5, "Input/output error")
+        for block in real_mixed(timeline, speech, mono, start, end, **kwargs):
+            if start >= cut:
+                second_half.append(block.shape[0])
+            yield block
+
+    monkeypatch.setattr(render_module, "_mixed", failing)
+    with pytest.raises(OSError):
+        measure_loudness(timeline, speech, RenderOptions())
+    whole = sum(measuring.hop_edge(s.last - s.first + measuring.PREROLL_HOPS + 3, SAMPLE_RATE) for s in second)
+    assert sum(second_half) < whole / 2  # the other thread gave up instead of finishing its half
