@@ -76,6 +76,17 @@ def best_of(repeat: int, make) -> tuple[dict, float]:
     return fastest[0], max(r[1] for r in runs)
 
 
+def rounds(repeat: int, *makes) -> list[tuple[dict, float]]:
+    """Each job `repeat` times, taking turns (encode, warm, cold, encode, ...), then the
+    fastest run of each: the machine's speed drifts over minutes, and taking turns lets the
+    drift fall on every job alike, so the ratios between them stay fair."""
+    runs: list[list[tuple[dict, float]]] = [[] for _ in makes]
+    for _ in range(repeat):
+        for each, make in zip(runs, makes):
+            each.append(make())
+    return [(min(each, key=lambda r: r[0]["seconds"])[0], max(r[1] for r in each)) for each in runs]
+
+
 def machine() -> dict:
     model = "unknown"
     try:
@@ -108,24 +119,31 @@ def bench(sizes: list[float], baseline: float | None, engine: str, repeat: int, 
         rows.append(row)
         print(f"  {row.job:7s} {row.minutes:6g} min  {row.seconds:8.2f} s  {row.peak_mb:7.1f} MB", file=sys.stderr)
 
-    # TTS alone, into an empty cache: the cold comparison, and it leaves the warm cache filled.
-    result, peak = job("tts", env, script=str(scripts[sizes[0]]), cache=str(warm_cache))
+    # TTS alone, into an empty cache: the cold comparison (the first run also fills the warm cache).
+    def tts():
+        cache = warm_cache if not warm_cache.exists() else Path(tempfile.mkdtemp(prefix="tts-", dir=work))
+        return job("tts", env, script=str(scripts[sizes[0]]), cache=str(cache))
+
+    result, peak = best_of(repeat, tts)
     log(Row("tts", 0, result["seconds"], peak, {"utterances": result["synthesized"]}))
     for minutes in sizes:
         out = work / f"out-{minutes:g}"
         out.mkdir(exist_ok=True)
-        result, peak = best_of(repeat, lambda: job("encode", env, minutes=minutes, output=str(out / "bare.mp3")))
-        log(Row("encode", minutes, result["seconds"], peak))
-        result, peak = best_of(
-            repeat, lambda: job("render", env, script=str(scripts[minutes]), output=str(out / "warm.mp3"), cache=str(warm_cache))
-        )
-        log(Row("warm", minutes, result["seconds"], peak, {"lufs": result.get("lufs"), "synthesized": result["synthesized"]}))
 
         def cold():
             cache = Path(tempfile.mkdtemp(prefix="cold-", dir=work))
             return job("render", env, script=str(scripts[minutes]), output=str(out / "cold.mp3"), cache=str(cache))
 
-        result, peak = best_of(repeat, cold)
+        encode, warm, cold_run = rounds(
+            repeat,
+            lambda: job("encode", env, minutes=minutes, output=str(out / "bare.mp3")),
+            lambda: job("render", env, script=str(scripts[minutes]), output=str(out / "warm.mp3"), cache=str(warm_cache)),
+            cold,
+        )
+        log(Row("encode", minutes, encode[0]["seconds"], encode[1]))
+        result, peak = warm
+        log(Row("warm", minutes, result["seconds"], peak, {"lufs": result.get("lufs"), "synthesized": result["synthesized"]}))
+        result, peak = cold_run
         log(Row("cold", minutes, result["seconds"], peak, {"lufs": result.get("lufs"), "synthesized": result["synthesized"]}))
     if baseline:
         speech = work / "speech-wav"
@@ -200,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", type=float, help="length of the pydub baseline job; 0 to skip")
     parser.add_argument("--engine", choices=("piper", "fake"), default="piper", help="speech engine (fake: no model)")
     parser.add_argument("--utterances", type=int, default=12, help="utterances per session (fewer for tiny runs)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per job; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per job, taking turns; the fastest of each counts")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     args = parser.parse_args(argv)
