@@ -54,7 +54,7 @@ from typing import Any, Callable, Iterable
 
 from generator import __version__, model
 from generator.errors import InputError, MeditateError, Position, ScriptError, ScriptErrors
-from generator.render import RenderOptions, load, output_format
+from generator.render import RenderOptions, available_cores, load, output_format
 from generator.units import format_duration
 from generator.yamlnodes import did_you_mean
 
@@ -258,7 +258,7 @@ def render_batch(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = max(1, jobs or _cores())
+    jobs = max(1, jobs or available_cores())
 
     results: list[RowResult] = []
     sessions: dict[int, model.Session] = {}
@@ -334,13 +334,6 @@ def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list
         for column in columns
         if marks[column] not in seen
     ]
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def _first(errors: Iterable[ScriptError]) -> str:

@@ -414,7 +414,7 @@ def _listen(
         )
 
     first, second = _halves(spans)
-    if not second or _cores() < 2:
+    if not second or available_cores() < 2:
         return listen(spans, mixer)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-measure") as pool:
         later = pool.submit(listen, second, Mixer(timeline, speech))
@@ -439,8 +439,8 @@ def _halves(spans: list) -> tuple[list, list]:
     return spans[:cut], spans[cut:]
 
 
-def _cores() -> int:
-    """CPUs this process may run on."""
+def available_cores() -> int:
+    """CPUs this process may run on (what the measuring threads and batch jobs are sized by)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

@@ -156,7 +156,7 @@ def test_measuring_on_two_threads_hears_what_one_thread_hears(write_script, fake
 
     timeline, speech = timeline_of(write_script)
     both = measure_loudness(timeline, speech, RenderOptions())
-    monkeypatch.setattr(render_module, "_cores", lambda: 1)
+    monkeypatch.setattr(render_module, "available_cores", lambda: 1)
     one = measure_loudness(timeline, speech, RenderOptions())
     assert both == pytest.approx(one, abs=1e-9)
     first, second = render_module._halves(measuring.plan(timeline))
