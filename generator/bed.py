@@ -24,7 +24,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -108,7 +108,9 @@ def _keys(background: model.Background) -> list[tuple[model.LayerSource, int]]:
 class Bed:
     """Everything under the voice, rendered block by block for the mixer."""
 
-    def __init__(self, timeline: Timeline, base_dir: Path, seed: int = 0):
+    def __init__(
+        self, timeline: Timeline, base_dir: Path, seed: int = 0, *, files: Mapping[tuple, Source] | None = None
+    ) -> None:
         self.timeline = timeline
         self.base_dir = Path(base_dir)
         self.seed = seed
@@ -127,8 +129,15 @@ class Bed:
         # each utterance, so it is fully down when the first syllable begins.
         speech = [(p.start, p.end) for p in timeline.placements if p.voice and p.length > 0]
         self._speech = np.array(speech, dtype=np.int64).reshape(-1, 2)
-        self._sources: dict[tuple, Source] = {}
+        self._sources: dict[tuple, Source] = dict(files or {})
         self.tracks = self._plan(self._stretches())
+
+    def sibling(self) -> Bed:
+        """A bed for the same timeline, to render from another thread: it shares the
+        decoded background files (read-only, and costly to decode twice) and keeps its
+        own noise caches and ducking state."""
+        files = {key: source for key, source in self._sources.items() if key[0] == "file"}
+        return Bed(self.timeline, self.base_dir, self.seed, files=files)
 
     # --- planning -----------------------------------------------------------------------
 

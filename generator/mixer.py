@@ -48,6 +48,12 @@ class Mixer:
         # must look for sounds that began before it and still ring into it.
         self._longest = max((p.length for p in timeline.placements), default=0)
 
+    def sibling(self) -> Mixer:
+        """A mixer of the same timeline for another thread (see Bed.sibling)."""
+        twin = Mixer(self.timeline, self.speech, block=self.block)
+        twin._bed = self.bed.sibling()
+        return twin
+
     @property
     def bed(self):
         """The background bed, made once per mixer (its sources keep their caches)."""

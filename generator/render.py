@@ -381,8 +381,8 @@ def _listen(
     `gain_db`; with each span's profile when `profile`).
 
     The spans are independent, so with two cores the second half of them is rendered
-    on a second thread with a mixer of its own: mixing and metering are numpy and scipy
-    work on large blocks, which releases the GIL.
+    on a second thread with a mixer of its own (sharing the decoded background files):
+    mixing and metering are numpy and scipy work on large blocks, which releases the GIL.
     """
     from generator import measuring
 
@@ -417,7 +417,7 @@ def _listen(
     if not second or available_cores() < 2:
         return listen(spans, mixer)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-measure") as pool:
-        later = pool.submit(listen, second, Mixer(timeline, speech))
+        later = pool.submit(listen, second, mixer.sibling())
         try:
             heard = listen(first, mixer)
         except BaseException:

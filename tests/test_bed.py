@@ -13,6 +13,7 @@ from generator import model
 from generator.audio import SAMPLE_RATE as RATE
 from generator.bed import Bed
 from generator.errors import Position
+from generator.sources.files import FileLoopSource
 from generator.sources.tones import ToneSource
 from generator.timeline import Placement, SectionPlan, Timeline
 from generator.units import Glide
@@ -250,3 +251,17 @@ def test_windows_after_seek_sound_as_the_whole_bed_in_any_order(tmp_path: Path):
         start, end = int(a * RATE), int(b * RATE)
         seeker.seek(start)
         np.testing.assert_allclose(seeker.render(start, end - start, voice[start:end]), whole[start:end], atol=2e-6)
+
+
+def test_a_sibling_bed_shares_the_decoded_files_and_sounds_the_same(tmp_path: Path):
+    """The measuring pass's second thread gets a sibling: same sound, the file decoded once."""
+    bed, voice, _ = scenario(tmp_path)
+    twin = bed.sibling()
+    files = [track.source for track in bed.tracks if isinstance(track.source, FileLoopSource)]
+    twin_files = [track.source for track in twin.tracks if isinstance(track.source, FileLoopSource)]
+    assert files and all(a is b for a, b in zip(files, twin_files))
+    noise = [t.source for t in bed.tracks if not isinstance(t.source, FileLoopSource)]
+    assert not any(a is b for a in noise for b in (t.source for t in twin.tracks))  # the rest is its own
+    start, end = int(7.5 * RATE), int(12.0 * RATE)
+    twin.seek(start)
+    np.testing.assert_allclose(twin.render(start, end - start, voice[start:end]), bed.render(0, bed.length, voice)[start:end], atol=2e-6)
