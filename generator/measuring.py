@@ -79,12 +79,17 @@ def hop_edge(index: int, rate: int) -> int:
     return index * rate // 10
 
 
-def block_count(length: int, rate: int) -> int:
-    """Whole 400 ms gating blocks in `length` samples."""
+def whole_hops(length: int, rate: int) -> int:
+    """Whole 100 ms hops in `length` samples."""
     hops = (length * 10) // rate
     while hop_edge(hops, rate) > length:
         hops -= 1
-    return max(0, hops - 3)
+    return hops
+
+
+def block_count(length: int, rate: int) -> int:
+    """Whole 400 ms gating blocks in `length` samples."""
+    return max(0, whole_hops(length, rate) - 3)
 
 
 def plan(timeline: Timeline) -> list[Span]:
@@ -202,7 +207,7 @@ def listen(
     `process()` makes a fresh per-span stage (the gain and limiter, with a `flush`) or None.
     The peak is that of the mix before the stage. With `profile`, each span's profile of
     the mix (before the stage) is kept too."""
-    from generator.output.loudness import LoudnessMeter
+    from generator.output.loudness import LoudnessMeter, channel_peaks
 
     heard = []
     for span in spans:
@@ -218,7 +223,7 @@ def listen(
         for block in render(start, end):
             if not block.size:
                 continue
-            magnitude = _magnitude(block)
+            magnitude = channel_peaks(block)
             peak = max(peak, float(magnitude.max()))
             power = meter.add(stage(block) if stage else block)
             if profile:
@@ -235,19 +240,9 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def _magnitude(block: np.ndarray) -> np.ndarray:
-    """The largest magnitude across channels, sample by sample (a max over a short axis is slow in numpy)."""
-    magnitude = np.abs(block[:, 0])
-    for channel in range(1, block.shape[1]):
-        np.maximum(magnitude, np.abs(block[:, channel]), out=magnitude)
-    return magnitude
-
-
 def _profile(power: np.ndarray, peaks: np.ndarray, rate: int, offset: int) -> Profile:
     """Per-sample power and peaks of a span, summed and maxed chunk by chunk over its whole hops."""
-    hops = (power.size * 10) // rate
-    while hop_edge(hops, rate) > power.size:
-        hops -= 1
+    hops = whole_hops(power.size, rate)
     first = hop_edge(np.arange(hops), rate)[:, None]
     sizes = hop_edge(np.arange(1, hops + 1), rate)[:, None] - first
     edges = (first + np.arange(PROFILE_CHUNKS) * sizes // PROFILE_CHUNKS).ravel()

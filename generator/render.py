@@ -40,7 +40,7 @@ LIMITER_STEPS = 8
 """At most this many secant steps (predictions, not passes) to correct the loudness gain for the limiter."""
 
 LOUDNESS_TOLERANCE = 0.2
-"""LU: close enough to the target to stop measuring."""
+"""LU: close enough to the target to stop correcting the gain."""
 
 LOSSY_PEAK_MARGIN = 1.0
 """dB the limiter aims under the true-peak ceiling for MP3 and OGG (so -2 dBTP by default,

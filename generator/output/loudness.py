@@ -136,6 +136,14 @@ def true_peak_db(samples: np.ndarray, rate: int = 44_100) -> float:
     return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
 
 
+def channel_peaks(block: np.ndarray) -> np.ndarray:
+    """The largest magnitude across channels, sample by sample, of a (n, channels) block
+    (a max over the short channel axis is several times slower in numpy)."""
+    magnitude = np.abs(block[:, 0])
+    for channel in range(1, block.shape[1]):
+        np.maximum(magnitude, np.abs(block[:, channel]), out=magnitude)
+    return magnitude
+
 
 class InterSamplePeaks:
     """A streaming true-peak detector: for each incoming sample, the largest magnitude
@@ -171,9 +179,7 @@ class InterSamplePeaks:
         joined = np.concatenate([self._history, x])
         self._history = joined[-_TAPS_PER_PHASE:]
         start = _TAPS_PER_PHASE - self.delay
-        magnitude = np.abs(joined[:, 0])
-        for channel in range(1, self.channels):
-            np.maximum(magnitude, np.abs(joined[:, channel]), out=magnitude)
+        magnitude = channel_peaks(joined)
         peak = magnitude[start : start + n].copy()
         if skip_below is None:
             self._exact(joined, peak, 0, n)
@@ -201,6 +207,17 @@ def _runs(indices: np.ndarray, gap: int = 1024) -> list[tuple[int, int]]:
     starts = np.concatenate(([indices[0]], indices[breaks + 1]))
     ends = np.concatenate((indices[breaks], [indices[-1]])) + 1
     return list(zip(starts.tolist(), ends.tolist()))
+
+
+def _released_log(held: np.ndarray, decay: float, previous: float = -math.inf) -> np.ndarray:
+    """log r, where r[n] = max(held[n], r[n-1] * exp(-decay)) and log r[-1] = `previous`:
+    a reduction held, then falling off exponentially, as a running max in log space."""
+    with np.errstate(divide="ignore"):
+        logs = np.log(held)
+    steps = decay * np.arange(1, held.size + 1)
+    out_log = np.maximum.accumulate(np.maximum(logs + steps, previous)) - steps
+    out_log[out_log < -50.0] = -math.inf  # below 1e-22 the gain is 1.0 in float64 anyway
+    return out_log
 
 
 class TruePeakLimiter:
@@ -256,6 +273,10 @@ class TruePeakLimiter:
         """Gain reduction (1 - gain) each x' sample needs: it must cover the interpolated values on both sides."""
         around = np.maximum(peak, np.concatenate([[self._last_peak], peak[:-1]]))
         self._last_peak = float(peak[-1])
+        return self._over(around)
+
+    def _over(self, around: np.ndarray) -> np.ndarray:
+        """Gain reduction that brings each magnitude down to the ceiling (0 where it is under)."""
         reduction = np.zeros_like(around)
         over = around > self.ceiling
         reduction[over] = 1.0 - self.ceiling / around[over]
@@ -268,13 +289,7 @@ class TruePeakLimiter:
         if not joined.any() and self._log_reduction == -math.inf:
             return np.zeros(need.size)  # nothing to limit: unity gain, and no work
         held = ndimage.maximum_filter1d(joined, self._span + 1, origin=self._span // 2)[self._span :]
-        with np.errstate(divide="ignore"):
-            logs = np.log(held)
-        steps = self._release * np.arange(1, held.size + 1)
-        # r[n] = max(held[n], r[n-1] * exp(-release)) is a running max in log space.
-        running = np.maximum.accumulate(np.maximum(logs + steps, self._log_reduction))
-        out_log = running - steps
-        out_log[out_log < -50.0] = -math.inf  # below 1e-22 the gain is 1.0 in float64 anyway
+        out_log = _released_log(held, self._release, self._log_reduction)
         self._log_reduction = float(out_log[-1])
         return np.exp(out_log)
 
@@ -294,13 +309,7 @@ class TruePeakLimiter:
         around = peaks.copy()
         np.maximum(around[1:], peaks[:-1], out=around[1:])
         np.maximum(around[:-1], peaks[1:], out=around[:-1])
-        need = np.zeros_like(around)
-        over = around > self.ceiling
-        need[over] = 1.0 - self.ceiling / around[over]
-        steps = self._release * chunk * np.arange(need.size)
-        with np.errstate(divide="ignore"):
-            running = np.maximum.accumulate(np.log(need) + steps)
-        return np.exp(running - steps)
+        return np.exp(_released_log(self._over(around), self._release * chunk))
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Limit one block; returns the samples that have cleared the look-ahead (fewer at first)."""
