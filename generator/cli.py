@@ -86,12 +86,18 @@ def _count(number: int, noun: str) -> str:
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    """`--set NAME=VALUE` pairs; values cleaned as generator.cleantext says, bytes that are
+    not UTF-8 refused (exit 2)."""
+    from generator.cleantext import clean_value, not_utf8_at
+
     out: dict[str, str] = {}
     for value in values:
         name, sep, text = value.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got '{value}'", param_hint="--set")
-        out[name.strip()] = text
+            raise click.BadParameter(f"expected NAME=VALUE, got '{one_line(value)}'", param_hint="--set")
+        if not_utf8_at(value) is not None:
+            raise InputError(f"--set {one_line(name.strip())}: the value holds bytes that are not UTF-8 text")
+        out[name.strip()] = clean_value(text)
     return out
 
 
@@ -108,7 +114,7 @@ def cache_options(command: Callable) -> Callable:
     command = click.option("--no-cache", is_flag=True, help="Synthesize everything afresh; keep nothing.")(command)
     command = click.option(
         "--cache-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # an unusable folder turns the cache off, with a warning
         envvar="MEDITATE_CACHE_DIR",
         help="Speech cache folder (default: your user cache folder; env MEDITATE_CACHE_DIR).",
     )(command)
@@ -267,6 +273,10 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
     from generator.tts import SpeechBank
 
     session = load(script, parse_sets(sets), engine)
+    if html_file:
+        from generator.output.targets import refuse_unsafe
+
+        refuse_unsafe([html_file], session.inputs, main=Path(script))  # before any speech is made
     speech = SpeechBank(cache_dir, use_cache=not no_cache)
     progress = _Progress()
     try:
@@ -281,7 +291,9 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
 
         if not html_file.parent.is_dir():
             raise InputError(f"{html_file.parent}: the folder does not exist")
-        html_file.write_text(plan_html(timeline, estimated=estimate), encoding="utf-8")
+        from generator.output.sidecars import write_atomic
+
+        write_atomic(html_file, plan_html(timeline, estimated=estimate))
         click.echo(f"wrote {html_file} ({format_duration(timeline.seconds)}, {len(timeline.sections)} sections)")
         return
     if as_json:

@@ -16,7 +16,7 @@ from typing import Mapping
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from generator import model, patterns
+from generator import limits, model, patterns
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
 from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide
@@ -138,6 +138,9 @@ class _Loader:
         self.included_bytes = 0
         self.audio_seconds: dict[Path, Fraction] = {}
         self.fill_nodes: list[Node] = []
+        self.inputs: list[Path] = [path]
+        self.layers = 0
+        self.includes = 0
 
     # --- the session ---------------------------------------------------------------------
 
@@ -204,6 +207,7 @@ class _Loader:
             path=self.path,
             voice=voice,
             variables=tuple(sorted(self.variables.items())),
+            inputs=tuple(dict.fromkeys(self.inputs)),
             **fields,
         )
 
@@ -220,7 +224,9 @@ class _Loader:
                     values[name] = str(value)
                 elif value is not None and value is not _MISSING:
                     self.read.error(value_node, f"variable '{name}' must be text")
-        values.update(self.overrides)
+        from generator.cleantext import clean_value
+
+        values.update({name: clean_value(value) for name, value in self.overrides.items()})  # --set, roster cells
         return values
 
     def _text(self, entries: dict, key: str, what: str | None = None) -> str | None:
@@ -257,6 +263,7 @@ class _Loader:
         if suffixes and path.suffix.lower() not in suffixes:
             self.read.error(node, f"{what} must be one of {', '.join(suffixes)}, got '{raw}'")
             return None
+        self.inputs.append(path)
         return path
 
     def _audio_file(self, node: Node, what: str) -> Path | None:
@@ -267,14 +274,15 @@ class _Loader:
         """
         path = self._file(node, what)
         if path is None or path in self.audio_seconds:
+            if path is not None and not self._sound_fits(node, what, path, self.audio_seconds[path]):
+                return None
             return path
-        import soundfile
-
-        try:
-            info = soundfile.info(str(path))
-            seconds: Fraction | None = Fraction(info.frames, info.samplerate) if info.samplerate > 0 else Fraction(0)
-        except Exception:  # libsndfile raises several types for unreadable files
-            seconds = _ffprobe_seconds(path)
+        info = limits.sound_info(path)
+        problem = limits.claim_problem(info) if info is not None else None
+        if problem is not None:
+            self.read.error(node, f"{what} file '{path.name}' {problem}")
+            return None
+        seconds = info.seconds if info is not None else _ffprobe_seconds(path)
         if seconds is None:
             self.read.error(node, f"{what} file '{path.name}' is not an audio file this tool can read (WAV, FLAC, OGG or MP3; other formats need ffmpeg)")
             return None
@@ -282,7 +290,19 @@ class _Loader:
             self.read.error(node, f"{what} file '{path.name}' holds no sound")
             return None
         self.audio_seconds[path] = seconds
-        return path
+        return path if self._sound_fits(node, what, path, seconds) else None
+
+    def _sound_fits(self, node: Node, what: str, path: Path, seconds: Fraction) -> bool:
+        """A sound file within the length its use allows and the script's total (generator.limits)."""
+        problem = limits.length_problem(what, seconds)
+        total = sum(self.audio_seconds.values(), Fraction(0))
+        if problem is None and total > limits.MAX_AUDIO_SECONDS:
+            problem = (f"brings the script's sound files to {format_duration(float(total))}; "
+                       f"together they may last at most {limits.MAX_AUDIO_SECONDS // 3600}h")
+        if problem is not None:
+            self.read.error(node, f"{what} file '{path.name}' {problem}")
+            return False
+        return True
 
     # --- voice ---------------------------------------------------------------------------
 
@@ -335,6 +355,7 @@ class _Loader:
             if not Path(str(path) + ".json").is_file():
                 self.read.error(node, f"piper voice '{name}' has no config beside it ('{Path(name).name}.json')")
                 return None
+            self.inputs += [path, Path(str(path) + ".json")]
             return str(path)
         self.read.error(
             node,
@@ -367,12 +388,26 @@ class _Loader:
                     fields["duck"] = duck
         layers: list[model.Layer] = []
         if "layers" in entries:
-            for layer_node in r.sequence(entries["layers"][1], "layers") or []:
+            items = r.sequence(entries["layers"][1], "layers") or []
+            if not self._layers_fit(entries["layers"][1], len(items)):
+                items = []
+            for layer_node in items:
                 layer = self.layer(layer_node)
                 if layer is not None:
                     layers.append(layer)
         fields["layers"] = tuple(layers)
         return model.Background(**fields)
+
+    def _layers_fit(self, node: Node, count: int) -> bool:
+        """At most limits.MAX_LAYERS_PER_BACKGROUND here, and limits.MAX_LAYERS in the script."""
+        self.layers += count
+        if count > limits.MAX_LAYERS_PER_BACKGROUND:
+            self.read.error(node, f"a background may have at most {limits.MAX_LAYERS_PER_BACKGROUND} layers, this one has {count}")
+            return False
+        if self.layers > limits.MAX_LAYERS:
+            self.read.error(node, f"the script's backgrounds have {self.layers} layers so far; at most {limits.MAX_LAYERS} in all")
+            return False
+        return True
 
     def layer(self, node: Node) -> model.Layer | None:
         r = self.read
@@ -438,6 +473,9 @@ class _Loader:
             return None
         if not items:
             r.error(node, "sections must list at least one section")
+            return None
+        if len(items) > limits.MAX_SECTIONS:
+            r.error(node, f"a script may have at most {limits.MAX_SECTIONS} sections (a track's chapter list holds no more), this one has {len(items)}")
             return None
         sections = []
         titles: dict[str, Node] = {}
@@ -548,7 +586,7 @@ class _Loader:
                 self.total_fixed += part.seconds
             else:
                 self.total_speech += Fraction(len(part.text)) / (SPEECH_CHARS_PER_SECOND * Fraction(part.voice.speed))
-        if not any(isinstance(p, model.Utterance) for p in parts):
+        if not any(isinstance(p, model.Utterance) for p in parts) and not problems:
             r.error(text_node, "say has nothing to speak")
             return None
         return model.Say(parts, r.pos(key))
@@ -657,7 +695,11 @@ class _Loader:
             for word_key, word_node in iter_items(r.mapping(entries["words"][1], "words", _BREATH_WORDS) or {}):
                 text = r.text(word_node, f"the {word_key} word")
                 if text is not None:
-                    words[word_key] = self.substitute(text, word_node)
+                    word = self.substitute(text, word_node)
+                    if len(word) > limits.MAX_UTTERANCE_CHARS:
+                        r.error(word_node, f"the {word_key} word is {len(word)} characters long; at most {limits.MAX_UTTERANCE_CHARS}")
+                    else:
+                        words[word_key] = word
             fields["words"] = tuple(words.items())
         all_cycles = self._breath_cycles(node, entries["pattern"][1], cycles, duration, "cycles" in entries or "duration" in entries)
         if all_cycles is None:
@@ -767,6 +809,11 @@ class _Loader:
         raw = r.text(node, "include")
         if raw is None:
             return []
+        self.includes += 1
+        if self.includes > limits.MAX_INCLUDES:
+            if self.includes == limits.MAX_INCLUDES + 1:
+                r.error(node, f"the script reaches more than {limits.MAX_INCLUDES} includes (repeats and aliases counted)")
+            return []
         target = _resolved(self.base / raw)
         if target in self.include_stack:
             chain = " -> ".join(display_path(p) for p in self.include_stack + [target])
@@ -782,6 +829,7 @@ class _Loader:
         if self.included_bytes > MAX_INCLUDED_BYTES:
             r.error(node, f"the included files add up to more than {MAX_INCLUDED_BYTES} bytes")
             return []
+        self.inputs.append(target)
         shown = display_path(target)
         included = compose(target, shown, self.errors)
         if included is None:

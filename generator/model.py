@@ -212,6 +212,9 @@ class Session:
     background: Background = field(default_factory=Background)
     loudness: float = -16.0
     variables: tuple[tuple[str, str], ...] = ()
+    inputs: tuple[Path, ...] = field(default=(), compare=False)
+    """Every file the loader read or will read: the script, its includes, sound files,
+    the cover and voice files (generator.output.targets keeps outputs off them)."""
 
     def utterances(self) -> list[Utterance]:
         """Every distinct utterance the session speaks, in order of first appearance."""

@@ -28,6 +28,7 @@ from generator import model
 from generator.audio import SAMPLE_RATE, to_samples
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.loader import MAX_LENGTH_ENV, load_script, max_total_seconds
+from generator import testhook
 from generator.mixer import Mixer
 from generator.timeline import Timeline, plan
 from generator.tts import SpeechBank
@@ -207,7 +208,10 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
         output = output / f"{script.stem}.{fmt}"
     if not output.parent.is_dir():
         raise InputError(f"{output.parent}: the output folder does not exist")
-    _refuse_overwriting_inputs(script, output, options.sidecars)
+    _refuse_overwriting_inputs(script, output, options.sidecars, session.inputs)
+    from generator.output import leftovers
+
+    leftovers.sweep(output, options.sidecars)  # what a killed render of this output left
     speech = SpeechBank(options.cache_dir, use_cache=options.use_cache)
     try:
         # The mixing and output modules are imported, and the cover (a generated image
@@ -229,18 +233,22 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
             target = options.loudness if options.loudness is not None else session.loudness
             mixer = Mixer(full, speech)
             measured, gain_db = loudness_gain(full, speech, options, target, mixer=mixer)
-        staged = _stage_sidecars(output, timeline) if options.sidecars else []
-        try:
-            write_track(
-                timeline, speech, output, fmt, gain_db, options, companions=staged,
-                source=full, window=window, mixer=mixer, cover=cover_art,
-            )
-        finally:
-            for temp, _ in staged:
-                temp.unlink(missing_ok=True)  # renamed into place on success; leftovers on failure
+        from generator.output.diskfull import full_disk_reported
+
+        with full_disk_reported(output.parent):
+            staged = _stage_sidecars(output, timeline) if options.sidecars else []
+            try:
+                write_track(
+                    timeline, speech, output, fmt, gain_db, options, companions=staged,
+                    source=full, window=window, mixer=mixer, cover=cover_art,
+                )
+            finally:
+                for temp, _ in staged:
+                    temp.unlink(missing_ok=True)  # renamed into place on success; leftovers on failure
         sidecars = [final for _, final in staged]
         return RenderResult(output, timeline, sidecars, measured, gain_db, speech.synthesized, time.perf_counter() - started)
     finally:
+        leftovers.release()
         speech.close()
 
 
@@ -250,17 +258,16 @@ def binaural_layers(session: model.Session) -> list[model.Layer]:
     return [layer for bg in backgrounds for layer in bg.layers if isinstance(layer.source, model.Binaural)]
 
 
-def _refuse_overwriting_inputs(script: Path, output: Path, sidecars: bool) -> None:
-    """An output path that would replace the script, or a track its own sidecar would replace."""
+def _refuse_overwriting_inputs(script: Path, output: Path, sidecars: bool, inputs: Sequence[Path] = ()) -> None:
+    """An output path that would replace a file the script reads (the script, an include,
+    a sound, the cover) or something that is not a regular file, or a track its own
+    sidecar would replace (see generator.output.targets)."""
     from generator.output.sidecars import sidecar_paths
+    from generator.output.targets import refuse_unsafe
 
     targets = [output, *(sidecar_paths(output) if sidecars else ())]
+    refuse_unsafe(targets, [script, *inputs], main=script)
     real = os.path.realpath  # unlike Path.resolve, never raises on a symbolic link loop
-    if real(script) in {real(t) for t in targets}:
-        raise InputError(f"{output}: rendering there would overwrite the script {script}; choose another output name")
-    for path in targets:
-        if path.is_dir():
-            raise InputError(f"{path}: a folder is in the way of the output file")
     if sidecars and real(output) in {real(p) for p in sidecar_paths(output)}:
         raise InputError(f"{output}: a track named .json or .vtt would be replaced by its own sidecar; use --no-sidecars or another name")
 
@@ -276,6 +283,7 @@ def _stage_sidecars(output: Path, timeline: Timeline) -> list[tuple[Path, Path]]
         for final, text in zip(sidecar_paths(output), (timeline_json(timeline), webvtt(timeline))):
             fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent)
             staged.append((Path(name), final))
+            _hold(name)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
             os.chmod(name, 0o644)
@@ -284,6 +292,13 @@ def _stage_sidecars(output: Path, timeline: Timeline) -> list[tuple[Path, Path]]
             temp.unlink(missing_ok=True)
         raise
     return staged
+
+
+def _hold(temp: Path | str) -> None:
+    """Lock a temporary file while this render lives (generator.output.leftovers)."""
+    from generator.output import leftovers
+
+    leftovers.hold(temp)
 
 
 @contextmanager
@@ -527,6 +542,7 @@ def write_track(
         fd, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
         os.close(fd)
         temp = Path(temp_name)
+        _hold(temp)
         encoder = open_encoder(
             temp, fmt, rate=SAMPLE_RATE, channels=channels, bitrate=options.bitrate, vbr_quality=options.vbr_quality
         )
@@ -537,6 +553,8 @@ def write_track(
             done = 0
             for block in _mixed(source, speech, options.mono, start, end, mixer=mixer, edge_fade=fade):
                 feed.write(stage(block))
+                if not done:
+                    testhook.reached("render")  # tests interrupt a render here, mid-write
                 done += block.shape[0]
                 if options.progress:
                     options.progress("render", done, end - start)

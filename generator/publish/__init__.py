@@ -115,7 +115,7 @@ def _publish(
     site_url = f"{base}/{segment}" if base and segment else base
 
     state = State.load(root)
-    writer = SiteWriter(root, state.files, link=link)
+    writer = SiteWriter(root, state.files, link=link, inputs=_folder_files(tracks_dir))
     _date_new_tracks(catalog.tracks, state)
     taken: set[str] = set()
     entries = [_place_track(track, writer, state, taken) for track in catalog.tracks]
@@ -214,6 +214,11 @@ def _channel(
         writer.write(cover_path, cover.data)
     language = _common(t.language for t in tracks) or "en"
     return Channel(title, author, description, language, site_url, cover_path)
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files publish may read in the tracks folder: none of them is ever written."""
+    return [p for p in folder.iterdir() if p.is_file()]
 
 
 def _common(values: Iterable[str]) -> str:
