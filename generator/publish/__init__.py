@@ -98,6 +98,8 @@ def _publish(
         raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {kinds})")
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
+    if root.resolve() == tracks_dir.resolve():
+        raise InputError(f"{display_path(root)}: the site folder must not be the tracks folder")
     root.mkdir(parents=True, exist_ok=True)
     notes = list(catalog.notes)
     if segment:
