@@ -181,6 +181,19 @@ CASES: dict[str, Case] = {
     "repeat_without_steps.yaml": Case("5:17", "repeat needs 'steps'"),
     "repeat_bomb.yaml": Case("9:24", "the script expands to more than 200000 steps"),
     "repeat_nested_too_deep.yaml": Case("5:850", "repeats nest deeper than 30 levels"),
+    "include_alias_bomb.yaml": Case("5:23", "the script reaches more than 500 includes (repeats and aliases counted)"),
+    # text that would leave the program: control characters, surrogates, tags, huge numbers
+    "say_control_character.yaml": Case("5:14", "say holds the invisible character U+001B (escape) at character 12"),
+    "title_lone_surrogate.yaml": Case("1:8", "title holds the invisible character U+D800"),
+    "title_vertical_tab.yaml": Case("1:8", "title holds the invisible character U+000B (vertical tab)"),
+    "bool_tag_on_text.yaml": Case("1:8", "title: 'Evening' is not a valid !!bool value"),
+    "pause_5000_digits.yaml": Case("5:16", "pause is 5000 characters long: not a value this tool can use"),
+    # resources bounded before any synthesis
+    "sections_256.yaml": Case("3:3", "a script may have at most 255 sections"),
+    "layers_too_many.yaml": Case("4:5", "a background may have at most 8 layers, this one has 9"),
+    "say_word_too_long.yaml": Case("5:18", "a word of 300 characters without a space; the voice takes at most 250"),
+    "breathe_word_too_long.yaml": Case("5:60", "the exhale word is 279 characters long; at most 250"),
+    "play_one_hertz.yaml": Case("5:15", "play file 'one_hertz.wav' claims a sample rate of 1 Hz"),
 }
 
 GENERATED: dict[str, tuple[bytes | None, Case]] = {
