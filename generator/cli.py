@@ -350,6 +350,12 @@ def new(template, file, list_them, force):
         )
     if not file.parent.is_dir():
         raise InputError(f"{file.parent}: the folder does not exist")
+    if force:
+        from generator.output.targets import special_kind
+
+        kind = special_kind(file)
+        if kind not in (None, "a folder"):  # a folder is reported below
+            raise InputError(f"{file}: is {kind}, not a regular file; meditate only replaces regular files")
     try:  # "x" refuses an existing file in the same call that creates it: no race
         with open(file, "w" if force else "x", encoding="utf-8", newline="\n") as handle:
             handle.write(template_text(template))

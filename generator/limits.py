@@ -89,7 +89,7 @@ def sound_info(path: Path) -> SoundInfo | None:
     try:
         info = soundfile.info(str(path))
         size = path.stat().st_size
-    except Exception:  # libsndfile raises several types for unreadable files
+    except Exception:  # noqa: BLE001 - libsndfile raises several types for unreadable files
         return None
     return SoundInfo(int(info.samplerate), int(info.channels), int(info.frames), size, _PCM_BYTES.get(info.subtype))
 

@@ -168,14 +168,14 @@ def test_a_fifo_in_the_cache_is_ignored_and_replaced(tmp_path):
     script.write_text(SCRIPT)
     cache = tmp_path / "cache"
     env = {**os.environ, "MEDITATE_FAKE_TTS": "1", "MEDITATE_CACHE_DIR": str(cache)}
-    first = subprocess.run([sys.executable, "-m", "generator", "render", str(script), "-o", str(tmp_path / "a.mp3")], env=env, capture_output=True, timeout=600)
+    first = subprocess.run([sys.executable, "-m", "generator", "render", str(script), "-o", str(tmp_path / "a.mp3")], env=env, capture_output=True, timeout=600, check=False)
     assert first.returncode == 0
     (entry,) = _entries(cache)
     entry.unlink()
     os.mkfifo(entry)
     again = subprocess.run(
         [sys.executable, "-m", "generator", "render", str(script), "-o", str(tmp_path / "b.mp3")],
-        env=env, capture_output=True, timeout=600,  # a hang guard only
+        env=env, capture_output=True, timeout=600, check=False,  # a hang guard only
     )
     assert again.returncode == 0, again.stderr
     assert entry.is_file() and SpeechCache(cache).load(entry.stem) is not None
@@ -204,11 +204,11 @@ def small_disk(tmp_path):
     """A 300 kB tmpfs (needs root and permission to mount; skipped otherwise)."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mount)], capture_output=True, check=False)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
     yield mount
-    subprocess.run(["umount", str(mount)], capture_output=True)
+    subprocess.run(["umount", str(mount)], capture_output=True, check=False)
 
 
 @pytest.mark.parametrize("fmt", ["wav", "mp3", "ogg"])

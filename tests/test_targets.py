@@ -18,8 +18,8 @@ import soundfile
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.output.targets import InputFiles, refuse_unsafe, special_kind
 from generator.errors import InputError
+from generator.output.targets import InputFiles, refuse_unsafe, special_kind
 
 MAIN = """
 title: Main
@@ -201,3 +201,10 @@ def test_identity_is_by_inode_and_by_real_path(tmp_path):
     assert special_kind(tmp_path / "loop") == "a broken or looping symbolic link"
     with pytest.raises(InputError, match="symbolic link"):
         refuse_unsafe([tmp_path / "loop"], [])
+
+
+def test_new_with_force_never_writes_into_a_fifo(tmp_path):
+    os.mkfifo(tmp_path / "s.yaml")
+    result = run("new", "minimal", str(tmp_path / "s.yaml"), "--force")
+    assert result.exit_code == 2 and "is a named pipe (FIFO), not a regular file" in result.stderr
+    assert stat.S_ISFIFO(os.stat(tmp_path / "s.yaml").st_mode)
