@@ -30,9 +30,11 @@ file 40,000 times through aliases is refused at once instead of parsing it 40,00
 
 MAX_UTTERANCE_CHARS = 250
 """The most characters the voice is given at once. Piper's memory grows with the length of
-what it speaks in one go (measured peak of a whole process: 150 characters 308 MB, 250
-characters 367 MB, 600 characters 721 MB, 2,000 characters about 2 GB), so a longer
-sentence is split at a comma, semicolon or colon, else between words."""
+what it speaks in one go. Peak of a whole render with the real voice and one sentence of
+N characters: a short sentence 282 MB, 150 characters 416 MB, 200 characters 440 MB, 250
+characters 481 MB; synthesis alone of 600 characters took 721 MB and of 2,000 about
+2 GB. So a longer sentence is split at a comma, semicolon, colon or dash, else between
+words."""
 
 CLAUSE_PAUSE = Fraction(1, 4)
 """The silence between the pieces of a sentence split for length: a breath at a comma."""
@@ -45,14 +47,17 @@ MAX_CHANNELS = 8
 """A file's channels are decoded together (65,536 frames at a time) before two are kept."""
 
 MAX_WHOLE_FILE_SECONDS = 600
-"""A `play` file is decoded whole into memory: 10 minutes is 212 MB at 44.1 kHz stereo."""
+"""A file only ffmpeg reads (not libsndfile) is decoded whole into memory first: 10
+minutes is 212 MB at 44.1 kHz stereo."""
 
 MAX_BELL_FILE_SECONDS = 60
 """Bell files are decoded whole and kept for the whole render."""
 
-MAX_LOOP_SECONDS = 2 * 3600
-"""A background `file` is decoded once to a temporary file on disk (an hour is 635 MB
-of disk), then read as needed."""
+MAX_STREAMED_SECONDS = 2 * 3600
+"""A `play` file or a background `file` that libsndfile reads is decoded once to a
+temporary file on disk (an hour is 635 MB of disk) and read back a block at a time: a
+render with a 10-minute `play` peaks at 151 MB (it took 1.1 GB when the file was decoded
+whole into memory)."""
 
 MAX_AUDIO_SECONDS = 4 * 3600
 """All the distinct sound files one script uses, together (decoded length)."""
@@ -106,21 +111,24 @@ def claim_problem(info: SoundInfo) -> str | None:
     return None
 
 
-def length_problem(kind: str, seconds: Fraction) -> str | None:
-    """Why a sound file is too long for its use (`play`, `bell` or `layer`), or None."""
-    limit = {"play": MAX_WHOLE_FILE_SECONDS, "bell": MAX_BELL_FILE_SECONDS, "layer": MAX_LOOP_SECONDS}.get(kind)
-    if limit is None or seconds <= limit:
+def length_problem(kind: str, seconds: Fraction, *, streamed: bool = True) -> str | None:
+    """Why a sound file is too long for its use (`play`, `bell` or `layer`), or None.
+    `streamed` when libsndfile reads it (else it is decoded whole, through ffmpeg)."""
+    if kind == "bell":
+        limit, advice = MAX_BELL_FILE_SECONDS, "; a longer sound can be played with play"
+    elif streamed:
+        limit, advice = MAX_STREAMED_SECONDS, ""
+    else:
+        limit, advice = MAX_WHOLE_FILE_SECONDS, " when only ffmpeg can read it; save it as WAV or FLAC"
+    if seconds <= limit:
         return None
-    advice = {
-        "play": "; a longer recording can be a background file layer, which is read from disk as it plays",
-        "bell": "; a longer sound can be played with play",
-        "layer": "",
-    }[kind]
     return f"lasts {_minutes(seconds)}; a {kind} file may last at most {_minutes(Fraction(limit))}{advice}"
 
 
 def _minutes(seconds: Fraction) -> str:
     whole = int(seconds)
+    if whole >= 3600:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
     return f"{whole // 60}m{whole % 60:02d}s" if whole >= 60 else f"{float(seconds):.3g}s"
 
 

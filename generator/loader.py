@@ -137,6 +137,7 @@ class _Loader:
         self.nesting = 0
         self.included_bytes = 0
         self.audio_seconds: dict[Path, Fraction] = {}
+        self.streamed: set[Path] = set()  # sound files libsndfile reads (not decoded whole)
         self.fill_nodes: list[Node] = []
         self.inputs: list[Path] = [path]
         self.layers = 0
@@ -274,7 +275,7 @@ class _Loader:
         """
         path = self._file(node, what)
         if path is None or path in self.audio_seconds:
-            if path is not None and not self._sound_fits(node, what, path, self.audio_seconds[path]):
+            if path is not None and not self._sound_fits(node, what, path, self.audio_seconds[path], path in self.streamed):
                 return None
             return path
         info = limits.sound_info(path)
@@ -290,11 +291,13 @@ class _Loader:
             self.read.error(node, f"{what} file '{path.name}' holds no sound")
             return None
         self.audio_seconds[path] = seconds
-        return path if self._sound_fits(node, what, path, seconds) else None
+        if info is not None:
+            self.streamed.add(path)
+        return path if self._sound_fits(node, what, path, seconds, info is not None) else None
 
-    def _sound_fits(self, node: Node, what: str, path: Path, seconds: Fraction) -> bool:
+    def _sound_fits(self, node: Node, what: str, path: Path, seconds: Fraction, streamed: bool) -> bool:
         """A sound file within the length its use allows and the script's total (generator.limits)."""
-        problem = limits.length_problem(what, seconds)
+        problem = limits.length_problem(what, seconds, streamed=streamed)
         total = sum(self.audio_seconds.values(), Fraction(0))
         if problem is None and total > limits.MAX_AUDIO_SECONDS:
             problem = (f"brings the script's sound files to {format_duration(float(total))}; "

@@ -24,6 +24,7 @@ import numpy as np
 from generator import model
 from generator.audio import BLOCK_SAMPLES, db_to_gain
 from generator.sources import ClipSource
+from generator.sources.played import PlayedSource
 from generator.timeline import BreathCue, Placement, Timeline
 from generator.tts import SpeechBank
 from generator.tts.base import VOICE_RMS_DB
@@ -52,6 +53,7 @@ class Mixer:
         """A mixer of the same timeline for another thread (see Bed.sibling)."""
         twin = Mixer(self.timeline, self.speech, block=self.block)
         twin._bed = self.bed.sibling()
+        twin._sounds = self._sounds  # read-only clips and decoded files, shared like the bed's
         return twin
 
     @property
@@ -109,7 +111,7 @@ class Mixer:
                 out[offset : offset + samples.shape[0]] += samples
             yield out
 
-    def _source(self, placement: Placement) -> ClipSource:
+    def _source(self, placement: Placement) -> ClipSource | PlayedSource:
         """The placement's samples, at its gain, cut to its planned length."""
         sound = placement.sound
         if isinstance(sound, model.Utterance):
@@ -117,7 +119,10 @@ class Mixer:
         elif isinstance(sound, model.Bell):
             samples = self._cached(("bell", sound.sound, sound.path), lambda: _bell(sound, self.base_dir))
         elif isinstance(sound, model.Play):
-            samples = _play(sound)
+            from generator.sources.files import DiskClip
+
+            clip = self._cached(("play", sound.path), lambda: DiskClip.decode(sound.path, prefix="meditate-play-"))
+            return PlayedSource(sound, clip, placement.gain_db, placement.length)  # read from disk per block
         elif isinstance(sound, BreathCue):
             samples = self._cached(("breath", sound.kind, sound.samples), lambda: _breath(sound))
         else:  # pragma: no cover - the planner only places the kinds above
@@ -152,23 +157,3 @@ def _breath(cue: BreathCue) -> np.ndarray:
     from generator.sources.breath import breath_tone
 
     return breath_tone(cue.kind, cue.samples)
-
-
-def _play(play: model.Play) -> np.ndarray:
-    """A foreground file with its duration and fades applied (fades are raised-cosine)."""
-    from generator.audio import to_samples
-    from generator.sources.files import load_sound
-
-    samples = load_sound(play.path)
-    if play.duration is not None:
-        samples = samples[: to_samples(play.duration)]
-    samples = samples.copy()
-    for seconds, at_start in ((play.fade_in, True), (play.fade_out, False)):
-        n = min(to_samples(seconds), samples.shape[0])
-        if n > 1:
-            ramp = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n))).astype(np.float32)[:, None]
-            if at_start:
-                samples[:n] *= ramp
-            else:
-                samples[-n:] *= ramp[::-1]
-    return samples

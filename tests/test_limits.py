@@ -77,13 +77,15 @@ def test_claims_are_checked_against_the_file_size():
     assert limits.claim_problem(limits.SoundInfo(44_100, 2, 10**9, 4044, None)) is None  # compressed: by length
 
 
-def test_a_play_file_longer_than_it_may_be_decoded_whole_is_refused(tmp_path):
-    seconds = limits.MAX_WHOLE_FILE_SECONDS + 30
-    soundfile.write(tmp_path / "talk.wav", np.zeros(seconds * 8_000, dtype=np.int16), 8_000, subtype="PCM_U8")
-    lines = errors_of(script(tmp_path, STEPS + "      - play: talk.wav\n"))
-    assert any(":5:15: error: play file 'talk.wav' lasts 10m30s; a play file may last at most 10m00s" in line for line in lines), lines
-    as_layer = "title: T\nbackground:\n  layers:\n    - file: talk.wav\nsections:\n  - title: A\n    steps:\n      - say: Hi.\n"
-    assert run("check", str(script(tmp_path, as_layer, "layer.yaml"))).exit_code == 0  # a layer streams from disk
+def test_a_sound_file_longer_than_its_use_allows_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_STREAMED_SECONDS", 60)
+    soundfile.write(tmp_path / "talk.wav", np.zeros(90 * 8_000, dtype=np.int16), 8_000, subtype="PCM_U8")
+    lines = errors_of(script(tmp_path, STEPS + "      - play: talk.wav\n      - bell: talk.wav\n"))
+    assert any(":5:15: error: play file 'talk.wav' lasts 1m30s; a play file may last at most 1m00s" in line for line in lines), lines
+    assert any(":6:15: error: bell file 'talk.wav' lasts 1m30s; a bell file may last at most 1m00s; a longer sound can be played with play" in line for line in lines), lines
+    assert limits.length_problem("play", Fraction(601), streamed=False).endswith("when only ffmpeg can read it; save it as WAV or FLAC")
+    assert limits.length_problem("layer", Fraction(60)) is None
+    assert limits.length_problem("layer", Fraction(61)) == "lasts 1m01s; a layer file may last at most 1m00s"
 
 
 def test_too_many_layers_are_refused(tmp_path):
