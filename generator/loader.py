@@ -225,9 +225,13 @@ class _Loader:
                     values[name] = str(value)
                 elif value is not None and value is not _MISSING:
                     self.read.error(value_node, f"variable '{name}' must be text")
-        from generator.cleantext import clean_value
+        from generator.cleantext import clean_value, not_utf8_at
 
-        values.update({name: clean_value(value) for name, value in self.overrides.items()})  # --set, roster cells
+        for name, value in self.overrides.items():  # --set values, roster cells
+            if not_utf8_at(value) is not None:
+                self.errors.append(ScriptError(f"the value given for variable '{name}' holds bytes that are not UTF-8 text", self.read.pos(None)))
+            else:
+                values[name] = clean_value(value)
         return values
 
     def _text(self, entries: dict, key: str, what: str | None = None) -> str | None:
