@@ -260,13 +260,14 @@ def render_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = max(1, jobs or available_cores())
 
+    _refuse_case_mismatches(Path(script), roster, options)
     results: list[RowResult] = []
     sessions: dict[int, model.Session] = {}
     failures: list[ScriptErrors] = []
     for index, row in enumerate(roster.rows):
         output = out_dir / row.output
         try:
-            sessions[index] = load(script, {**options.variables, **row.variables}, options.engine)
+            sessions[index] = load(script, {**options.variables, **row.variables}, options.engine, options.required_variables)
             results.append(RowResult(row, output, "pending"))
         except ScriptErrors as exc:
             failures.append(exc)
@@ -311,6 +312,18 @@ def render_batch(
                 if on_row:
                     on_row(result)
     return results
+
+
+def _refuse_case_mismatches(script: Path, roster: Roster, options: RenderOptions) -> None:
+    """A column `Name` for a script using `{name}` is an error (exit 2), before any row."""
+    from generator.rostercheck import column_case_errors, used_variables
+
+    header = _read_text(roster.path).split("\n", 1)[0].rstrip("\r")
+    delimiter = max((",", ";", "\t"), key=header.count) if any(d in header for d in ",;\t") else ","
+    used = used_variables(script, options.variables, options.engine)
+    errors = column_case_errors(roster.path, header.lstrip("\ufeff"), delimiter, roster.columns, used)
+    if errors:
+        raise ScriptErrors(errors)
 
 
 def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list[str]:

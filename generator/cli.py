@@ -161,7 +161,7 @@ def cli() -> None:
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (default: <script name>.mp3 here).")
 @click.option("--format", "fmt", type=click.Choice(["mp3", "wav", "flac", "ogg"]), help="Output format (default: from -o, else mp3).")
-@click.option("--section", metavar="TITLE", help="Render only this section (a quick preview).")
+@click.option("--section", metavar="TITLE|N", help="Render only this section, by title (any case) or number from 1 (a quick preview).")
 @click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS", help="Integrated loudness target (default -16).")
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
 @click.option("--vbr", type=click.IntRange(0, 9), metavar="0-9", help="MP3 variable bitrate quality instead of CBR (0 best).")
@@ -188,6 +188,7 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
                 output=output,
                 format=fmt,
                 variables=parse_sets(sets),
+                required_variables=tuple(parse_sets(sets)),
                 engine=engine,
                 section=section,
                 use_cache=not no_cache,
@@ -226,7 +227,7 @@ def check(scripts, mono, sets, engine):
     failed = False
     for script in scripts:
         try:
-            session = load(script, variables, engine)
+            session = load(script, variables, engine, tuple(variables))
         except ScriptErrors as exc:
             failed = True
             for error in exc.errors:
@@ -247,7 +248,7 @@ def check(scripts, mono, sets, engine):
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 @click.option("--estimate", is_flag=True, help="Estimate speech lengths instead of synthesizing.")
-@click.option("--section", metavar="TITLE", help="Plan only this section.")
+@click.option("--section", metavar="TITLE|N", help="Plan only this section, by title (any case) or number from 1.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Draw the timeline as a web page in this file.")
 @script_options
 @cache_options
@@ -266,7 +267,12 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
     from generator.render import load, plan_timeline, select_section
     from generator.tts import SpeechBank
 
-    session = load(script, parse_sets(sets), engine)
+    variables = parse_sets(sets)
+    session = load(script, variables, engine, tuple(variables))
+    if section:
+        from generator.sectionpick import pick_section
+
+        pick_section([s.title for s in session.sections], section)  # refused before any synthesis
     speech = SpeechBank(cache_dir, use_cache=not no_cache)
     progress = _Progress()
     try:
@@ -377,7 +383,8 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
 
     table = read_roster(roster, script, fmt)
     options = RenderOptions(
-        variables=parse_sets(sets), engine=engine, use_cache=not no_cache, cache_dir=cache_dir,
+        variables=parse_sets(sets), required_variables=tuple(parse_sets(sets)), engine=engine,
+        use_cache=not no_cache, cache_dir=cache_dir,
         loudness=loudness, bitrate=bitrate, sidecars=not no_sidecars,
     )
 

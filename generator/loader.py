@@ -87,6 +87,14 @@ _NOISE_COLORS = ("white", "pink", "brown")
 _CUES = ("voice", "tone", "both", "none")
 _BREATH_WORDS = ("inhale", "hold", "exhale", "rest")
 _GTTS_TLD = re.compile(r"[a-z]{2,3}(\.[a-z]{2,3})?")
+_STEP_OPTIONS = {
+    "say": ("text", "voice"),
+    "bell": ("sound", "strikes", "every", "volume"),
+    "breathe": ("pattern", "cycles", "duration", "cues", "words"),
+    "play": ("file", "volume", "fade_in", "fade_out", "duration"),
+    "repeat": ("times", "steps"),
+}
+"""The keys a step's mapping form takes, named when an option is written beside the step."""
 MAX_REPEAT = 1000
 MAX_INCLUDE_DEPTH = 20
 
@@ -96,11 +104,16 @@ def load_script(
     variables: Mapping[str, str] | None = None,
     *,
     engine: str | None = None,
+    required: tuple[str, ...] = (),
+    used: set[str] | None = None,
 ) -> model.Session:
     """Load and validate one script. Raises :class:`ScriptErrors` listing every problem.
 
     `variables` override the script's `variables:` defaults (as `--set` does), and
-    `engine` overrides every voice's engine (as `--engine` does).
+    `engine` overrides every voice's engine (as `--engine` does). Each name in
+    `required` (the `--set` names) must be used by some text of the script or its
+    includes, else it is an error: a misspelt `--set` would otherwise give a track with
+    the default silently. `used`, when given, receives every variable name the texts use.
     """
     path = Path(path)
     errors: list[ScriptError] = []
@@ -111,6 +124,9 @@ def load_script(
         loader = _Loader(path, shown, errors, dict(variables or {}), engine)
         try:
             session = loader.session(root)
+            _check_required(required, loader, shown, errors)
+            if used is not None:
+                used.update(loader.used_variables)
         except RecursionError:  # a safety net: nesting limits should stop this first
             errors.append(ScriptError("the script nests too deeply to read", Position(shown)))
             session = None
@@ -138,6 +154,8 @@ class _Loader:
         self.included_bytes = 0
         self.audio_seconds: dict[Path, Fraction] = {}
         self.fill_nodes: list[Node] = []
+        self.used_variables: set[str] = set()
+        self.breath_fills: dict[int, Node] = {}  # id -> `duration: fill` nodes among fill_nodes
 
     # --- the session ---------------------------------------------------------------------
 
@@ -187,7 +205,8 @@ class _Loader:
         sections = self.sections(entries["sections"][1], voice) if "sections" in entries else ()
         if "length" not in entries:
             for fill in self.fill_nodes:
-                r.error(fill, "pause: fill needs the script's length (add for example 'length: 20m' at the top)")
+                label = "pause: fill" if self.breath_fills.get(id(fill)) is None else "duration: fill"
+                r.error(fill, f"{label} needs the script's length (add for example 'length: 20m' at the top)")
         least = self.total_fixed + self.total_speech
         if least > self.max_total:
             r.error(
@@ -238,7 +257,7 @@ class _Loader:
         return text
 
     def substitute(self, raw: str, node: Node) -> str:
-        text, problems = substitute(raw, self.variables)
+        text, problems = substitute(raw, self.variables, self.used_variables)
         self._report(problems, raw, node)
         return text
 
@@ -489,7 +508,9 @@ class _Loader:
                     r.error(node, f"a step has exactly one kind ({', '.join(_STEPS)}); found {', '.join(keys)}")
                     return []
                 extra = [k for k in keys if k not in _STEPS][0]
-                r.error(node.value[keys.index(extra)][0], f"unknown key '{extra}' beside '{known[0]}': put a step's options under it")
+                options = _STEP_OPTIONS.get(known[0], ())
+                takes = f" ({known[0]} takes {', '.join(options)})" if options else f" ({known[0]} takes no options)"
+                r.error(node.value[keys.index(extra)][0], f"unknown key '{extra}' beside '{known[0]}': put a step's options under it{takes}")
                 return []
             r.error(node, f"a step must be one of {', '.join(_STEPS)}")
             return []
@@ -644,6 +665,8 @@ class _Loader:
             r.error(entries["duration"][0], "breathe takes cycles or duration, not both")
         elif "cycles" in entries:
             cycles = r.integer(entries["cycles"][1], "cycles", 1, 10_000)
+        elif "duration" in entries and _is_fill(entries["duration"][1]):
+            pass  # planned from the fill: see _breathe_fill below
         elif "duration" in entries:
             duration = r.duration(entries["duration"][1], "duration", MAX_TOTAL_SECONDS, "12h")
         if "cues" in entries:
@@ -659,6 +682,8 @@ class _Loader:
                 if text is not None:
                     words[word_key] = self.substitute(text, word_node)
             fields["words"] = tuple(words.items())
+        if "duration" in entries and "cycles" not in entries and _is_fill(entries["duration"][1]):
+            return self._breathe_fill(entries, fields, key)
         all_cycles = self._breath_cycles(node, entries["pattern"][1], cycles, duration, "cycles" in entries or "duration" in entries)
         if all_cycles is None:
             return None
@@ -670,6 +695,27 @@ class _Loader:
             return None
         self.total_fixed += sum((patterns.cycle_seconds(c) for c in all_cycles), Fraction(0))
         return model.Breathe(tuple(all_cycles), r.pos(key), **fields)
+
+    def _breathe_fill(self, entries: dict, fields: dict, key: Node) -> model.Breathe | None:
+        """`breathe: {pattern: P, duration: fill}`: one pattern, repeated by the planner over
+        this step's share of the fill (whole cycles; see timeline.settle_fills)."""
+        r = self.read
+        fill_node = entries["duration"][1]
+        if not r.visit(fill_node):
+            return None
+        pattern_node = entries["pattern"][1]
+        text = r.text(pattern_node, "pattern") if isinstance(pattern_node, ScalarNode) else None
+        if text is None or "->" in text:
+            r.error(pattern_node, "duration: fill takes one pattern (not a list or a glide); give a glide cycles or a duration")
+            return None
+        try:
+            phases = patterns.parse_phases(text)
+        except patterns.PatternError as exc:
+            r.error(pattern_node, str(exc))
+            return None
+        self.fill_nodes.append(fill_node)
+        self.breath_fills[id(fill_node)] = fill_node
+        return model.Breathe((phases,), r.pos(key), fill=True, **fields)
 
     def _breath_cycles(
         self, step: Node, node: Node, cycles: int | None, duration: Fraction | None, counted: bool
@@ -776,7 +822,9 @@ class _Loader:
             r.error(node, f"includes nest deeper than {MAX_INCLUDE_DEPTH} files")
             return []
         if not target.is_file():
-            r.error(node, f"included file '{raw}' not found")
+            from generator.nearfiles import near_file_hint
+
+            r.error(node, f"included file '{raw}' not found{near_file_hint(self.base, raw, ('.yaml', '.yml'))}")
             return []
         self.included_bytes += target.stat().st_size
         if self.included_bytes > MAX_INCLUDED_BYTES:
@@ -799,6 +847,25 @@ class _Loader:
             outer[0].visits = self.read.visits
             self.read, self.base = outer
         return steps or []
+
+
+def _check_required(required: tuple[str, ...], loader: "_Loader", shown: str, errors: list[ScriptError]) -> None:
+    """An error for each `--set` name no text of the script uses."""
+    used = loader.used_variables
+    for name in required:
+        if name in used:
+            continue
+        same_case = [u for u in sorted(used) if u.lower() == name.lower()]
+        hint = f" (did you mean '{same_case[0]}'?)" if same_case else did_you_mean(name, used | set(loader.variables) - {name})
+        known = ", ".join(sorted(used)) or "none"
+        errors.append(ScriptError(
+            f"--set {name}: no text of the script uses '{{{name}}}'{hint}; the variables it uses: {known}",
+            Position(shown),
+        ))
+
+
+def _is_fill(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.value == "fill" and not node.style
 
 
 def _resolved(path: Path) -> Path:

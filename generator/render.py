@@ -71,6 +71,8 @@ class RenderOptions:
     mono: bool = False
     sidecars: bool = True
     progress: Progress | None = None
+    required_variables: tuple[str, ...] = ()
+    """`--set` names: each must be used by the script (else a script error, exit 2)."""
 
 
 @dataclass
@@ -130,9 +132,12 @@ class EstimatedLengths(BankLengths):
         return to_samples(round(seconds, 3))
 
 
-def load(script: Path | str, variables: Mapping[str, str] | None = None, engine: str | None = None) -> model.Session:
-    """Load and validate a script (raises ScriptErrors listing every problem)."""
-    return load_script(script, variables, engine=engine)
+def load(
+    script: Path | str, variables: Mapping[str, str] | None = None, engine: str | None = None, required: tuple[str, ...] = ()
+) -> model.Session:
+    """Load and validate a script (raises ScriptErrors listing every problem); each of
+    `required` (the `--set` names) must be used by the script."""
+    return load_script(script, variables, engine=engine, required=required)
 
 
 def plan_timeline(
@@ -172,14 +177,11 @@ def _within_limit(timeline: Timeline) -> Timeline:
     return timeline
 
 
-def select_section(timeline: Timeline, title: str) -> Timeline:
-    try:
-        return timeline.only_section(title)
-    except KeyError:
-        titles = [s.title for s in timeline.sections]
-        raise InputError(
-            f"no section titled '{title}'{did_you_mean(title, titles)}; sections are: " + ", ".join(f"'{t}'" for t in titles)
-        ) from None
+def select_section(timeline: Timeline, wanted: str) -> Timeline:
+    """One section of the timeline, by title (case ignored) or number (see sectionpick)."""
+    from generator.sectionpick import pick_section
+
+    return timeline.only_section(pick_section([s.title for s in timeline.sections], wanted))
 
 
 def output_format(path: Path, requested: str | None) -> str:
@@ -196,7 +198,12 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
     options = options or RenderOptions()
     started = time.perf_counter()
     script = Path(script)
-    session = load(script, options.variables, options.engine)
+    session = load(script, options.variables, options.engine, options.required_variables)
+    section_title = None
+    if options.section:
+        from generator.sectionpick import pick_section
+
+        section_title = pick_section([s.title for s in session.sections], options.section)  # before any synthesis
     if options.mono:
         _refuse_binaural_in_mono(session)
     fmt = output_format(options.output or Path(script.stem + ".mp3"), options.format)
@@ -223,8 +230,8 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
             if options.section:
                 # A preview sounds exactly like its stretch of the whole track (same glides,
                 # fades, ducking and loudness gain); its file is that section alone.
-                timeline = select_section(full, options.section)
-                section = next(s for s in full.sections if s.title == options.section)
+                timeline = full.only_section(section_title)
+                section = next(s for s in full.sections if s.title == section_title)
                 window = (section.start, section.end)
             target = options.loudness if options.loudness is not None else session.loudness
             mixer = Mixer(full, speech)

@@ -163,6 +163,8 @@ def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE)
     fixed = sum(item[2] for d in drafts for item in d.items if item[0] == "entry")
     fills = sum(1 for d in drafts for item in d.items if item[0] == "fill")
     fill_lengths = _share_fill(session, fixed, fills, rate, errors)
+    if not errors:
+        fill_lengths = _settle_breath_fills(drafts, fill_lengths, lengths, rate, errors)
     if errors:
         raise ScriptErrors(errors)
 
@@ -213,6 +215,55 @@ def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, error
     return [base + (1 if i < extra else 0) for i in range(fills)]
 
 
+def _settle_breath_fills(
+    drafts: list[_Draft], shares: list[int], lengths: SoundLengths, rate: int, errors: list[ScriptError]
+) -> list[int]:
+    """Turn each `breathe: {duration: fill}` into as many whole cycles as fit in its share.
+
+    A breathing fill counts like a `pause: fill` when the spare time is shared. What its
+    whole cycles leave over (less than one cycle) goes to the `pause: fill`s, shared
+    equally, so the breathing ends on a full breath and the track still lasts exactly
+    `length`; without a `pause: fill` it stays as a short silence after the breathing.
+    Returns the lengths of the plain fills left in the drafts, in order.
+    """
+    from dataclasses import replace
+
+    from generator.patterns import MAX_CYCLES, cycle_seconds
+
+    slots = [(draft, i) for draft in drafts for i, item in enumerate(draft.items) if item[0] == "fill"]
+    if not any(len(draft.items[i]) > 1 for draft, i in slots):
+        return shares
+    plain = [k for k, (draft, i) in enumerate(slots) if len(draft.items[i]) == 1]
+    expanded: dict[int, list] = {}
+    leftover = 0
+    for k, (draft, i) in enumerate(slots):
+        step = draft.items[i][1] if len(draft.items[i]) > 1 else None
+        if step is None:
+            continue
+        cycle = cycle_seconds(step.cycles[0])
+        count = int(Fraction(shares[k], rate) // cycle)
+        if not 1 <= count <= MAX_CYCLES:
+            errors.append(ScriptError(
+                f"duration: fill gets {format_duration(shares[k] / rate)} here, "
+                + ("less than one breathing cycle" if count < 1 else f"{count} breathing cycles; at most {MAX_CYCLES}"),
+                step.position,
+            ))
+            continue
+        temp = _Draft(draft.title, draft.background)
+        _draft_breathe(replace(step, cycles=(step.cycles[0],) * count, fill=False), lengths, rate, temp, errors)
+        rest = shares[k] - sum(item[2] for item in temp.items)
+        if plain:
+            leftover += rest
+            rest = 0
+        expanded[k] = temp.items + ([("entry", "pause", rest, None, None, [])] if rest > 0 else [])
+    base, extra = divmod(leftover, len(plain)) if plain else (0, 0)
+    out = [shares[k] + base + (1 if n < extra else 0) for n, k in enumerate(plain)]
+    for k in sorted(expanded, reverse=True):  # from the end, so earlier indexes stay valid
+        draft, i = slots[k]
+        draft.items[i : i + 1] = expanded[k]
+    return out
+
+
 def _draft_section(
     section: model.Section, session: model.Session, lengths: SoundLengths, rate: int, errors: list[ScriptError]
 ) -> _Draft:
@@ -230,6 +281,8 @@ def _draft_section(
         elif isinstance(step, model.Play):
             length = lengths.file(step)
             draft.items.append(("entry", "play", length, None, None, [(0, length, step, step.volume, False)]))
+        elif isinstance(step, model.Breathe) and step.fill:
+            draft.items.append(("fill", step))
         elif isinstance(step, model.Breathe):
             _draft_breathe(step, lengths, rate, draft, errors)
     return draft
