@@ -447,6 +447,59 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
         click.echo(f"note: {note}", err=True)
 
 
+@cli.command()
+@click.argument("script", type=click.Path(path_type=Path))
+@click.option("--section", metavar="TITLE|N", help="Always re-render this section (default: the section being edited).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Preview file (default: <script name>-preview.mp3 here).")
+@click.option("--check-only", is_flag=True, help="Only check on every save; render nothing.")
+@script_options
+@cache_options
+@reports_errors
+def watch(script, section, output, check_only, sets, engine, no_cache, cache_dir):
+    """Check SCRIPT on every save and re-render the section being edited; Ctrl-C stops.
+
+    The section rendered is --section if given, else the section holding the first line
+    changed (or using the changed include). The preview sounds exactly like that stretch
+    of the whole track.
+
+    \b
+    Example:
+      meditate watch scripts/breathing.yaml --section 3
+    """
+    import time
+
+    from generator.loader import load_script
+    from generator.render import RenderOptions
+    from generator.render import render as render_track
+    from generator.watch import Watcher, run
+
+    variables = parse_sets(sets)
+    preview = output or Path(f"{script.stem}-preview.mp3")
+
+    def load(path: Path, includes: set) -> object:
+        session = load_script(path, variables, engine=engine, required=tuple(variables), files=includes)
+        if section:
+            from generator.sectionpick import pick_section
+
+            pick_section([s.title for s in session.sections], section)
+        return session
+
+    def render_section(title: str) -> str:
+        result = render_track(script, RenderOptions(
+            output=preview, variables=variables, required_variables=tuple(variables), engine=engine,
+            section=title, use_cache=not no_cache, cache_dir=cache_dir,
+        ))
+        shown = result.timeline.sections[0].title if result.timeline.sections else title
+        return f"rendered '{shown}' to {result.path} ({format_duration(result.timeline.seconds)})"
+
+    watcher = Watcher(script, load, None if check_only else render_section, section)
+    click.echo(f"watching {script} (Ctrl-C stops)", err=True)
+    try:
+        run(watcher, lambda line: click.echo(line, err=" error: " in line or line.startswith("error:")), lambda: time.sleep(0.5))
+    except KeyboardInterrupt:
+        click.echo("stopped watching", err=True)
+
+
 def main() -> None:
     """Entry point of the `meditate` console script."""
     cli(prog_name="meditate")

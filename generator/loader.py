@@ -106,6 +106,7 @@ def load_script(
     engine: str | None = None,
     required: tuple[str, ...] = (),
     used: set[str] | None = None,
+    files: set[Path] | None = None,
 ) -> model.Session:
     """Load and validate one script. Raises :class:`ScriptErrors` listing every problem.
 
@@ -113,7 +114,8 @@ def load_script(
     `engine` overrides every voice's engine (as `--engine` does). Each name in
     `required` (the `--set` names) must be used by some text of the script or its
     includes, else it is an error: a misspelt `--set` would otherwise give a track with
-    the default silently. `used`, when given, receives every variable name the texts use.
+    the default silently. `used`, when given, receives every variable name the texts use,
+    and `files` every file included (what `meditate watch` watches besides the script).
     """
     path = Path(path)
     errors: list[ScriptError] = []
@@ -125,11 +127,13 @@ def load_script(
         try:
             session = loader.session(root)
             _check_required(required, loader, shown, errors)
-            if used is not None:
-                used.update(loader.used_variables)
         except RecursionError:  # a safety net: nesting limits should stop this first
             errors.append(ScriptError("the script nests too deeply to read", Position(shown)))
             session = None
+        if used is not None:
+            used.update(loader.used_variables)
+        if files is not None:
+            files.update(loader.included_files)
     if errors or session is None:
         raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
     return session
@@ -155,6 +159,7 @@ class _Loader:
         self.audio_seconds: dict[Path, Fraction] = {}
         self.fill_nodes: list[Node] = []
         self.used_variables: set[str] = set()
+        self.included_files: set[Path] = set()
         self.breath_fills: dict[int, Node] = {}  # id -> `duration: fill` nodes among fill_nodes
 
     # --- the session ---------------------------------------------------------------------
@@ -826,6 +831,7 @@ class _Loader:
 
             r.error(node, f"included file '{raw}' not found{near_file_hint(self.base, raw, ('.yaml', '.yml'))}")
             return []
+        self.included_files.add(target)
         self.included_bytes += target.stat().st_size
         if self.included_bytes > MAX_INCLUDED_BYTES:
             r.error(node, f"the included files add up to more than {MAX_INCLUDED_BYTES} bytes")
