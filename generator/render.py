@@ -86,6 +86,12 @@ class RenderResult:
     seconds: float
 
 
+HEAVY_IMPORTS = threading.Lock()
+"""Held while scipy's modules are first imported: the output thread imports them while the
+planner may import the bells, and scipy's lazy submodules are not safe to import from
+two threads at once (an intermittent `KeyError: 'scipy'`)."""
+
+
 class BankLengths:
     """Sound lengths for the planner: speech from the bank, bells and files from their audio."""
 
@@ -100,7 +106,8 @@ class BankLengths:
     def bell(self, bell: model.Bell) -> int:
         key = (bell.sound, bell.path)
         if key not in self._bells:
-            from generator.sources.bells import bell_clip
+            with HEAVY_IMPORTS:
+                from generator.sources.bells import bell_clip
 
             self._bells[key] = int(bell_clip(bell, self.base_dir).shape[0])
         return self._bells[key]
@@ -567,10 +574,11 @@ def write_track(
 
 def _prepare_output(session: model.Session) -> tuple[bytes | None, str]:
     """Import what the passes will need (scipy.signal alone takes a second or two), then make the cover."""
-    import generator.bed  # noqa: F401
-    import generator.output.encoders  # noqa: F401
-    import generator.output.loudness  # noqa: F401
-    import generator.output.tags  # noqa: F401
+    with HEAVY_IMPORTS:
+        import generator.bed  # noqa: F401
+        import generator.output.encoders  # noqa: F401
+        import generator.output.loudness  # noqa: F401
+        import generator.output.tags  # noqa: F401
 
     return cover_image(session)
 
