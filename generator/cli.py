@@ -468,31 +468,12 @@ def watch(script, section, output, check_only, sets, engine, no_cache, cache_dir
     """
     import time
 
-    from generator.loader import load_script
-    from generator.render import RenderOptions
-    from generator.render import render as render_track
-    from generator.watch import Watcher, run
+    from generator.watch import run, script_watcher
 
-    variables = parse_sets(sets)
-    preview = output or Path(f"{script.stem}-preview.mp3")
-
-    def load(path: Path, includes: set) -> object:
-        session = load_script(path, variables, engine=engine, required=tuple(variables), files=includes)
-        if section:
-            from generator.sectionpick import pick_section
-
-            pick_section([s.title for s in session.sections], section)
-        return session
-
-    def render_section(title: str) -> str:
-        result = render_track(script, RenderOptions(
-            output=preview, variables=variables, required_variables=tuple(variables), engine=engine,
-            section=title, use_cache=not no_cache, cache_dir=cache_dir,
-        ))
-        shown = result.timeline.sections[0].title if result.timeline.sections else title
-        return f"rendered '{shown}' to {result.path} ({format_duration(result.timeline.seconds)})"
-
-    watcher = Watcher(script, load, None if check_only else render_section, section)
+    watcher = script_watcher(
+        script, parse_sets(sets), engine=engine, section=section, output=output,
+        render=not check_only, use_cache=not no_cache, cache_dir=cache_dir,
+    )
     click.echo(f"watching {script} (Ctrl-C stops)", err=True)
     try:
         run(watcher, lambda line: click.echo(line, err=" error: " in line or line.startswith("error:")), lambda: time.sleep(0.5))

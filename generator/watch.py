@@ -148,6 +148,47 @@ def _edited_section(session: model.Session, script: Path, edited: dict[Path, int
     return None
 
 
+def script_watcher(
+    script: Path,
+    variables: Mapping[str, str],
+    *,
+    engine: str | None = None,
+    section: str | None = None,
+    output: Path | None = None,
+    render: bool = True,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+) -> Watcher:
+    """A Watcher that loads with the script's real loader and renders real previews
+    (to `output`, default `<script stem>-preview.mp3` in the working folder)."""
+    from generator.loader import load_script
+    from generator.sectionpick import pick_section
+    from generator.units import format_duration
+
+    script = Path(script)
+    preview = output or Path(f"{script.stem}-preview.mp3")
+    required = tuple(variables)
+
+    def load(path: Path, includes: set[Path]) -> model.Session:
+        session = load_script(path, variables, engine=engine, required=required, files=includes)
+        if section:
+            pick_section([s.title for s in session.sections], section)  # a wrong --section: told at once
+        return session
+
+    def render_section(title: str) -> str:
+        from generator.render import RenderOptions
+        from generator.render import render as render_track
+
+        result = render_track(script, RenderOptions(
+            output=preview, variables=variables, required_variables=required, engine=engine,
+            section=title, use_cache=use_cache, cache_dir=cache_dir,
+        ))
+        shown = result.timeline.sections[0].title if result.timeline.sections else title
+        return f"rendered '{shown}' to {result.path} ({format_duration(result.timeline.seconds)})"
+
+    return Watcher(script, load, render_section if render else None, section)
+
+
 def run(
     watcher: Watcher,
     echo: Callable[[str], None],

@@ -106,7 +106,7 @@ class NodeReader:
             if key not in allowed:
                 hint = braced_text_hint(node)
                 if hint:
-                    self.error(node, f"{what} got a mapping{hint}")
+                    self.error(node, f"{what} got a mapping instead of text{hint}")
                     return None
                 self.error(key_node, f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}{valid_keys(allowed)}")
                 continue

@@ -369,3 +369,36 @@ def test_breathing_fill_alone_ends_with_the_silence_its_cycles_leave(tmp_path):
     assert [s["kind"] for s in steps[-2:]] == ["exhale", "pause"]
     assert steps[-1]["end"] - steps[-1]["start"] == pytest.approx(5.0)
     assert len([s for s in steps if s["kind"] == "inhale"]) == 6
+
+
+def test_a_say_beginning_with_a_variable_in_braces_is_told_to_quote_it(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("title: T\nvariables: {name: A}\nsections:\n  - title: A\n    steps:\n      - say: {name}\n", encoding="utf-8")
+    assert refused(path) == [
+        f"{path}:6:14: error: say got a mapping instead of text: a value beginning with '{{' is read as a mapping; "
+        "quote it: 'say: \"{name}\"'"
+    ]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=" \t:-{}[]'\"|>#,ab\n", max_size=24), max_size=8))
+def test_yaml_hints_never_crash_and_point_inside_the_file(lines):
+    import yaml
+
+    from generator.yamlhints import hints
+
+    text = "title: T\nsections:\n" + "\n".join(lines)
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        found, _ = hints(text, exc)
+        count = text.count("\n") + 1
+        for hint in found:
+            assert 1 <= hint.line <= count and hint.column >= 1, hint
+            assert hint.message
+    except yaml.YAMLError:
+        pass
