@@ -24,15 +24,16 @@ def used_variables(script: Path, variables: Mapping[str, str], engine: str | Non
     return used
 
 
-def column_case_errors(
-    roster_path: Path, header: str, delimiter: str, columns: tuple[str, ...], used: set[str]
-) -> list[ScriptError]:
-    """An error at each header cell naming a used variable in another case."""
+def column_case_errors(roster_path: Path, columns: tuple[str, ...], used: set[str]) -> list[ScriptError]:
+    """An error at each header cell naming a used variable in another case (its column
+    found in the header line as written: the cells are the column names, stripped)."""
+    header = _header_line(roster_path)
     errors = []
-    offset = 0
-    for cell, name in zip(header.split(delimiter), columns):
-        column = offset + len(cell) - len(cell.lstrip()) + 1
-        offset += len(cell) + 1
+    search_from = 0
+    for name in columns:
+        at = header.find(name, search_from) if name else -1
+        column = at + 1 if at >= 0 else 1
+        search_from = at + len(name) if at >= 0 else search_from
         if not name or name in used:
             continue
         same = sorted(u for u in used if u.lower() == name.lower())
@@ -43,3 +44,11 @@ def column_case_errors(
                 Position(str(roster_path), 1, column),
             ))
     return errors
+
+
+def _header_line(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            return handle.readline().rstrip("\r\n")
+    except OSError:
+        return ""

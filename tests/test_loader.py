@@ -174,7 +174,7 @@ def test_include_cycle_is_an_error(write_script):
 def test_yaml_syntax_error_has_position(write_script):
     path = write_script("title: T\nsections:\n  - title: [unclosed\n")
     (message,) = errors_of(path)
-    assert message.startswith("S:4:1: error: invalid YAML")
+    assert message == "S:3:12: error: this '[' is never closed: end it with ']', or quote the value if it is text"
 
 
 def test_python_tags_are_refused(write_script):
