@@ -23,8 +23,9 @@ The work happens in three steps, so a practitioner's mistake costs seconds, not 
 modification time. The row key is a SHA-256 over the loaded script (with its includes
 expanded and the row's variables substituted, but without source positions, so editing a
 comment does not re-render anything), the contents of every file it refers to (cover,
-sound files, bell files, a Piper voice given as a path), the row's variables, the render
-options (format, bitrate, loudness, mono, sidecars, engine) and the program's version.
+sound files, bell files, a Piper voice given as a path or installed by name, with its config),
+the row's variables, the render options (format, bitrate, loudness, mono, sidecars, engine)
+and the program's version.
 A row is skipped when its key matches and its track (and sidecars) are still there
 exactly as written. `force=True` renders every row regardless.
 """
@@ -55,6 +56,7 @@ from typing import Any, Callable, Iterable
 from generator import __version__, model
 from generator.errors import InputError, MeditateError, Position, ScriptError, ScriptErrors
 from generator.render import RenderOptions, available_cores, load, output_format
+from generator.tts.voice_store import BUILTIN_VOICE, model_path
 from generator.units import format_duration
 from generator.yamlnodes import did_you_mean
 
@@ -454,8 +456,9 @@ def _canonical(value: Any) -> Any:
             if f.name in ("position", "length_position") or (isinstance(value, model.Session) and f.name == "path"):
                 continue
             out[f.name] = _canonical(getattr(value, f.name))
-        if isinstance(value, model.Voice) and value.name.endswith(".onnx"):
-            out["model"] = _file_digest(Path(value.name))
+        if isinstance(value, model.Voice) and value.engine == "piper" and value.name != BUILTIN_VOICE:
+            model_file = model_path(value.name)  # a file by path or an installed voice: its content
+            out["model"] = [_file_digest(model_file), _file_digest(Path(f"{model_file}.json"))]
         return out
     if isinstance(value, Path):
         return {"file": str(value), "sha256": _file_digest(value)}

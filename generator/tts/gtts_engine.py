@@ -7,6 +7,7 @@ import time
 
 from generator.audio import Clip
 from generator.errors import EngineError
+from generator.languages import base_language
 from generator.model import Voice
 
 ATTEMPTS = 3
@@ -27,7 +28,7 @@ class GttsEngine:
         from gtts import gTTS
         from gtts.tts import gTTSError
 
-        lang = voice.language.split("-")[0].split("_")[0].lower()
+        lang = gtts_language(voice.language) or base_language(voice.language)
         last: Exception | None = None
         for attempt in range(ATTEMPTS):
             buffer = io.BytesIO()
@@ -44,9 +45,41 @@ class GttsEngine:
             if attempt < ATTEMPTS - 1:
                 time.sleep(BACKOFF_SECONDS * (2**attempt))
         reason = str(last).splitlines()[0] if last else "no answer"
-        raise EngineError(
-            f"the online gtts engine could not be reached ({reason}); use --engine piper to render offline"
-        )
+        raise EngineError(f"the online gtts engine could not be reached ({reason}); {offline_hint(voice.language)}")
+
+
+def gtts_language(language: str) -> str | None:
+    """The code gTTS knows for a script's language (`pt-PT`, else `pt`), or None if it has none.
+
+    gTTS's own list is read offline, so `meditate check` can refuse a language before any
+    request is made. Old aliases count (`he` is gTTS's `iw`, `nb` its `no`).
+    """
+    from gtts.lang import tts_langs
+
+    known = {code.lower(): code for code in tts_langs()}
+    full = language.strip().replace("_", "-").lower()
+    base = base_language(language)
+    for candidate in (full, base, {"he": "iw", "jv": "jw"}.get(base, "")):
+        if candidate in known:
+            return known[candidate]
+    return None
+
+
+def gtts_languages() -> list[str]:
+    from gtts.lang import tts_langs
+
+    return sorted(tts_langs())
+
+
+def offline_hint(language: str) -> str:
+    """What to do without the network: render with an offline voice of the script's language."""
+    from generator.tts.voice_store import offline_advice, voices_for
+
+    have = voices_for(language)
+    if have:
+        extra = "" if have[0] == "en_US-joe-medium" else f" and voice: {{name: {have[0]}}}"
+        return f"use --engine piper{extra} to render offline"
+    return f"to render offline, {offline_advice(language)}"
 
 
 def _decode_mp3(data: bytes) -> Clip:

