@@ -11,6 +11,7 @@ import functools
 import hashlib
 import http.server
 import json
+import shutil
 import socket
 import threading
 from pathlib import Path
@@ -293,3 +294,28 @@ def test_render_with_an_installed_voice_uses_its_model_offline(use_installed, wr
     pause = audio[int(say["end"] * rate) + 2205 : int((say["end"] + 0.9) * rate)].mean(axis=1)
     assert say["end"] - say["start"] > 0.4
     assert 20 * np.log10(np.sqrt(np.mean(spoken**2))) > 20 * np.log10(np.sqrt(np.mean(pause**2)) + 1e-9) + 30
+
+
+def test_batch_renders_with_an_installed_voice_and_again_when_its_files_change(installed, tmp_path, write_script, fake_tts, monkeypatch):
+    """Rows are keyed on the installed voice's content, like a voice given as a path."""
+    data = tmp_path / "own-data"
+    shutil.copytree(installed, data, symlinks=True)  # this test changes a voice file
+    monkeypatch.setenv("MEDITATE_DATA_DIR", str(data))
+    script = write_script(GERMAN_SCRIPT.replace("Willkommen.", "Willkommen, {name}."), "abend.yaml")
+    clients = tmp_path / "clients.csv"
+    clients.write_text("name\nAna\n", encoding="utf-8")
+    out = tmp_path / "out"
+
+    def batch() -> str:
+        result = CliRunner(mix_stderr=False).invoke(cli, ["batch", str(script), "--roster", str(clients), "-o", str(out), "-j", "1"])
+        assert result.exit_code == 0, result.output + result.stderr
+        return result.stdout
+
+    assert "rendered" in batch()
+    assert json.loads(next(out.glob("abend*.json")).read_text())["sections"][0]["steps"][-1]["text"] == "Ruhen"
+    assert "rendered" not in batch()  # unchanged: nothing to do
+    config = data / "voices" / GERMAN / f"{GERMAN}.onnx.json"
+    settings = json.loads(config.read_text())
+    settings["inference"]["noise_scale"] = 0.5
+    config.write_text(json.dumps(settings))
+    assert "rendered" in batch()
