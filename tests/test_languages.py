@@ -197,3 +197,16 @@ def test_online_failure_names_an_installed_voice_of_the_script_language(no_trans
         GttsEngine().synthesize("Hallo.", Voice(engine="gtts", name="com", language="de"))
     assert str(german.value).endswith("; use --engine piper and voice: {name: de_DE-local-medium} to render offline")
     shutil.rmtree(folder)
+
+
+def test_chinese_and_japanese_sentences_are_split_at_their_own_full_stops():
+    from fractions import Fraction
+
+    from generator.model import Gap, Utterance, Voice
+    from generator.narration import split_narration
+
+    voice = Voice(language="zh")
+    parts, problems = split_narration("你好。请闭上眼睛！「慢慢地」。Rest here. Now", voice)
+    assert not problems
+    assert [p.text for p in parts if isinstance(p, Utterance)] == ["你好。", "请闭上眼睛！", "「慢慢地」。", "Rest here.", "Now"]
+    assert [p.seconds for p in parts if isinstance(p, Gap)] == [Fraction(8, 10)] * 4
