@@ -324,8 +324,8 @@ def voices(available, language, get_name, base_url):
 
 
 def _get_voice(name: str, base_url: str) -> None:
-    from generator.languages import language_name
     from generator.tts.voice_download import get_voice
+    from generator.voices import installed_report
 
     bar = None
     if sys.stderr.isatty():
@@ -342,11 +342,8 @@ def _get_voice(name: str, base_url: str) -> None:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    info = result.info
-    state = f"installed ({result.downloaded / 1_000_000:.1f} MB)" if result.downloaded else "already installed and unchanged"
-    click.echo(f"{info.name}: {state} in {info.model.parent}")
-    click.echo(f"  {language_name(info.language)}, {info.quality or '?'} quality, {info.num_speakers} speaker(s), licence: {info.licence}")
-    click.echo(f"  use it with: voice: {{name: {info.name}}}")
+    for line in installed_report(result):
+        click.echo(line)
 
 
 @cli.command()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from generator.languages import language_name
+
+if TYPE_CHECKING:
+    from generator.tts.voice_download import Installed
 
 GTTS_ACCENTS = {
     "com": "United States",
@@ -51,3 +56,14 @@ def repository_voices(base_url: str, language: str | None = None) -> list[str]:
     if len(rows) == 1:
         return [f"no voices{f' in language {language!r}' if language else ''} at {base_url}"]
     return _table(rows)
+
+
+def installed_report(result: Installed) -> list[str]:
+    """What `voices --get` says after installing: where, what it is, and how to use it."""
+    info = result.info
+    state = f"installed ({result.downloaded / 1_000_000:.1f} MB)" if result.downloaded else "already installed and unchanged"
+    return [
+        f"{info.name}: {state} in {info.model.parent}",
+        f"  {language_name(info.language)}, {info.quality or '?'} quality, {info.num_speakers} speaker(s), licence: {info.licence}",
+        f"  use it with: voice: {{name: {info.name}}}",
+    ]
