@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from generator import __version__, model
-from generator.errors import InputError, MeditateError, Position, ScriptError, ScriptErrors
+from generator.errors import InputError, MeditateError, Position, ScriptError, ScriptErrors, ScriptWarning
 from generator.render import RenderOptions, available_cores, load, output_format
 from generator.tts.voice_store import BUILTIN_VOICE, model_path
 from generator.units import format_duration
@@ -410,7 +410,9 @@ def _render_row(job: _Job) -> tuple[str, float | None, str, list[str], float]:
 
     started = time.perf_counter()
     try:
-        result = render(job.script, job.options)
+        with warnings.catch_warnings():  # the script's advice was shown once, when the rows were keyed
+            warnings.simplefilter("ignore", ScriptWarning)
+            result = render(job.script, job.options)
     except ScriptErrors as exc:
         return "failed", None, _first(exc.errors), [str(e) for e in exc.errors], time.perf_counter() - started
     except MeditateError as exc:

@@ -210,3 +210,20 @@ def test_chinese_and_japanese_sentences_are_split_at_their_own_full_stops():
     assert not problems
     assert [p.text for p in parts if isinstance(p, Utterance)] == ["你好。", "请闭上眼睛！", "「慢慢地」。", "Rest here.", "Now"]
     assert [p.seconds for p in parts if isinstance(p, Gap)] == [Fraction(8, 10)] * 4
+
+
+def test_batch_shows_the_language_warning_once_not_per_row(write_script, tmp_path, fake_tts):
+    script = write_script("title: T\nlanguage: de\nsections:\n  - title: A\n    steps:\n      - say: Hallo {name}.\n")
+    roster = tmp_path / "clients.csv"
+    roster.write_text("name\nAna\nBen\n", encoding="utf-8")
+    import subprocess
+    import sys
+
+    # A real process: the rows render in worker processes that write to the real stderr.
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "batch", str(script), "--roster", str(roster), "-o", str(tmp_path / "out"), "-j", "2"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{script}:2:11: warning: the voice en_US-joe-medium speaks English")
