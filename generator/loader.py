@@ -20,9 +20,9 @@ from generator import model, patterns
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, ScriptWarning, display_path
 from generator.languages import CUE_KINDS, cue_words, language_name
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
-from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide
 from generator.tts import voice_store
 from generator.tts.language_check import language_problem
+from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items, shorten
 
 ENGINES = ("piper", "gtts")
