@@ -180,6 +180,8 @@ class Background:
     duck: float = 0.0  # dB
     duck_attack: Fraction = Fraction(3, 10)
     duck_release: Fraction = Fraction(1)
+    duck_hold: Fraction = Fraction(5, 2)
+    """Gaps in the voice shorter than this keep the bed down (no pumping between sentences)."""
     crossfade: Fraction = Fraction(3)
     position: Position | None = None
 

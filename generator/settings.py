@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from generator.loader import Loader
 
 VOICE_KEYS = ("engine", "name", "speaker", "speed", "sentence_pause", "paragraph_pause")
-BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "crossfade", "layers")
+BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "duck_hold", "crossfade", "layers")
 SECTION_BACKGROUND_KEYS = ("crossfade", "layers")
 
 
@@ -116,7 +116,7 @@ def read_background(loader: Loader, node: Node, *, section: bool) -> model.Backg
     if entries is None:
         return None
     fields: dict = {"position": r.pos(node)}
-    for key in ("fade_in", "fade_out", "duck_attack", "duck_release", "crossfade"):
+    for key in ("fade_in", "fade_out", "duck_attack", "duck_release", "duck_hold", "crossfade"):
         if key in entries:
             value = r.duration(entries[key][1], key.replace("_", " "), 3600, "1h")
             if value is not None:
