@@ -14,6 +14,7 @@ import os
 import struct
 import time
 from pathlib import Path
+from typing import Any
 
 from generator.timeline import Timeline
 
@@ -90,7 +91,7 @@ def write_tags(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, co
     if fmt == "mp3":
         from mutagen.id3 import ID3
 
-        tags = ID3()
+        tags = time_ordered(ID3())
         _id3_frames(tags, timeline, cover, cover_mime)
         tags.save(str(path), v2_version=4)
     elif fmt == "wav":
@@ -99,12 +100,48 @@ def write_tags(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, co
         audio = WAVE(str(path))
         if audio.tags is None:
             audio.add_tags()
+        audio.tags = time_ordered(audio.tags)
         _id3_frames(audio.tags, timeline, cover, cover_mime)
         audio.save(v2_version=4)
     elif fmt in ("flac", "ogg"):
         _vorbis(path, fmt, timeline, cover, cover_mime)
     else:
         raise ValueError(f"cannot tag format {fmt!r}")
+
+
+def time_ordered(tags: Any) -> Any:
+    """The same ID3 tag, but saved with its CHAP frames in time order.
+
+    mutagen writes frames sorted by size, so chapters land in the file shuffled. Apps
+    that follow the CTOC do not mind, but ffprobe and ffmpeg take chapters in file order,
+    and converting the track (to MKA or M4A) then keeps one chapter or the wrong ones.
+    The tag's class is swapped for a subclass whose frame order is: the usual text
+    frames, the CTOC, the chapters by start time, the pictures last.
+    """
+    base = type(tags)
+    if getattr(base, "_time_ordered", False):
+        return tags
+    tags.__class__ = type(f"TimeOrdered{base.__name__}", (_TimeOrderedFrames, base), {})
+    return tags
+
+
+class _TimeOrderedFrames:
+    """Mixin over mutagen's ID3 classes: overrides the frame-order step of `save`."""
+
+    _time_ordered = True
+
+    def _write(self, config: Any) -> bytearray:
+        from mutagen.id3._tags import save_frame
+
+        def key(frame: Any) -> tuple[int, int, int]:
+            if frame.FrameID == "CHAP":
+                return (2, frame.start_time, frame.end_time)
+            if frame.FrameID == "CTOC":
+                return (1, 0, 0)
+            return (3 if frame.FrameID == "APIC" else 0, 0, 0)
+
+        frames = sorted(self.values(), key=key)  # stable: insertion order within a group
+        return bytearray().join(save_frame(f, config=config) for f in frames)
 
 
 def _id3_frames(tags, timeline: Timeline, cover: bytes | None, cover_mime: str) -> None:
