@@ -250,3 +250,16 @@ def test_ffprobe_lists_the_chapters_in_order_and_an_ffmpeg_remux_keeps_them(tmp_
         assert [t for t, _, _ in remuxed] == [s.title for s in timeline.sections], suffix
         # Within the encoder's start padding, which a remux may subtract from every time.
         assert [a for _, a, _ in remuxed] == pytest.approx([a for _, a, _ in expected], abs=0.05), suffix
+
+
+def test_a_placeholder_artist_is_warned_about(tmp_path):
+    path = tmp_path / "evening.mp3"
+    timeline = make_timeline(artist="Your practitioner")
+    encode(path, "mp3", timeline)
+    with pytest.warns(UserWarning, match="'Your practitioner', the templates' placeholder"):
+        write_tags(path, "mp3", timeline, None)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_tags(path, "mp3", make_timeline(artist="Dr. Mei Lin"), None)  # a real name: no warning
