@@ -46,10 +46,10 @@ def build_page(channel: Channel, entries: list[Entry]) -> bytes:
     )
     header_cover = _image(channel, channel.thumbs, 80, lazy=False)
     header_cover = header_cover + "\n" if header_cover else ""
-    icons = "".join(
-        f'<link rel="{"apple-touch-icon" if pixels < 512 else "icon"}" href="{escape(channel.url(rel))}" '
-        f'sizes="{pixels}x{pixels}">\n'
-        for rel, pixels in channel.icons
+    icons = "".join(  # the smallest icon for the tab and the home screen; the manifest lists all
+        f'<link rel="icon" href="{escape(channel.url(rel))}" sizes="{pixels}x{pixels}">\n'
+        f'<link rel="apple-touch-icon" href="{escape(channel.url(rel))}">\n'
+        for rel, pixels in channel.icons[:1]
     )
     html = Template(_asset("page.html")).substitute(
         lang=escape(channel.language or "en"),
