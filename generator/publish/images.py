@@ -45,7 +45,7 @@ def thumbnail(cover: Picture, pixels: int) -> Cover | None:
     None when the picture cannot be read (the page then shows no cover).
     """
     try:
-        image = _open(cover.data)
+        image = _open(cover.data, pixels)
     except Exception:  # Pillow raises many types for damaged pictures
         return None
     side = min(image.size)
@@ -54,7 +54,7 @@ def thumbnail(cover: Picture, pixels: int) -> Cover | None:
     if side > pixels:
         from PIL import Image
 
-        image = image.resize((pixels, pixels), Image.Resampling.LANCZOS)
+        image = image.resize((pixels, pixels), Image.Resampling.LANCZOS, reducing_gap=3.0)
     return Cover(_encode(image, "JPEG", THUMB_QUALITY), "image/jpeg")
 
 
@@ -63,7 +63,7 @@ def icon(cover: Picture, pixels: int) -> bytes | None:
     small = thumbnail(cover, pixels)
     if small is None:
         return None
-    image = _open(small.data)
+    image = _open(small.data)  # already the size: decoded whole
     from PIL import Image
 
     if image.size != (pixels, pixels):
@@ -73,10 +73,14 @@ def icon(cover: Picture, pixels: int) -> bytes | None:
     return _encode(image, "PNG", 0)
 
 
-def _open(data: bytes):  # type: ignore[no-untyped-def]
+def _open(data: bytes, pixels: int = 0):  # type: ignore[no-untyped-def]
+    """The picture as RGB; a JPEG meant for `pixels` per side is decoded at a reduced
+    scale (still at least twice that), which is several times faster."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(data))
+    if pixels and image.format == "JPEG":
+        image.draft("RGB", (pixels * 2, pixels * 2))
     image.load()
     if image.mode != "RGB":
         background = Image.new("RGB", image.size, (255, 255, 255))
