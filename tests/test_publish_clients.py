@@ -21,6 +21,7 @@ import soundfile
 from mutagen.id3 import ID3, TPE1
 from PIL import Image
 
+from generator.errors import InputError
 from generator.output.tags import PLACEHOLDER_NAMES
 from generator.publish import identity, publish
 from generator.publish.captions import Cue, parse_vtt, readable_cues
@@ -147,6 +148,9 @@ def test_base_url_is_percent_encoded(library: Path, tmp_path: Path) -> None:
         url = item.find("enclosure").get("url")
         assert re.fullmatch(r"[\x21-\x7e]+", url), url  # no space, nothing outside ASCII
     assert identity.encode_base_url("http://example.org:8080/a b") == "http://example.org:8080/a%20b"
+    for bad in ("https://example.org:99999/x", "https://example.org/x?a=1", "ftp://example.org", "https://"):
+        with pytest.raises(InputError, match="--base-url"):
+            identity.encode_base_url(bad)
 
 
 def test_feed_dates_are_the_files_times_and_never_in_the_future(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -44,7 +44,11 @@ def encode_base_url(base_url: str | None) -> str | None:
         host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError as exc:
         raise InputError(f"--base-url has a host name that cannot be used: {parts.hostname} ({exc})") from exc
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InputError(f"--base-url has a bad port: '{base_url}'") from exc
+    netloc = host + (f":{port}" if port else "")
     if parts.username:
         raise InputError("--base-url must not contain a user name or password")
     return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=_URL_SAFE), "", ""))
