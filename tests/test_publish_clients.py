@@ -25,7 +25,7 @@ from generator.errors import InputError
 from generator.output.tags import PLACEHOLDER_NAMES
 from generator.publish import identity, publish
 from generator.publish.captions import Cue, parse_vtt, readable_cues
-from test_publish import ITUNES, PODCAST, RATE, items, make_library, make_track, outline, png
+from test_publish import ITUNES, RATE, items, make_library, make_track, outline, png
 
 
 def photo(side: int, seed: int = 1) -> bytes:

@@ -125,9 +125,9 @@ def _lines(words: list[str], width: int) -> list[str]:
     best: list[str] | None = None
     for cut in range(1, len(words)):
         first, second = " ".join(words[:cut]), " ".join(words[cut:])
-        if len(first) <= width and len(second) <= width:
-            if best is None or max(map(len, (first, second))) < max(map(len, best)):
-                best = [first, second]
+        fits = len(first) <= width and len(second) <= width
+        if fits and (best is None or max(len(first), len(second)) < max(map(len, best))):
+            best = [first, second]
     if best is not None:
         return best
     import textwrap
