@@ -229,3 +229,24 @@ def test_the_page_is_an_installable_web_app(library: Path, tmp_path: Path) -> No
     make_track(library, "04-new", "A New Track", [("One", 0.0)], seconds=2.0)
     again = publish(library, tmp_path / "site", base_url="https://example.org")
     assert (again.root / "sw.js").read_text() != before  # a new version, so phones update their copy
+
+
+def test_transcoded_mp3s_keep_the_loudness_and_the_length(tmp_path: Path) -> None:
+    import pyloudnorm
+    import soxr
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    t = np.arange(RATE * 4) / RATE
+    tone = 0.15 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 0.7 * t))
+    stereo = np.column_stack([tone, 0.9 * tone]).astype(np.float32)
+    soundfile.write(str(folder / "calm.flac"), stereo, RATE)
+    soundfile.write(str(folder / "studio.wav"), soxr.resample(stereo, RATE, 96_000), 96_000)  # no MP3 rate
+    result = publish(folder, tmp_path / "site")
+    source = pyloudnorm.Meter(RATE).integrated_loudness(stereo)
+    for name, rate in (("calm", RATE), ("studio", 48_000)):
+        decoded, decoded_rate = soundfile.read(str(result.root / f"media/{name}.mp3"))
+        assert decoded_rate == rate
+        assert len(decoded) == pytest.approx(4 * rate, abs=2)  # gapless: the encoder's padding is trimmed
+        loudness = pyloudnorm.Meter(rate).integrated_loudness(decoded)
+        assert loudness == pytest.approx(source, abs=0.3), name
