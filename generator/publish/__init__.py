@@ -25,9 +25,9 @@ from pathlib import Path
 from generator.errors import InputError, MeditateError, display_path
 from generator.publish import identity
 from generator.publish.captions import readable_cues, write_vtt
-from generator.publish.catalog import AUDIO_TYPES, Track, read_catalog
+from generator.publish.catalog import AUDIO_TYPES, Catalog, Track, read_catalog
 from generator.publish.feed import build_feed, chapters_json
-from generator.publish.layout import FEED, MANIFEST, PAGE, WORKER, Entry, media_path, slugify
+from generator.publish.layout import FEED, MANIFEST, PAGE, WORKER, Channel, Entry, media_path, slugify
 from generator.publish.page import build_page
 from generator.publish.show import build_channel, manifest, place_thumbnails
 from generator.publish.site import SiteWriter, State, existing_tokens, guard_folder, resolve_token
@@ -115,18 +115,8 @@ def _publish(
     if not state.channel_guid and site_url:
         state.channel_guid = identity.channel_guid(f"{site_url}/{FEED}")
     writer = SiteWriter(root, state.files, link=link)
-    state.published.update(identity.publication_dates(catalog.tracks, state.published))
-    taken: set[str] = set()
-    entries = [_place_track(track, writer, state, taken, notes) for track in catalog.tracks]
-    channel = build_channel(
-        catalog, writer, site_url, state.channel_guid or None, title=title, author=author, description=description
-    )
-    writer.write(MANIFEST, manifest(channel))
-    page = build_page(channel, entries)
-    writer.write(PAGE, page)
-    shell = [PAGE, MANIFEST, *(rel for rel, _ in channel.icons), *channel.thumbs, *(t for e in entries for t in e.thumbs)]
-    writer.write(WORKER, service_worker(root, shell))
-    writer.write(FEED, build_feed(channel, entries))
+    words = {"title": title, "author": author, "description": description}
+    channel, entries = _write_site(catalog, writer, state, site_url, words, notes)
     removed = writer.prune()
     state.files = writer.files
     state.save(root)
@@ -153,6 +143,28 @@ def _publish(
         removed=tuple(removed),
         notes=tuple(notes),
     )
+
+
+def _write_site(
+    catalog: Catalog,
+    writer: SiteWriter,
+    state: State,
+    site_url: str | None,
+    words: dict[str, str | None],
+    notes: list[str],
+) -> tuple[Channel, list[Entry]]:
+    """Every file of the site: the tracks' own, the show's pictures, the page, the web
+    app's manifest and worker, and the feed."""
+    state.published.update(identity.publication_dates(catalog.tracks, state.published))
+    taken: set[str] = set()
+    entries = [_place_track(track, writer, state, taken, notes) for track in catalog.tracks]
+    channel = build_channel(catalog, writer, site_url, state.channel_guid or None, **words)
+    writer.write(MANIFEST, manifest(channel))
+    writer.write(PAGE, build_page(channel, entries))
+    shell = [PAGE, MANIFEST, *(rel for rel, _ in channel.icons), *channel.thumbs, *(t for e in entries for t in e.thumbs)]
+    writer.write(WORKER, service_worker(writer.root, shell))
+    writer.write(FEED, build_feed(channel, entries))
+    return channel, entries
 
 
 def _token_notes(site_dir: Path, segment: str) -> list[str]:
