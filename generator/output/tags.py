@@ -13,12 +13,15 @@ import base64
 import os
 import struct
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 from generator.timeline import Timeline
 
 GENRE = "Meditation"
+PLACEHOLDER_NAMES = frozenset({"your practitioner", "practitioner"})
+"""Names the templates stand in for the practitioner's own (casefolded): never for a client's eyes."""
 
 _ISO639_2 = {  # ID3 wants three-letter language codes; scripts usually say two
     "ar": "ara", "cs": "ces", "da": "dan", "de": "deu", "el": "ell", "en": "eng", "es": "spa",
@@ -86,6 +89,13 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 def write_tags(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
     """Tag the finished file at `path` (format `fmt`, whatever its suffix) from the timeline's session."""
     path = Path(path)
+    artist = (timeline.session.artist or "").strip()
+    if artist.casefold() in PLACEHOLDER_NAMES:
+        warnings.warn(
+            f"the artist tag and the default cover say '{artist}', the templates' placeholder name: "
+            "set `practitioner` in the script (or --set practitioner='Your Name') before sending the track",
+            stacklevel=2,
+        )
     if cover is not None:
         cover_mime = image_mime(cover, cover_mime)
     if fmt == "mp3":
