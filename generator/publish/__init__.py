@@ -31,7 +31,7 @@ from generator.publish.layout import FEED, MANIFEST, PAGE, WORKER, Channel, Entr
 from generator.publish.page import build_page
 from generator.publish.show import build_channel, manifest, place_thumbnails
 from generator.publish.site import SiteWriter, State, existing_tokens, guard_folder, resolve_token
-from generator.publish.transcode import MP3_SOURCES, RECIPE, to_mp3
+from generator.publish.transcode import RECIPE, needs_mp3, to_mp3
 from generator.publish.webapp import service_worker
 
 __all__ = ["PublishResult", "publish"]
@@ -106,9 +106,7 @@ def _publish(
     root = site_dir / segment if segment else site_dir
     state = State.load_or_inherit(site_dir, root)  # before the open copy's state is removed
     root.mkdir(parents=True, exist_ok=True)
-    notes = list(catalog.notes)
-    if segment:
-        notes += _token_notes(site_dir, segment)
+    notes = list(catalog.notes) + (_token_notes(site_dir, segment) if segment else [])
     site_url = f"{base}/{segment}" if base and segment else base
 
     state.seed = state.seed or identity.feed_seed(base)
@@ -168,6 +166,7 @@ def _write_site(
 
 
 def _token_notes(site_dir: Path, segment: str) -> list[str]:
+    """What a listener's links become when the site moves under a token."""
     notes = []
     if guard_folder(site_dir):
         notes.append(
@@ -222,7 +221,7 @@ def _place_audio(track: Track, writer: SiteWriter, notes: list[str]) -> tuple[st
     """The track's audio in the site: MP3 and M4A as they are, other formats as an MP3
     (podcast apps such as Apple Podcasts play no other). Returns path, type, in the feed."""
     suffix = track.audio.suffix.lower()
-    if suffix in MP3_SOURCES:
+    if needs_mp3(suffix):
         audio = media_path(track.name, ".mp3")
         try:
             writer.derive(audio, track.audio, lambda tmp: to_mp3(track, tmp), _recipe(track))

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from generator.publish.catalog import Catalog, Cover
-from generator.publish.images import ICON_SIZES, Picture, icon, show_image, thumbnail
+from generator.publish.pictures import ICON_SIZES, Picture, icon, show_image, thumbnail
 from generator.publish.layout import PAGE, Channel
 from generator.publish.site import SiteWriter
 

@@ -11,19 +11,29 @@ from pathlib import Path
 
 from generator.publish.catalog import Track
 
-MP3_SOURCES = (".flac", ".wav", ".ogg", ".oga", ".opus")
-"""Suffixes transcoded to MP3 for the feed (M4A is AAC, which every podcast app plays)."""
 BITRATE = 128
 RECIPE = f"mp3-{BITRATE}-v1"
 _MP3_RATES = (32_000, 44_100, 48_000)
 _BLOCK = 1 << 16
 
 
+def needs_mp3(suffix: str) -> bool:
+    """Whether a track in this format must become an MP3 for podcast apps: the output
+    formats table says which of ours every app plays; AAC in M4A (not one of ours) plays
+    everywhere too; anything else (FLAC, WAV, OGG, Opus) does not play in Apple Podcasts."""
+    from generator.output.formats import by_suffix
+
+    if suffix.lower() == ".m4a":
+        return False
+    fmt = by_suffix(suffix)
+    return not (fmt is not None and fmt.podcast_ready)
+
+
 def to_mp3(track: Track, dest: Path) -> None:
     """Encode `track` as MP3 into `dest`. Raises on audio soundfile cannot read."""
     import soundfile
 
-    from generator.output.encoders import open_encoder
+    from generator.output import open_encoder
 
     with soundfile.SoundFile(str(track.audio)) as source:
         channels = min(source.channels, 2)
