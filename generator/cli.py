@@ -19,7 +19,7 @@ from typing import Callable
 import click
 
 from generator import __version__
-from generator.errors import InputError, MeditateError, ScriptErrors, one_line
+from generator.errors import InputError, MeditateError, ScriptErrors, ScriptWarning, one_line
 from generator.output.formats import FORMATS
 from generator.tts.engines import ENGINES
 from generator.units import format_duration
@@ -78,7 +78,7 @@ def _terminate(signum, frame) -> None:
 
 def _install_warning_format() -> None:
     def show(message, category, filename, lineno, file=None, line=None):
-        click.echo(f"warning: {message}", err=True)
+        click.echo(str(message) if issubclass(category, ScriptWarning) else f"warning: {message}", err=True)
 
     warnings.showwarning = show
 
@@ -296,18 +296,57 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
 
 
 @cli.command()
+@click.option("--available", is_flag=True, help="List the voices the Piper voice repository offers (online).")
+@click.option("--language", metavar="CODE", help="With --available: only this language (de) or variant (pt_BR).")
+@click.option("--get", "get_name", metavar="NAME", help="Download and install this Piper voice (e.g. de_DE-thorsten-medium).")
+@click.option("--from", "base_url", metavar="BASE_URL", help="A mirror of the Piper voice repository (same layout).")
 @reports_errors
-def voices():
-    """List the speech engines and voices available here, and whether each works offline.
+def voices(available, language, get_name, base_url):
+    """List the voices here (language, quality, speakers, licence), or get more.
+
+    Installed voices work offline: write `voice: {name: NAME}` in a script.
 
     \b
-    Example:
+    Examples:
       meditate voices
+      meditate voices --available --language de
+      meditate voices --get de_DE-thorsten-medium
     """
-    from generator.voices import available_voices
+    from generator.tts.voice_download import DEFAULT_BASE_URL
 
-    for row in available_voices():
+    base_url = base_url or DEFAULT_BASE_URL
+    if get_name:
+        _get_voice(get_name, base_url)
+        return
+    if language and not available:
+        raise click.UsageError("--language filters --available; add --available")
+    from generator.voices import available_voices, repository_voices
+
+    for row in repository_voices(base_url, language) if available else available_voices():
         click.echo(row)
+
+
+def _get_voice(name: str, base_url: str) -> None:
+    from generator.tts.voice_download import get_voice
+    from generator.voices import installed_report
+
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label=f"Downloading {name}", file=sys.stderr)
+        bar.__enter__()
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    try:
+        result = get_voice(name, base_url, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for line in installed_report(result):
+        click.echo(line)
 
 
 @cli.command()

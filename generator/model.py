@@ -25,7 +25,8 @@ class Voice:
     speed: float = 0.9
     sentence_pause: Fraction = Fraction(8, 10)
     paragraph_pause: Fraction = Fraction(2)
-    language: str = "en"
+    language: str = "en"  # the script's language (a voice's own language is in its config)
+    speaker: int | None = None  # a multi-speaker Piper voice's speaker id
 
 
 # --- narration -------------------------------------------------------------------------

@@ -126,7 +126,9 @@ def test_failed_render_keeps_the_earlier_good_file(write_script, fake_tts, tmp_p
 def test_voices_lists_offline_piper():
     result = run("voices")
     assert result.exit_code == 0
-    assert "piper  en_US-joe-medium" in result.output and "offline" in result.output
+    joe = next(line for line in result.output.splitlines() if "en_US-joe-medium" in line).split()
+    assert joe[0] == "piper" and "offline" in joe and "CC0" in joe  # licence from its model card
+    assert "English" in joe and "medium" in joe
     assert "gtts" in result.output and "online" in result.output
 
 

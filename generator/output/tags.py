@@ -17,26 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.images import image_mime, image_size
+from generator.languages import three_letter_code as language_code
 from generator.timeline import Timeline
 
 GENRE = "Meditation"
 PLACEHOLDER_NAMES = frozenset({"your practitioner", "practitioner"})
 """Names the templates stand in for the practitioner's own (casefolded): never for a client's eyes."""
-
-_ISO639_2 = {  # ID3 wants three-letter language codes; scripts usually say two
-    "ar": "ara", "cs": "ces", "da": "dan", "de": "deu", "el": "ell", "en": "eng", "es": "spa",
-    "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin", "hu": "hun", "it": "ita", "ja": "jpn",
-    "ko": "kor", "nb": "nob", "nl": "nld", "no": "nor", "pl": "pol", "pt": "por", "ro": "ron",
-    "ru": "rus", "sv": "swe", "tr": "tur", "uk": "ukr", "zh": "zho",
-}  # fmt: skip
-
-
-def language_code(language: str) -> str:
-    """An ISO 639-2 code for ID3 (`en` and `en-GB` become `eng`; `und` when unknown)."""
-    base = language.strip().lower().replace("_", "-").split("-")[0]
-    if len(base) == 3 and base.isalpha():
-        return base
-    return _ISO639_2.get(base, "und")
 
 
 def release_year() -> int:
