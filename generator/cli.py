@@ -2,7 +2,7 @@
 
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
-1 anything else). This is the only module that imports click.
+1 anything else). This and cli_watch.py (the `watch` command) are the only modules that import click.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Callable
 import click
 
 from generator import __version__
-from generator.errors import InputError, MeditateError, ScriptErrors, one_line
+from generator.errors import InputError, MeditateError, ScriptErrors, ScriptWarning, one_line
 from generator.output.formats import FORMATS
 from generator.tts.engines import ENGINES
 from generator.units import format_duration
@@ -78,7 +78,7 @@ def _terminate(signum, frame) -> None:
 
 def _install_warning_format() -> None:
     def show(message, category, filename, lineno, file=None, line=None):
-        click.echo(f"warning: {message}", err=True)
+        click.echo(str(message) if issubclass(category, ScriptWarning) else f"warning: {message}", err=True)
 
     warnings.showwarning = show
 
@@ -267,15 +267,13 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
       meditate plan scripts/relaxation.yaml --estimate --html relaxation.html
     """
     from generator.loader import load_script
-    from generator.render import plan_timeline, select_section
+    from generator.render import plan_timeline, section_title, select_section
     from generator.tts import SpeechBank
 
     variables = parse_sets(sets)
     session = load_script(script, variables, engine=engine, required=tuple(variables))
     if section:
-        from generator.sectionpick import pick_section
-
-        pick_section([s.title for s in session.sections], section)  # refused before any synthesis
+        section_title(session, section)  # a wrong --section is refused before any synthesis
     speech = SpeechBank(cache_dir, use_cache=not no_cache)
     progress = _Progress()
     try:
@@ -302,18 +300,57 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
 
 
 @cli.command()
+@click.option("--available", is_flag=True, help="List the voices the Piper voice repository offers (online).")
+@click.option("--language", metavar="CODE", help="With --available: only this language (de) or variant (pt_BR).")
+@click.option("--get", "get_name", metavar="NAME", help="Download and install this Piper voice (e.g. de_DE-thorsten-medium).")
+@click.option("--from", "base_url", metavar="BASE_URL", help="A mirror of the Piper voice repository (same layout).")
 @reports_errors
-def voices():
-    """List the speech engines and voices available here, and whether each works offline.
+def voices(available, language, get_name, base_url):
+    """List the voices here (language, quality, speakers, licence), or get more.
+
+    Installed voices work offline: write `voice: {name: NAME}` in a script.
 
     \b
-    Example:
+    Examples:
       meditate voices
+      meditate voices --available --language de
+      meditate voices --get de_DE-thorsten-medium
     """
-    from generator.voices import available_voices
+    from generator.tts.voice_download import DEFAULT_BASE_URL
 
-    for row in available_voices():
+    base_url = base_url or DEFAULT_BASE_URL
+    if get_name:
+        _get_voice(get_name, base_url)
+        return
+    if language and not available:
+        raise click.UsageError("--language filters --available; add --available")
+    from generator.voices import available_voices, repository_voices
+
+    for row in repository_voices(base_url, language) if available else available_voices():
         click.echo(row)
+
+
+def _get_voice(name: str, base_url: str) -> None:
+    from generator.tts.voice_download import get_voice
+    from generator.voices import installed_report
+
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label=f"Downloading {name}", file=sys.stderr)
+        bar.__enter__()
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    try:
+        result = get_voice(name, base_url, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for line in installed_report(result):
+        click.echo(line)
 
 
 @cli.command()
@@ -450,40 +487,11 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
         click.echo(f"note: {note}", err=True)
 
 
-@cli.command()
-@click.argument("script", type=click.Path(path_type=Path))
-@click.option("--section", metavar="TITLE|N", help="Always re-render this section (default: the section being edited).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Preview file (default: <script name>-preview.mp3 here).")
-@click.option("--check-only", is_flag=True, help="Only check on every save; render nothing.")
-@script_options
-@cache_options
-@reports_errors
-def watch(script, section, output, check_only, sets, engine, no_cache, cache_dir):
-    """Check SCRIPT on every save and re-render the section being edited; Ctrl-C stops.
-
-    The section rendered is --section if given, else the section holding the first line
-    changed (or using the changed include). The preview sounds exactly like that stretch
-    of the whole track.
-
-    \b
-    Example:
-      meditate watch scripts/breathing.yaml --section 3
-    """
-    import time
-
-    from generator.watch import run, script_watcher
-
-    watcher = script_watcher(
-        script, parse_sets(sets), engine=engine, section=section, output=output,
-        render=not check_only, use_cache=not no_cache, cache_dir=cache_dir,
-    )
-    click.echo(f"watching {script} (Ctrl-C stops)", err=True)
-    try:
-        run(watcher, lambda line: click.echo(line, err=" error: " in line or line.startswith("error:")), lambda: time.sleep(0.5))
-    except KeyboardInterrupt:
-        click.echo("stopped watching", err=True)
-
-
 def main() -> None:
     """Entry point of the `meditate` console script."""
     cli(prog_name="meditate")
+
+
+from generator.cli_watch import watch  # noqa: E402  (a command of its own module, on this group)
+
+cli.add_command(watch)

@@ -26,7 +26,9 @@ _PAUSE_LIKE = re.compile(
 """Markers that look like an inline pause but are not one (`[pause]`, `[pause: 2s]`,
 `<break>`): without this they would be spoken aloud, word for word."""
 _ANY_DURATION = re.compile(r"\d+(?:\.\d+)?\s*(?:ms|s|sec|secs|seconds?|m|min|mins|minutes?)?(?![A-Za-z])", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])[」』”’）)\]]*\s*")
+"""A sentence ends at . ! ? … before a space, or at Chinese and Japanese 。！？ (written
+without a space after them), with any closing quotes or brackets kept on the sentence."""
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 MAX_TEXT_CHARS = 20_000

@@ -127,6 +127,14 @@ def _within_limit(timeline: Timeline) -> Timeline:
     return timeline
 
 
+def section_title(session: model.Session, wanted: str) -> str:
+    """The title of the section `wanted` names (a title in any case, or a number from 1);
+    InputError listing the sections otherwise."""
+    from generator.sectionpick import pick_section
+
+    return pick_section([s.title for s in session.sections], wanted)
+
+
 def select_section(timeline: Timeline, wanted: str) -> Timeline:
     """One section of the timeline alone (for previews), by title (case ignored) or
     number from 1 (see :mod:`generator.sectionpick`)."""
@@ -148,11 +156,7 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
     started = time.perf_counter()
     script = Path(script)
     session = load_script(script, options.variables, engine=options.engine, required=options.required_variables)
-    section_title = None
-    if options.section:
-        from generator.sectionpick import pick_section
-
-        section_title = pick_section([s.title for s in session.sections], options.section)  # before any synthesis
+    chosen = section_title(session, options.section) if options.section else None  # before any synthesis
     if options.mono:
         _refuse_binaural_in_mono(session)
     fmt = chosen_format(options.output or Path(script.stem + ".mp3"), options.format)
@@ -174,8 +178,8 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
             if options.section:
                 # A preview sounds exactly like its stretch of the whole track (same glides,
                 # fades, ducking and loudness gain); its file is that section alone.
-                timeline = full.only_section(section_title)
-                section = next(s for s in full.sections if s.title == section_title)
+                timeline = full.only_section(chosen)
+                section = next(s for s in full.sections if s.title == chosen)
                 window = (section.start, section.end)
             target = options.loudness if options.loudness is not None else session.loudness
             mixer = Mixer(full, speech)
@@ -240,7 +244,7 @@ def _prepare_output(session: model.Session) -> tuple[bytes | None, str]:
     with HEAVY_IMPORTS:
         import generator.bed  # noqa: F401
         import generator.output.formats  # noqa: F401
-        import generator.output.loudness  # noqa: F401
+        import generator.loudness  # noqa: F401
         import generator.output.writing  # noqa: F401
     from generator.output.cover import cover_art
 

@@ -201,3 +201,15 @@ def run(
         for line in outcome.lines:
             echo(line)
         wait()
+
+
+def watch_until_stopped(watcher: Watcher, echo: Callable[[str, bool], None]) -> None:
+    """The command's loop: each outcome's lines (errors to stderr), a look every
+    POLL_SECONDS, until Ctrl-C (which ends it normally: exit code 0)."""
+    import time
+
+    echo(f"watching {display_path(watcher.script)} (Ctrl-C stops)", True)
+    try:
+        run(watcher, lambda line: echo(line, " error: " in line or line.startswith("error:")), lambda: time.sleep(POLL_SECONDS))
+    except KeyboardInterrupt:
+        echo("stopped watching", True)

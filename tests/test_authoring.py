@@ -302,7 +302,7 @@ def test_unknown_keys_list_the_valid_ones(tmp_path):
               - bell: {sound: bowl, times: 2}
     """)
     lines = refused(path)
-    assert "valid keys: engine, name, speed, sentence_pause, paragraph_pause" in lines[0]
+    assert "unknown key 'sped' in voice (did you mean 'speed'?); valid keys: engine, name, speaker, speed" in lines[0]
     assert lines[1].endswith("unknown key 'in' in words; valid keys: inhale, hold, exhale, rest")
     assert lines[2].endswith("unknown key 'times' in bell (did you mean 'strikes'?); valid keys: sound, strikes, every, volume")
 

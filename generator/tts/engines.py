@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator.tts import gtts_engine, piper_engine
+from generator.model import Voice
 from generator.tts.base import Engine
 
 
@@ -36,8 +37,12 @@ class EngineKind:
     """The engine, made once per run (models load lazily on first use)."""
     check_voice: Callable[[str, Path], str]
     """(name as written, the script's folder) -> the voice name to use; raises VoiceNameError."""
-    voice_rows: Callable[[], list[str]]
-    """Lines for `meditate voices`: one voice each, with whether it is installed and offline."""
+    check_speaker: Callable[[str, str, Path], int]
+    """(voice name, speaker as written, the script's folder) -> the speaker's number; raises VoiceNameError."""
+    check_language: Callable[[Voice, Path], "tuple[str, str] | None"]
+    """("error" | "warning", message) when the voice cannot speak its language well, else None."""
+    voice_rows: Callable[[], list[tuple[str, ...]]]
+    """Rows for `meditate voices`: engine, voice, language, quality, speakers, works, licence."""
 
 
 ENGINES: dict[str, EngineKind] = {
@@ -45,11 +50,13 @@ ENGINES: dict[str, EngineKind] = {
     for kind in (
         EngineKind(
             "piper", piper_engine.BUILTIN_VOICE, True, piper_engine.PiperEngine,
-            piper_engine.check_voice_name, piper_engine.voice_rows,
+            piper_engine.check_voice_name, piper_engine.check_speaker, piper_engine.check_language,
+            piper_engine.voice_rows,
         ),
         EngineKind(
             "gtts", gtts_engine.DEFAULT_ACCENT, False, gtts_engine.GttsEngine,
-            gtts_engine.check_voice_name, gtts_engine.voice_rows,
+            gtts_engine.check_voice_name, gtts_engine.check_speaker, gtts_engine.check_language,
+            gtts_engine.voice_rows,
         ),
     )
 }
