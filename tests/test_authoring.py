@@ -5,7 +5,6 @@ and no silent wrong track (`--set`, roster columns, pause look-alikes)."""
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from pathlib import Path
 
