@@ -440,6 +440,81 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
         click.echo(f"note: {note}", err=True)
 
 
+def _sheet_report(update, folder: Path) -> None:
+    """What `takes` and `record` print: the sheet written and the lines still to record."""
+    from generator.errors import display_path
+
+    shown = display_path(update.sheet.path)
+    click.echo(f"{'wrote' if update.changed else 'unchanged:'} {shown} ({_count(len(update.lines), 'line')})")
+    if not update.missing:
+        click.echo("every line has a take")
+        return
+    click.echo(f"{len(update.missing)} of {_count(len(update.lines), 'take')} missing:")
+    for row in update.missing:
+        click.echo(f"  {display_path(update.sheet.folder / row.file)}  {row.text}")
+
+
+def takes_options(command: Callable) -> Callable:
+    """The options `takes` and `record` share."""
+    command = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Set a script variable (repeatable).")(command)
+    command = click.option("--folder", type=click.Path(path_type=Path), help="Folder of recordings (default: the script's takes folder).")(command)
+    return command
+
+
+@cli.command()
+@click.argument("script", type=click.Path(path_type=Path))
+@takes_options
+@click.option("--roster", type=click.Path(path_type=Path), help="CSV of clients: lines with their names get their own rows.")
+@reports_errors
+def takes(script, folder, sets, roster):
+    """Write or update the recording sheet DIR/takes.csv for narrating SCRIPT yourself.
+
+    One row per distinct line (file,text), in speaking order; rows of earlier
+    recordings are kept and never renamed. Prints the takes still missing.
+
+    \b
+    Example:
+      meditate takes evening.yaml --folder takes --roster clients.csv
+    """
+    from generator.takes.lines import default_folder, update_sheet
+
+    variables = parse_sets(sets)
+    folder = folder or default_folder(script, variables)
+    _sheet_report(update_sheet(script, folder, variables, roster), folder)
+
+
+@cli.command()
+@click.argument("script", type=click.Path(path_type=Path))
+@takes_options
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@reports_errors
+def record(script, folder, sets, port):
+    """Record SCRIPT's lines in your own voice on a local page (http://127.0.0.1:PORT/).
+
+    The page shows each line in turn with record, play back and re-take; each take
+    is saved into the folder as the sheet names it. Stop with Ctrl-C.
+
+    \b
+    Example:
+      meditate record evening.yaml --folder takes
+    """
+    from generator.takes.lines import default_folder, update_sheet
+    from generator.takes.recorder import Recording, RecordingServer
+
+    variables = parse_sets(sets)
+    folder = folder or default_folder(script, variables)
+    update = update_sheet(script, folder, variables)
+    _sheet_report(update, folder)
+    server = RecordingServer(Recording(update.title, update.sheet, update.lines), port)
+    click.echo(f"recording page: {server.url} (open it in Chromium or Firefox; Ctrl-C to stop)")
+    try:
+        server.thread.join()
+    except KeyboardInterrupt:
+        click.echo("stopped; the takes are saved")
+    finally:
+        server.close()
+
+
 def main() -> None:
     """Entry point of the `meditate` console script."""
     cli(prog_name="meditate")

@@ -19,11 +19,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from generator import model, patterns
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
+from generator.takes.resolve import RECORDED, resolve_takes
 from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items, shorten
 
-ENGINES = ("piper", "gtts")
-DEFAULT_VOICE_NAMES = {"piper": "en_US-joe-medium", "gtts": "com"}
+ENGINES = ("piper", "gtts", RECORDED)
+SYNTHETIC_ENGINES = ("piper", "gtts")
+DEFAULT_VOICE_NAMES = {"piper": "en_US-joe-medium", "gtts": "com", RECORDED: "en_US-joe-medium"}
 MAX_TOTAL_SECONDS = 12 * 3600
 """The default longest track: scripts lasting more are refused before any work.
 `MEDITATE_MAX_LENGTH` (a duration such as `20h`) sets another limit; see max_total_seconds()."""
@@ -78,7 +80,7 @@ _SESSION_KEYS = (
     "title", "artist", "album", "description", "cover", "language", "length", "voice",
     "variables", "background", "sections", "loudness",
 )
-_VOICE_KEYS = ("engine", "name", "speed", "sentence_pause", "paragraph_pause")
+_VOICE_KEYS = ("engine", "name", "speed", "sentence_pause", "paragraph_pause", "takes", "fallback")
 _BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "crossfade", "layers")
 _SECTION_BACKGROUND_KEYS = ("crossfade", "layers")
 _LAYER_SOURCES = ("tone", "binaural", "isochronic", "noise", "file")
@@ -96,11 +98,13 @@ def load_script(
     variables: Mapping[str, str] | None = None,
     *,
     engine: str | None = None,
+    takes: bool = True,
 ) -> model.Session:
     """Load and validate one script. Raises :class:`ScriptErrors` listing every problem.
 
     `variables` override the script's `variables:` defaults (as `--set` does), and
-    `engine` overrides every voice's engine (as `--engine` does).
+    `engine` overrides every voice's engine (as `--engine` does). With `takes` (the
+    default), every line of a recorded voice must have a good take or a fallback voice.
     """
     path = Path(path)
     errors: list[ScriptError] = []
@@ -111,6 +115,8 @@ def load_script(
         loader = _Loader(path, shown, errors, dict(variables or {}), engine)
         try:
             session = loader.session(root)
+            if session is not None and takes:
+                session = resolve_takes(session, errors)
         except RecursionError:  # a safety net: nesting limits should stop this first
             errors.append(ScriptError("the script nests too deeply to read", Position(shown)))
             session = None
@@ -295,17 +301,19 @@ class _Loader:
             engine = r.text(entries["engine"][1], "voice engine")
             if engine is not None:
                 if engine not in ENGINES:
-                    r.error(entries["engine"][1], f"unknown engine '{engine}'{did_you_mean(engine, ENGINES)}; choose piper or gtts")
+                    r.error(entries["engine"][1], f"unknown engine '{engine}'{did_you_mean(engine, ENGINES)}; choose piper, gtts or recorded")
                 else:
                     changes["engine"] = engine
         engine = self.engine_override or changes.get("engine", base.engine)
         changes["engine"] = engine
         if engine != base.engine:
             changes["name"] = DEFAULT_VOICE_NAMES[engine]
+        changes.update(self._recorded(entries, engine, base, node))
         if "name" in entries:
             name = r.text(entries["name"][1], "voice name")
             if name is not None:
-                checked = self._voice_name(name, engine, entries["name"][1])
+                speaking = changes.get("fallback", base.fallback) or "piper" if engine == RECORDED else engine
+                checked = self._voice_name(name, speaking, entries["name"][1])
                 if checked is not None:
                     changes["name"] = checked
         if "speed" in entries:
@@ -318,6 +326,35 @@ class _Loader:
                 if value is not None:
                     changes[key] = value
         return replace(base, **changes)
+
+    def _recorded(self, entries: dict, engine: str, base: model.Voice, node: Node | None) -> dict:
+        """`takes` and `fallback` of a recorded voice (a recorded voice's `name` is its fallback's)."""
+        r = self.read
+        if engine != RECORDED:
+            for key in ("takes", "fallback"):
+                if key in entries and not self.engine_override:
+                    r.error(entries[key][0], f"{key} belongs to a recorded voice: add 'engine: recorded'")
+            return {"takes": None, "fallback": None}
+        changes: dict = {}
+        if "takes" in entries:
+            raw = r.text(entries["takes"][1], "takes folder")
+            if raw is not None:
+                folder = _resolved(self.base / raw) if not Path(raw).is_absolute() else Path(raw)
+                if folder.exists() and not folder.is_dir():
+                    r.error(entries["takes"][1], f"takes must be a folder (it holds takes.csv and the recordings), got the file '{raw}'")
+                else:
+                    changes["takes"] = folder
+        elif base.takes is None and node is not None:
+            r.error(node, "a recorded voice needs its folder of recordings, e.g. 'takes: takes' (see meditate takes)")
+        if "fallback" in entries:
+            fallback = r.text(entries["fallback"][1], "voice fallback")
+            if fallback is not None and fallback not in SYNTHETIC_ENGINES:
+                r.error(entries["fallback"][1], f"unknown fallback '{fallback}'{did_you_mean(fallback, SYNTHETIC_ENGINES)}; choose piper or gtts")
+            elif fallback is not None:
+                changes["fallback"] = fallback
+                if fallback != base.fallback:
+                    changes["name"] = DEFAULT_VOICE_NAMES[fallback]
+        return changes
 
     def _voice_name(self, name: str, engine: str, node: Node) -> str | None:
         if engine == "gtts":

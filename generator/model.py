@@ -26,6 +26,8 @@ class Voice:
     sentence_pause: Fraction = Fraction(8, 10)
     paragraph_pause: Fraction = Fraction(2)
     language: str = "en"
+    takes: Path | None = None  # engine "recorded": the folder holding takes.csv and the recordings
+    fallback: str | None = None  # engine "recorded": the engine that speaks lines without a take
 
 
 # --- narration -------------------------------------------------------------------------

@@ -23,14 +23,18 @@ from generator.model import Utterance, Voice
 from generator.tts.base import Engine, shape
 from generator.tts.cache import SpeechCache, cache_key, default_cache_dir
 
-ENGINE_NAMES = ("piper", "gtts")
+ENGINE_NAMES = ("piper", "gtts", "recorded")
 
 Progress = Callable[[int, int], None]
 """Called with (utterances done, utterances in all) while synthesizing."""
 
 
 def make_engine(name: str) -> Engine:
-    """An engine by name. MEDITATE_FAKE_TTS=1 swaps every engine for the test engine."""
+    """An engine by name. MEDITATE_FAKE_TTS=1 swaps every synthetic engine for the test engine."""
+    if name == "recorded":  # recordings are real input, never faked
+        from generator.tts.recorded import RecordedEngine
+
+        return RecordedEngine()
     if os.environ.get("MEDITATE_FAKE_TTS"):
         from generator.tts.fake import FakeEngine
 
@@ -43,7 +47,7 @@ def make_engine(name: str) -> Engine:
         from generator.tts.gtts_engine import GttsEngine
 
         return GttsEngine()
-    raise InputError(f"unknown engine '{name}'; choose piper or gtts")
+    raise InputError(f"unknown engine '{name}'; choose piper, gtts or recorded")
 
 
 class SpeechBank:
@@ -78,7 +82,10 @@ class SpeechBank:
         if utterance not in self._keys:
             voice = utterance.voice
             engine = self.engine(voice)
-            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, utterance.text)
+            # An engine that speaks from files (recorded) keys each text on its file's content too.
+            text_id = getattr(engine, "text_id", None)
+            text = text_id(utterance.text, voice) if text_id else utterance.text
+            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, text)
         return self._keys[utterance]
 
     def cached_length(self, utterance: Utterance) -> int | None:
