@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import threading
 import wave
 from dataclasses import dataclass
@@ -72,8 +73,8 @@ def wav_problem(data: bytes) -> str | None:
     try:
         with wave.open(io.BytesIO(data)) as reader:
             channels, width, rate, frames = reader.getnchannels(), reader.getsampwidth(), reader.getframerate(), reader.getnframes()
-    except (wave.Error, EOFError) as exc:
-        return f"not a readable WAV file ({exc})"
+    except (wave.Error, EOFError, RuntimeError, ValueError, struct.error) as exc:  # wave raises all of these on bad chunks
+        return f"not a readable WAV file ({exc or type(exc).__name__})"
     if width != 2 or channels not in (1, 2):
         return "expected 16-bit mono or stereo PCM"
     if not MIN_RATE <= rate <= MAX_RATE:

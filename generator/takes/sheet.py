@@ -145,14 +145,14 @@ def updated(sheet: Sheet, texts: Iterable[str]) -> list[Row]:
     """
     wanted = list(dict.fromkeys(normal_text(t) for t in texts if normal_text(t)))
     known = {row.text: row for row in sheet.rows}
-    taken = {row.file.casefold() for row in sheet.rows}
+    taken = {_prefix(row.file) or row.file.casefold() for row in sheet.rows}
     rows: list[Row] = []
     for index, text in enumerate(wanted):
         row = known.get(text)
         if row is None:
             following = next((known[t].file for t in wanted[index + 1 :] if t in known), None)
             name = _new_name(text, index + 1, rows[-1].file if rows else None, following, taken)
-            taken.add(name.casefold())
+            taken.add(_prefix(name))
             row = Row(name, text)
         rows.append(row)
     spoken = set(wanted)
@@ -161,23 +161,23 @@ def updated(sheet: Sheet, texts: Iterable[str]) -> list[Row]:
 
 
 def _new_name(text: str, number: int, previous: str | None, following: str | None, taken: set[str]) -> str:
-    """`NNN-first-words.wav`, with a prefix that sorts between its neighbours' prefixes."""
-    slug = slug_of(text)
+    """`NNN-first-words.wav`, with a prefix no other row has that sorts between its neighbours'.
+
+    When no prefix fits between them (a line squeezed between `002` and `002a`), the first
+    free one after the previous line's is taken: the sheet's order is still the speaking order.
+    """
     low = _prefix(previous) if previous else ""
     high = _prefix(following) if following else ""
-    for prefix in _prefixes(number, low):
-        fits = prefix > low and (not high or prefix < high)
-        name = f"{prefix}-{slug}{TAKE_SUFFIX}"
-        if fits and name.casefold() not in taken:
-            return name
-    return f"{number:03d}-{slug}-{len(taken)}{TAKE_SUFFIX}"  # pragma: no cover - 10 000 neighbours
+    free = [prefix for prefix in _prefixes(number, low) if prefix > low and prefix not in taken]
+    fitting = [prefix for prefix in free if not high or prefix < high]
+    return f"{(fitting or free)[0]}-{slug_of(text)}{TAKE_SUFFIX}"
 
 
 def _prefixes(number: int, low: str) -> Iterator[str]:
     """`NNN` first, then the previous prefix with letters after it: `002a`, `002b`, ..., `002aa`."""
     yield f"{number:03d}"
-    level = [low or f"{number:03d}"]
-    for _ in range(3):
+    level = [low or f"{number - 1:03d}"]
+    for _ in range(2):
         level = [base + letter for base in level for letter in "abcdefghijklmnopqrstuvwxyz"]
         yield from level
 
