@@ -55,6 +55,7 @@ from typing import Any, Callable, Iterable
 from generator import __version__, model
 from generator.errors import InputError, MeditateError, Position, ScriptError, ScriptErrors
 from generator.render import RenderOptions, available_cores, load, output_format
+from generator.takes.sheet import read_sheet
 from generator.units import format_duration
 from generator.yamlnodes import did_you_mean
 
@@ -456,7 +457,13 @@ def _canonical(value: Any) -> Any:
             out[f.name] = _canonical(getattr(value, f.name))
         if isinstance(value, model.Voice) and value.name.endswith(".onnx"):
             out["model"] = _file_digest(Path(value.name))
+        if isinstance(value, model.Utterance) and value.voice.takes is not None:
+            out["takes"] = _takes(value.voice.takes, [value.text])
+        if isinstance(value, model.Breathe) and value.voice.takes is not None:
+            out["takes"] = _takes(value.voice.takes, [word for _, word in value.words])
         return out
+    if isinstance(value, Path) and value.is_dir():  # a recorded voice's takes folder: see _takes below
+        return {"folder": str(value)}
     if isinstance(value, Path):
         return {"file": str(value), "sha256": _file_digest(value)}
     if isinstance(value, (tuple, list)):
@@ -468,6 +475,13 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)  # e.g. a Glide: its repr is its value
+
+
+def _takes(folder: Path, texts: list[str]) -> list[str]:
+    """The digests of the recordings that speak `texts`: a replaced take re-renders only its rows."""
+    sheet = read_sheet(folder)
+    recordings = [sheet.recording(row) if (row := sheet.row_for(text)) else None for text in texts]
+    return [_file_digest(path) if path else "missing" for path in recordings]
 
 
 _digests: dict[tuple[str, int, int], str] = {}

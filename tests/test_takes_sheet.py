@@ -151,3 +151,27 @@ def test_record_command_serves_the_page_on_loopback_until_stopped(write_script, 
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "stopped" in out
+
+
+def test_batch_with_takes_re_renders_only_the_rows_whose_take_changed(write_script, tmp_path, monkeypatch, fake_tts):
+    from takes_audio import take, write_take
+
+    script = write_script(
+        "title: For {name}\nvariables: {name: friend}\nvoice: {engine: recorded, takes: takes}\n"
+        "sections:\n  - title: One\n    steps:\n      - say: Welcome, {name}.\n      - say: Rest here.\n"
+    )
+    clients = tmp_path / "clients.csv"
+    clients.write_text("name\nAna\nBen\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run("takes", str(script), "--roster", str(clients)).exit_code == 0
+    names = [name for name, _ in rows(tmp_path / "takes")]
+    assert names == ["001-welcome-ana.wav", "002-welcome-ben.wav", "003-rest-here.wav"]
+    for seed, name in enumerate(names, start=1):
+        write_take(tmp_path / "takes" / name, take(2, 48_000, level_db=-20, noise_db=-60, seed=seed), 48_000)
+    first = CliRunner(mix_stderr=False).invoke(cli, ["batch", str(script), "--roster", str(clients), "-o", "out", "-j", "1"])
+    assert first.exit_code == 0, first.stderr
+    write_take(tmp_path / "takes" / names[1], take(3, 48_000, level_db=-20, noise_db=-60, seed=7), 48_000)
+    again = CliRunner(mix_stderr=False).invoke(cli, ["batch", str(script), "--roster", str(clients), "-o", "out", "-j", "1"])
+    assert again.exit_code == 0, again.stderr
+    status = {line.split()[1]: line.split()[2] for line in again.stdout.splitlines()[1:3]}
+    assert status == {"script-ana.mp3": "skipped", "script-ben.mp3": "rendered"}, again.stdout
