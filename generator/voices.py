@@ -27,4 +27,5 @@ def available_voices() -> list[str]:
     rows.append("piper  PATH/TO/VOICE.onnx offline  any Piper voice file, with its .onnx.json beside it")
     for tld, where in GTTS_ACCENTS.items():
         rows.append(f"gtts   {tld:<18} online   English as spoken in {where} (language: from the script)")
+    rows.append("recorded  takes: FOLDER  offline  your own recordings, one per line (see meditate takes, meditate record)")
     return rows
