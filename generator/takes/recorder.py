@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from generator.errors import InputError
@@ -84,79 +83,87 @@ def wav_problem(data: bytes) -> str | None:
     return None
 
 
-def make_handler(recording: Recording, port: Callable[[], int]) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to one recording session."""
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, holding the recording session its requests work on."""
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "meditate-record"
+    daemon_threads = True
 
-        def log_message(self, format: str, *args: object) -> None:  # the terminal shows saved takes instead
-            pass
+    def __init__(self, recording: Recording, port: int):
+        self.recording = recording
+        super().__init__((HOST, port), _Handler)
 
-        def _allowed(self) -> bool:
-            hosts = {f"{HOST}:{port()}", f"localhost:{port()}"}
-            origin = self.headers.get("Origin")
-            if self.headers.get("Host") not in hosts or (origin is not None and urlsplit(origin).netloc not in hosts):
-                self._reply(403, b"only this computer's browser may use the recording page\n", "text/plain")
-                return False
-            return True
 
-        def _reply(self, status: int, body: bytes, kind: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "meditate-record"
 
-        def _take(self) -> Row | None:
-            path = urlsplit(self.path).path
-            if not path.startswith("/takes/"):
-                return None
-            return recording.row(unquote(path[len("/takes/"):]))
+    def log_message(self, format: str, *args: object) -> None:  # the page shows what was saved
+        pass
 
-        def do_GET(self) -> None:  # noqa: N802 - the http.server naming
-            if not self._allowed():
-                return
-            path = urlsplit(self.path).path
-            if path == "/":
-                page = resources.files("generator.takes").joinpath("record.html").read_bytes()
-                self._reply(200, page, "text/html; charset=utf-8")
-            elif path == "/sheet":
-                self._reply(200, json.dumps(recording.state()).encode(), "application/json")
-            elif (row := self._take()) and (found := recording.sheet.recording(row)):
-                self._reply(200, found.read_bytes(), "audio/wav" if found.suffix == ".wav" else "application/octet-stream")
-            else:
-                self._reply(404, b"not found\n", "text/plain")
+    def _allowed(self) -> bool:
+        port = self.server.server_address[1]
+        hosts = {f"{HOST}:{port}", f"localhost:{port}"}
+        origin = self.headers.get("Origin")
+        if self.headers.get("Host") not in hosts or (origin is not None and urlsplit(origin).netloc not in hosts):
+            self._reply(403, b"only this computer's browser may use the recording page\n", "text/plain")
+            return False
+        return True
 
-        def do_PUT(self) -> None:  # noqa: N802
-            if not self._allowed():
-                return
-            row = self._take()
-            if row is None or not row.file.lower().endswith(".wav"):
-                self._reply(404, b"not a take this sheet names as a .wav file\n", "text/plain")
-                return
-            try:
-                length = int(self.headers.get("Content-Length", ""))
-            except ValueError:
-                length = -1
-            if not 0 < length <= MAX_TAKE_BYTES:
-                self.close_connection = True
-                self._reply(413, f"a take must be 1 byte to {MAX_TAKE_BYTES // 2**20} MB\n".encode(), "text/plain")
-                return
-            data = self.rfile.read(length)
-            problem = wav_problem(data) if len(data) == length else "the upload was cut short"
-            if problem:
-                self._reply(400, f"{problem}\n".encode(), "text/plain")
-                return
-            write_atomic(recording.sheet.folder / row.file, data)
+    def _reply(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _take(self) -> Row | None:
+        path = urlsplit(self.path).path
+        if not path.startswith("/takes/"):
+            return None
+        return self.server.recording.row(unquote(path[len("/takes/"):]))
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server naming
+        if not self._allowed():
+            return
+        recording = self.server.recording
+        path = urlsplit(self.path).path
+        if path == "/":
+            page = resources.files("generator.takes").joinpath("record.html").read_bytes()
+            self._reply(200, page, "text/html; charset=utf-8")
+        elif path == "/sheet":
             self._reply(200, json.dumps(recording.state()).encode(), "application/json")
+        elif (row := self._take()) and (found := recording.sheet.recording(row)):
+            self._reply(200, found.read_bytes(), "audio/wav" if found.suffix == ".wav" else "application/octet-stream")
+        else:
+            self._reply(404, b"not found\n", "text/plain")
 
-        do_POST = do_PUT
+    def do_PUT(self) -> None:  # noqa: N802
+        if not self._allowed():
+            return
+        row = self._take()
+        if row is None or not row.file.lower().endswith(".wav"):
+            self._reply(404, b"not a take this sheet names as a .wav file\n", "text/plain")
+            return
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            length = -1
+        if not 0 < length <= MAX_TAKE_BYTES:
+            self.close_connection = True
+            self._reply(413, f"a take must be 1 byte to {MAX_TAKE_BYTES // 2**20} MB\n".encode(), "text/plain")
+            return
+        data = self.rfile.read(length)
+        problem = wav_problem(data) if len(data) == length else "the upload was cut short"
+        if problem:
+            self._reply(400, f"{problem}\n".encode(), "text/plain")
+            return
+        write_atomic(self.server.recording.sheet.folder / row.file, data)
+        self._reply(200, json.dumps(self.server.recording.state()).encode(), "application/json")
 
-    return Handler
+    do_POST = do_PUT
 
 
 class RecordingServer:
@@ -164,10 +171,9 @@ class RecordingServer:
 
     def __init__(self, recording: Recording, port: int = 0):
         try:
-            self.httpd = ThreadingHTTPServer((HOST, port), make_handler(recording, lambda: self.port))
+            self.httpd = _Server(recording, port)
         except OSError as exc:
             raise InputError(f"cannot listen on {HOST}:{port} ({exc.strerror or exc}); choose another --port") from None
-        self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="meditate-record", daemon=True)
         self.thread.start()
 
