@@ -221,3 +221,14 @@ def test_bad_takes_are_named(write_script, tmp_path, fake_tts, monkeypatch, kind
     assert result.exit_code == 2, result.output
     assert f"takes/{TAKES[0][0]}" in result.output and expected in result.output, result.output
     assert result.output.startswith("script.yaml:7:9: error: take "), result.output
+
+
+def test_a_click_after_the_words_is_cut_with_the_silence():
+    from generator.tts.recorded import clean
+
+    words = take(3, RATE, level_db=-20, noise_db=-60)
+    clicked = words.copy()
+    at = len(words) - int(0.4 * RATE)  # 0.6 s after the last word, the mouse stops the recording
+    clicked[at : at + 40] += 0.5 * np.hanning(40).astype(np.float32)
+    assert abs(len(clean(clicked)) - len(clean(words))) < 0.05 * RATE
+    assert len(clean(words)) < 2.3 * RATE  # 2.2 s of words

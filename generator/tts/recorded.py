@@ -9,7 +9,8 @@ rather than muting it: a fully gated floor chops the ends of soft consonants and
 "musical" artefacts, while 20 dB puts a -50 dBFS room below the background bed.
 
 Trimming then uses a threshold above the cleaned floor, so a take that started a second
-before the first word starts on the word. Levelling, and everything after it, is the
+before the first word starts on the word; a lone click at either end (the mouse that
+stopped the recording) is cut with the silence. Levelling, and everything after it, is the
 same `shape` path every engine's speech goes through.
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 from generator.audio import SAMPLE_RATE, Clip, trim_silence
 from generator.errors import InputError, display_path
 from generator.model import Voice
-from generator.takes.quality import decode, frame_levels, noise_floor_db
+from generator.takes.quality import FRAME_SECONDS, decode, frame_levels, noise_floor_db
 from generator.takes.sheet import read_sheet
 
 CLEANING_VERSION = "1"
@@ -38,6 +39,10 @@ NOISE_THRESHOLD_STD = 1.5
 
 TRIM_ABOVE_FLOOR_DB = 12.0
 """Lead-in and tail quieter than this above the cleaned noise floor are cut."""
+
+CLICK_SECONDS = 0.06
+CLICK_GAP_SECONDS = 0.3
+"""A burst this short, this far from the words, at a take's start or end is a click, not speech."""
 
 TRIM_BELOW_PEAK_DB = -45.0
 """The same threshold the synthetic voices are trimmed at, for a take recorded in a silent room."""
@@ -89,11 +94,32 @@ def clean(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
         prop_decrease=NOISE_REDUCTION, n_std_thresh_stationary=NOISE_THRESHOLD_STD,
     ).astype(np.float32)
     levels = frame_levels(cleaned, rate)
-    peak_db = 20 * np.log10(float(np.max(np.abs(cleaned))) + 1e-12)
     floor_db = noise_floor_db(levels) + TRIM_ABOVE_FLOOR_DB
+    cleaned = without_edge_clicks(cleaned, levels > floor_db, rate)
+    peak_db = 20 * np.log10(float(np.max(np.abs(cleaned))) + 1e-12)
     # trim_silence compares 5 ms peaks with the clip's peak: the floor's peaks sit ~10 dB over its RMS.
     threshold = min(max(TRIM_BELOW_PEAK_DB, floor_db + 10.0 - peak_db), -12.0)
     return trim_silence(cleaned, rate, threshold_db=threshold)
+
+
+def without_edge_clicks(samples: np.ndarray, loud: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Cut short bursts standing apart at either end (the click of the mouse that stopped the recording).
+
+    `loud` marks the 20 ms frames above the floor; a run of at most CLICK_SECONDS that is
+    CLICK_GAP_SECONDS or more away from the next run at the edge is not speech.
+    """
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(np.int8), [0]])))
+    runs = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2])]
+    short, gap = round(CLICK_SECONDS / FRAME_SECONDS), round(CLICK_GAP_SECONDS / FRAME_SECONDS)
+    while len(runs) > 1 and runs[0][1] - runs[0][0] <= short and runs[1][0] - runs[0][1] >= gap:
+        runs.pop(0)
+    while len(runs) > 1 and runs[-1][1] - runs[-1][0] <= short and runs[-1][0] - runs[-2][1] >= gap:
+        runs.pop()
+    if not runs:
+        return samples
+    window = samples.shape[0] // max(1, loud.size)
+    margin = gap * window // 2
+    return samples[max(0, runs[0][0] * window - margin) : runs[-1][1] * window + margin]
 
 
 @lru_cache(maxsize=4096)
