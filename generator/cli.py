@@ -20,6 +20,8 @@ import click
 
 from generator import __version__
 from generator.errors import InputError, MeditateError, ScriptErrors, one_line
+from generator.output.formats import FORMATS
+from generator.tts.engines import SYNTHETIC_ENGINES
 from generator.units import format_duration
 
 
@@ -97,7 +99,7 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 
 def script_options(command: Callable) -> Callable:
     """Options shared by every command that reads one script."""
-    command = click.option("--engine", type=click.Choice(["piper", "gtts"]), help="Use this speech engine for every voice.")(command)
+    command = click.option("--engine", type=click.Choice(list(SYNTHETIC_ENGINES)), help="Use this speech engine for every voice.")(command)
     command = click.option(
         "--set", "sets", multiple=True, metavar="NAME=VALUE", help="Set a script variable (repeatable)."
     )(command)
@@ -160,7 +162,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (default: <script name>.mp3 here).")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "wav", "flac", "ogg"]), help="Output format (default: from -o, else mp3).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help="Output format (default: from -o, else mp3).")
 @click.option("--section", metavar="TITLE", help="Render only this section (a quick preview).")
 @click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS", help="Integrated loudness target (default -16).")
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
@@ -220,13 +222,13 @@ def check(scripts, mono, sets, engine):
     Example:
       meditate check scripts/*.yaml
     """
-    from generator.render import load
+    from generator.loader import load_script
 
     variables = parse_sets(sets)
     failed = False
     for script in scripts:
         try:
-            session = load(script, variables, engine)
+            session = load_script(script, variables, engine=engine)
         except ScriptErrors as exc:
             failed = True
             for error in exc.errors:
@@ -263,10 +265,11 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
       meditate plan scripts/relaxation.yaml --estimate
       meditate plan scripts/relaxation.yaml --estimate --html relaxation.html
     """
-    from generator.render import load, plan_timeline, select_section
+    from generator.loader import load_script
+    from generator.render import plan_timeline, select_section
     from generator.tts import SpeechBank
 
-    session = load(script, parse_sets(sets), engine)
+    session = load_script(script, parse_sets(sets), engine=engine)
     speech = SpeechBank(cache_dir, use_cache=not no_cache)
     progress = _Progress()
     try:
@@ -353,7 +356,7 @@ def new(template, file, list_them, force):
 @click.option("--roster", required=True, type=click.Path(path_type=Path), help="CSV file: one row per track, columns are variables.")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the tracks (created if missing).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Rows rendered at once (default: the number of cores).")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "wav", "flac", "ogg"]), help="Format of rows without a file name in the output column (default mp3).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help="Format of rows without a file name in the output column (default mp3).")
 @click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS", help="Integrated loudness target (default -16).")
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
 @click.option("--no-sidecars", is_flag=True, help="Do not write the .json timeline and .vtt captions.")
@@ -372,7 +375,8 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
     Example (clients.csv holds the lines "name,output" and "Ana,ana-evening.mp3"):
       meditate batch scripts/relaxation.yaml --roster clients.csv -o out -j 2
     """
-    from generator.batch import read_roster, render_batch, summary_table
+    from generator.batch import render_batch, summary_table
+    from generator.roster import read_roster
     from generator.render import RenderOptions
 
     table = read_roster(roster, script, fmt)
@@ -440,25 +444,10 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
         click.echo(f"note: {note}", err=True)
 
 
-def _sheet_report(update, folder: Path) -> None:
-    """What `takes` and `record` print: the sheet written and the lines still to record."""
-    from generator.errors import display_path
-
-    shown = display_path(update.sheet.path)
-    click.echo(f"{'wrote' if update.changed else 'unchanged:'} {shown} ({_count(len(update.lines), 'line')})")
-    if not update.missing:
-        click.echo("every line has a take")
-        return
-    click.echo(f"{len(update.missing)} of {_count(len(update.lines), 'take')} missing:")
-    for row in update.missing:
-        click.echo(f"  {display_path(update.sheet.folder / row.file)}  {row.text}")
-
-
 def takes_options(command: Callable) -> Callable:
     """The options `takes` and `record` share."""
     command = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Set a script variable (repeatable).")(command)
-    command = click.option("--folder", type=click.Path(path_type=Path), help="Folder of recordings (default: the script's takes folder).")(command)
-    return command
+    return click.option("--folder", type=click.Path(path_type=Path), help="Folder of recordings (default: the script's takes folder).")(command)
 
 
 @cli.command()
@@ -467,20 +456,16 @@ def takes_options(command: Callable) -> Callable:
 @click.option("--roster", type=click.Path(path_type=Path), help="CSV of clients: lines with their names get their own rows.")
 @reports_errors
 def takes(script, folder, sets, roster):
-    """Write or update the recording sheet DIR/takes.csv for narrating SCRIPT yourself.
-
-    One row per distinct line (file,text), in speaking order; rows of earlier
-    recordings are kept and never renamed. Prints the takes still missing.
+    """Write or update the recording sheet DIR/takes.csv (file,text; one row per line,
+    existing rows kept as they are) for narrating SCRIPT yourself; print what is missing.
 
     \b
     Example:
       meditate takes evening.yaml --folder takes --roster clients.csv
     """
-    from generator.takes.lines import default_folder, update_sheet
+    from generator.takes.lines import update_sheet
 
-    variables = parse_sets(sets)
-    folder = folder or default_folder(script, variables)
-    _sheet_report(update_sheet(script, folder, variables, roster), folder)
+    click.echo("\n".join(update_sheet(script, folder, parse_sets(sets), roster).report()))
 
 
 @cli.command()
@@ -489,24 +474,19 @@ def takes(script, folder, sets, roster):
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @reports_errors
 def record(script, folder, sets, port):
-    """Record SCRIPT's lines in your own voice on a local page (http://127.0.0.1:PORT/).
-
-    The page shows each line in turn with record, play back and re-take; each take
-    is saved into the folder as the sheet names it. Stop with Ctrl-C.
+    """Record SCRIPT's lines in your own voice on a local page (http://127.0.0.1:PORT/):
+    each line with record, play back and re-take, saved as the sheet names it. Ctrl-C stops.
 
     \b
     Example:
       meditate record evening.yaml --folder takes
     """
-    from generator.takes.lines import default_folder, update_sheet
+    from generator.takes.lines import update_sheet
     from generator.takes.recorder import Recording, RecordingServer
 
-    variables = parse_sets(sets)
-    folder = folder or default_folder(script, variables)
-    update = update_sheet(script, folder, variables)
-    _sheet_report(update, folder)
+    update = update_sheet(script, folder, parse_sets(sets))
     server = RecordingServer(Recording(update.title, update.sheet, update.lines), port)
-    click.echo(f"recording page: {server.url} (open it in Chromium or Firefox; Ctrl-C to stop)")
+    click.echo("\n".join([*update.report(), f"recording page: {server.url} (open it in Chromium or Firefox; Ctrl-C to stop)"]))
     try:
         server.thread.join()
     except KeyboardInterrupt:

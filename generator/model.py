@@ -214,19 +214,3 @@ class Session:
     background: Background = field(default_factory=Background)
     loudness: float = -16.0
     variables: tuple[tuple[str, str], ...] = ()
-
-    def utterances(self) -> list[Utterance]:
-        """Every distinct utterance the session speaks, in order of first appearance."""
-        seen: dict[Utterance, None] = {}
-        for section in self.sections:
-            for step in section.steps:
-                if isinstance(step, Say):
-                    for part in step.parts:
-                        if isinstance(part, Utterance):
-                            seen.setdefault(part, None)
-                elif isinstance(step, Breathe) and step.cues in ("voice", "both"):
-                    kinds = {phase.kind for cycle in step.cycles for phase in cycle if phase.seconds > 0}
-                    for kind, word in step.words:
-                        if kind in kinds:
-                            seen.setdefault(Utterance(word, step.voice), None)
-        return list(seen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 import numpy as np
@@ -162,6 +164,7 @@ def test_check_counts_in_words(write_script):
     assert run("check", str(script)).output == f"{script}: ok (1 section, 1 step)\n"
 
 
+@pytest.mark.slow
 def test_lossy_formats_keep_decoded_peaks_under_the_ceiling(write_script, fake_tts, tmp_path):
     """MP3 and OGG are limited 1 dB lower, so the decoded track stays at or under -1 dBTP."""
     from generator.output.loudness import true_peak_db

@@ -17,7 +17,9 @@ from mutagen.wave import WAVE
 
 from generator import model
 from generator.output import open_encoder
-from generator.output.tags import GENRE, image_mime, image_size, language_code, write_tags
+from generator.images import image_mime, image_size
+from generator.output import write_tags
+from generator.output.tags import GENRE, language_code
 from generator.timeline import Entry, SectionPlan, Timeline
 
 RATE = 44_100

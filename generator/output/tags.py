@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import os
-import struct
 import time
 from pathlib import Path
 
+from generator.images import image_mime, image_size
 from generator.timeline import Timeline
 
 GENRE = "Meditation"
@@ -55,56 +55,38 @@ def chapter_stamp(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def image_mime(data: bytes, fallback: str = "image/png") -> str:
-    """The picture's real type from its first bytes, so a mislabelled cover is still tagged right."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    return fallback
+def tag_id3_file(path: Path, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """An ID3v2.4 tag at the head of an MP3 file."""
+    from mutagen.id3 import ID3
+
+    tags = ID3()
+    _id3_frames(tags, timeline, cover, _cover_mime(cover, cover_mime))
+    tags.save(str(path), v2_version=4)
 
 
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height of a PNG or baseline/progressive JPEG, read from its header."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    if data.startswith(b"\xff\xd8"):
-        at = 2
-        while at + 9 < len(data):
-            if data[at] != 0xFF:
-                return None
-            marker = data[at + 1]
-            length = struct.unpack(">H", data[at + 2 : at + 4])[0]
-            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-                height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-                return width, height
-            at += 2 + length
-    return None
+def tag_wave(path: Path, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """An ID3v2.4 tag in a WAV file's ``id3`` chunk."""
+    from mutagen.wave import WAVE
+
+    audio = WAVE(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    _id3_frames(audio.tags, timeline, cover, _cover_mime(cover, cover_mime))
+    audio.save(v2_version=4)
 
 
-def write_tags(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
-    """Tag the finished file at `path` (format `fmt`, whatever its suffix) from the timeline's session."""
-    path = Path(path)
-    if cover is not None:
-        cover_mime = image_mime(cover, cover_mime)
-    if fmt == "mp3":
-        from mutagen.id3 import ID3
+def tag_flac(path: Path, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """Vorbis comments, a picture block and CHAPTERnnn chapters in a FLAC file."""
+    _vorbis(path, "flac", timeline, cover, _cover_mime(cover, cover_mime))
 
-        tags = ID3()
-        _id3_frames(tags, timeline, cover, cover_mime)
-        tags.save(str(path), v2_version=4)
-    elif fmt == "wav":
-        from mutagen.wave import WAVE
 
-        audio = WAVE(str(path))
-        if audio.tags is None:
-            audio.add_tags()
-        _id3_frames(audio.tags, timeline, cover, cover_mime)
-        audio.save(v2_version=4)
-    elif fmt in ("flac", "ogg"):
-        _vorbis(path, fmt, timeline, cover, cover_mime)
-    else:
-        raise ValueError(f"cannot tag format {fmt!r}")
+def tag_ogg(path: Path, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """Vorbis comments, a picture and CHAPTERnnn chapters in an OGG Vorbis file."""
+    _vorbis(path, "ogg", timeline, cover, _cover_mime(cover, cover_mime))
+
+
+def _cover_mime(cover: bytes | None, declared: str) -> str:
+    return image_mime(cover, declared) if cover is not None else declared
 
 
 def _id3_frames(tags, timeline: Timeline, cover: bytes | None, cover_mime: str) -> None:

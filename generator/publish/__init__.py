@@ -99,19 +99,7 @@ def _publish(
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
     root.mkdir(parents=True, exist_ok=True)
-    notes = list(catalog.notes)
-    if segment:
-        if guard_folder(site_dir):
-            notes.append(
-                f"removed the open copy of the site at the top of {display_path(site_dir)}: "
-                "it now lives only under the token"
-            )
-        others = sorted(set(existing_tokens(site_dir)) - {segment})
-        if others:
-            notes.append(
-                f"older token folders still open their links: {', '.join(others)} "
-                "(delete them to revoke those links)"
-            )
+    notes = list(catalog.notes) + (_token_notes(site_dir, segment) if segment else [])
     site_url = f"{base}/{segment}" if base and segment else base
 
     state = State.load(root)
@@ -145,6 +133,23 @@ def _publish(
         removed=tuple(removed),
         notes=tuple(notes),
     )
+
+
+def _token_notes(site_dir: Path, segment: str) -> list[str]:
+    """What a listener's links become when the site moves under a token."""
+    notes = []
+    if guard_folder(site_dir):
+        notes.append(
+            f"removed the open copy of the site at the top of {display_path(site_dir)}: "
+            "it now lives only under the token"
+        )
+    others = sorted(set(existing_tokens(site_dir)) - {segment})
+    if others:
+        notes.append(
+            f"older token folders still open their links: {', '.join(others)} "
+            "(delete them to revoke those links)"
+        )
+    return notes
 
 
 def _place_track(track: Track, writer: SiteWriter, state: State, taken: set[str]) -> Entry:

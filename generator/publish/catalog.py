@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.images import image_mime
 from generator.errors import InputError, display_path
 from generator.publish.captions import Cue, parse_timestamp, parse_vtt
 
@@ -342,13 +343,7 @@ def _folder_cover(folder: Path) -> Cover | None:
 
 def _image_mime(declared: str, data: bytes) -> str:
     """The real type from the bytes' signature; tags often say `image/jpg` or nothing."""
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[8:12] == b"WEBP":
-        return "image/webp"
-    return declared if declared in IMAGE_TYPES.values() else "image/jpeg"
+    return image_mime(data, declared if declared in IMAGE_TYPES.values() else "image/jpeg")
 
 
 def _title_from_name(stem: str) -> str:

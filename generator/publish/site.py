@@ -13,11 +13,11 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.atomic import write_atomic
 from generator.errors import InputError
 
 STATE_NAME = ".meditate-publish.json"
@@ -175,23 +175,6 @@ class SiteWriter:
                 if path.parent != self.root and not any(path.parent.iterdir()):
                     path.parent.rmdir()
         return removed
-
-
-def write_atomic(path: Path, data: bytes, *, only_if_changed: bool = False) -> bool:
-    """Write through a temporary file and a rename; report whether anything changed."""
-    if only_if_changed and path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return True
 
 
 def _same_inode(a: Path, b: Path) -> bool:

@@ -17,7 +17,9 @@ from typing import Mapping
 from generator.errors import InputError, display_path
 from generator.loader import load_script
 from generator.model import Session
-from generator.publish.site import write_atomic
+from generator.atomic import write_atomic
+from generator.roster import read_roster
+from generator.steps import utterances
 from generator.takes.resolve import RECORDED
 from generator.takes.sheet import Row, Sheet, normal_text, read_sheet, sheet_text, updated
 
@@ -32,12 +34,24 @@ class SheetUpdate:
     missing: tuple[Row, ...]
     changed: bool
 
+    def report(self) -> list[str]:
+        """What `takes` and `record` print: the sheet written and the lines still to record."""
+        head = f"{'wrote' if self.changed else 'unchanged:'} {display_path(self.sheet.path)} ({_count(len(self.lines), 'line')})"
+        if not self.missing:
+            return [head, "every line has a take"]
+        missing = [f"  {display_path(self.sheet.folder / row.file)}  {row.text}" for row in self.missing]
+        return [head, f"{len(self.missing)} of {_count(len(self.lines), 'take')} missing:", *missing]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
 
 def script_texts(session: Session, folder: Path) -> list[str]:
     """The texts spoken from `folder` (or every text, when no voice is recorded yet)."""
-    utterances = session.utterances()
-    recorded = [u.text for u in utterances if u.voice.engine == RECORDED and u.voice.takes == folder]
-    return recorded or [u.text for u in utterances if u.voice.engine != RECORDED]
+    spoken = utterances(session)
+    recorded = [u.text for u in spoken if u.voice.engine == RECORDED and u.voice.takes == folder]
+    return recorded or [u.text for u in spoken if u.voice.engine != RECORDED]
 
 
 def merged(sequences: list[list[str]]) -> list[str]:
@@ -60,7 +74,7 @@ def merged(sequences: list[list[str]]) -> list[str]:
 def default_folder(script: Path, variables: Mapping[str, str]) -> Path:
     """The takes folder a script's recorded voice names, when it names exactly one."""
     session = load_script(script, variables, takes=False)
-    folders = {u.voice.takes for u in session.utterances() if u.voice.engine == RECORDED and u.voice.takes}
+    folders = {u.voice.takes for u in utterances(session) if u.voice.engine == RECORDED and u.voice.takes}
     if len(folders) != 1:
         raise InputError("give the folder of recordings with --folder DIR (the script names " + (
             "none" if not folders else ", ".join(sorted(display_path(f) for f in folders))) + ")")
@@ -68,18 +82,17 @@ def default_folder(script: Path, variables: Mapping[str, str]) -> Path:
 
 
 def update_sheet(
-    script: Path, folder: Path, variables: Mapping[str, str], roster: Path | None = None, *, write: bool = True
+    script: Path, folder: Path | None, variables: Mapping[str, str], roster: Path | None = None, *, write: bool = True
 ) -> SheetUpdate:
-    """Write or update `folder/takes.csv` for the script (and each roster row's variables)."""
-    folder = folder.resolve()
+    """Write or update `folder/takes.csv` (default: the script's takes folder) for the script,
+    loaded with each roster row's variables when a roster is given."""
+    folder = (folder or default_folder(script, variables)).resolve()
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{display_path(folder)} is a file; give a folder for the recordings")
     sessions = []
     if roster is None:
         sessions.append(load_script(script, variables, takes=False))
     else:
-        from generator.batch import read_roster
-
         for row in read_roster(roster, script).rows:
             sessions.append(load_script(script, {**variables, **row.variables}, takes=False))
     sequences = [script_texts(session, folder) for session in sessions]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.audio import SAMPLE_RATE, gain_to_db, to_mono
+from generator.audio import SAMPLE_RATE, to_mono
 from generator.errors import InputError, display_path
 from generator.units import format_duration
 
@@ -66,7 +66,7 @@ def _problem(name: str, size: int, mtime_ns: int, text: str) -> str | None:
             f"take {shown} lasts {format_duration(seconds)}, far longer than \"{_short(text)}\" could need "
             f"(at most {format_duration(longest_plausible(text))}); is it the right recording?"
         )
-    if gain_to_db(float(np.max(np.abs(samples)))) < SILENT_DBFS:
+    if float(np.max(np.abs(samples))) < 10 ** (SILENT_DBFS / 20):
         return f"take {shown} is silent (was the microphone muted?); record it again"
     if speech_seconds(samples) < MIN_SPEECH_SECONDS:
         return f"take {shown} holds only background noise: no speech stands above its noise floor; record it again"
@@ -88,7 +88,8 @@ def frame_levels(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     window = max(1, int(rate * FRAME_SECONDS))
     count = samples.shape[0] // window
     if count == 0:
-        return np.full(1, gain_to_db(float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))) if samples.size else -200.0)
+        power = float(np.mean(samples.astype(np.float64) ** 2)) if samples.size else 0.0
+        return np.full(1, 10 * np.log10(power + 1e-20))
     frames = samples[: count * window].astype(np.float64).reshape(count, window)
     return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-20)
 

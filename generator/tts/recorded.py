@@ -16,17 +16,27 @@ same `shape` path every engine's speech goes through.
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
+import os
+
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
+from yaml.nodes import Node
 
 from generator.audio import SAMPLE_RATE, Clip, trim_silence
+from generator.digest import file_digest
 from generator.errors import InputError, display_path
 from generator.model import Voice
 from generator.takes.quality import FRAME_SECONDS, decode, frame_levels, noise_floor_db
 from generator.takes.sheet import read_sheet
+from generator.yamlnodes import did_you_mean
+
+if TYPE_CHECKING:
+    from generator.loader import Loader
+
+VOICE_KEYS = ("takes", "fallback")
+"""The `voice:` keys of a recorded voice (and the Voice fields they set)."""
 
 CLEANING_VERSION = "1"
 """Bump when the cleaning changes, so cached takes are cleaned again."""
@@ -59,9 +69,7 @@ class RecordedEngine:
 
     def text_id(self, text: str, voice: Voice) -> str:
         """The text and its recording's content digest: a replaced take is a new cache entry."""
-        path = self.take(text, voice)
-        stat = path.stat()
-        return f"{text}\x1f{_digest(str(path), stat.st_size, stat.st_mtime_ns)}"
+        return f"{text}\x1f{file_digest(self.take(text, voice))}"
 
     def take(self, text: str, voice: Voice) -> Path:
         if voice.takes is None:
@@ -122,10 +130,41 @@ def without_edge_clicks(samples: np.ndarray, loud: np.ndarray, rate: int = SAMPL
     return samples[max(0, runs[0][0] * window - margin) : runs[-1][1] * window + margin]
 
 
-@lru_cache(maxsize=4096)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:32]
+def read_voice_keys(loader: Loader, entries: Mapping[str, Any], engines: Mapping[str, Any], base: Voice, node: Node | None) -> dict:
+    """`takes` (a folder, relative to the script) and `fallback` (an engine that speaks any
+    text) of a recorded voice. Its `name` is the fallback's voice, so a new fallback brings
+    its engine's default voice."""
+    r = loader.read
+    changes: dict = {}
+    if "takes" in entries:
+        raw = r.text(entries["takes"][1], "takes folder")
+        if raw is not None:
+            folder = _resolved(Path(raw) if Path(raw).is_absolute() else loader.base / raw)
+            if folder.exists() and not folder.is_dir():
+                r.error(entries["takes"][1], f"takes must be a folder (it holds takes.csv and the recordings), got the file '{raw}'")
+            else:
+                changes["takes"] = folder
+    elif base.takes is None and node is not None:
+        r.error(node, "a recorded voice needs its folder of recordings, e.g. 'takes: takes' (see meditate takes)")
+    if "fallback" in entries:
+        fallback = r.text(entries["fallback"][1], "voice fallback")
+        choices = [name for name, kind in engines.items() if kind.synthetic]
+        if fallback is not None and fallback not in choices:
+            r.error(entries["fallback"][1], f"unknown fallback '{fallback}'{did_you_mean(fallback, choices)}; choose {' or '.join(choices)}")
+        elif fallback is not None:
+            changes["fallback"] = fallback
+            if fallback != base.fallback:
+                changes["name"] = engines[fallback].default_voice
+    return changes
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # a symbolic link loop: then simply not a folder
+        return Path(os.path.abspath(path))
+
+
+def voice_rows() -> list[str]:
+    """What `meditate voices` lists for recorded takes."""
+    return ["recorded  takes: FOLDER  offline  your own recordings, one per line (see meditate takes, meditate record)"]
