@@ -224,7 +224,7 @@ def test_bad_takes_are_named(write_script, tmp_path, fake_tts, monkeypatch, kind
 
 
 def test_a_click_after_the_words_is_cut_with_the_silence():
-    from generator.tts.recorded import clean
+    from generator.tts.recorded_engine import clean
 
     words = take(3, RATE, level_db=-20, noise_db=-60)
     clicked = words.copy()

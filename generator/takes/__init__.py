@@ -5,3 +5,5 @@ line has a good take (or a fallback voice), and the local recording page.
 turns missing or bad takes into script errors; `recorder` serves the recording page.
 The recordings themselves are spoken by the `recorded` engine in `generator.tts`.
 """
+
+__all__ = ["lines", "quality", "recorder", "resolve", "sheet"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from generator.tts import gtts_engine, piper_engine, recorded
+from generator.tts import gtts_engine, piper_engine, recorded_engine
 from generator.tts.base import Engine
 
 
@@ -44,7 +44,7 @@ class EngineKind:
     """`voice:` keys only this engine takes; each is also a field of the model's Voice."""
     read_keys: Callable[..., dict] | None = None
     """(loader, the voice's entries, engine kinds, the voice in force, the voice node) -> changes
-    to the Voice, for `voice_keys` (see generator.tts.recorded.read_voice_keys)."""
+    to the Voice, for `voice_keys` (see generator.tts.recorded_engine.read_voice_keys)."""
 
 
 ENGINES: dict[str, EngineKind] = {
@@ -59,9 +59,9 @@ ENGINES: dict[str, EngineKind] = {
             gtts_engine.check_voice_name, gtts_engine.voice_rows,
         ),
         EngineKind(  # the practitioner's own takes; `name` is the fallback's voice (piper's unless said)
-            "recorded", piper_engine.BUILTIN_VOICE, True, recorded.RecordedEngine,
-            piper_engine.check_voice_name, recorded.voice_rows,
-            synthetic=False, voice_keys=recorded.VOICE_KEYS, read_keys=recorded.read_voice_keys,
+            "recorded", piper_engine.BUILTIN_VOICE, True, recorded_engine.RecordedEngine,
+            piper_engine.check_voice_name, recorded_engine.voice_rows,
+            synthetic=False, voice_keys=recorded_engine.VOICE_KEYS, read_keys=recorded_engine.read_voice_keys,
         ),
     )
 }
