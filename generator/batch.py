@@ -24,8 +24,9 @@ The work happens in three steps, so a practitioner's mistake costs seconds, not 
 modification time. The row key is a SHA-256 over the loaded script (with its includes
 expanded and the row's variables substituted, but without source positions, so editing a
 comment does not re-render anything), the contents of every file it refers to (cover,
-sound files, bell files, a Piper voice given as a path), the row's variables, the render
-options (format, bitrate, loudness, mono, sidecars, engine) and the program's version.
+sound files, bell files, a Piper voice given as a path or installed by name, with its config),
+the row's variables, the render options (format, bitrate, loudness, mono, sidecars, engine)
+and the program's version.
 A row is skipped when its key matches and its track (and sidecars) are still there
 exactly as written. `force=True` renders every row regardless.
 """
@@ -51,15 +52,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from generator import __version__, model
-from generator.errors import InputError, MeditateError, ScriptError, ScriptErrors
+from generator.atomic import write_atomic
+from generator.digest import file_digest
+from generator.errors import InputError, MeditateError, ScriptError, ScriptErrors, ScriptWarning
 from generator.loader import load_script
 from generator.mastering import available_cores
 from generator.render import RenderOptions, chosen_format
-from generator.atomic import write_atomic
-from generator.digest import file_digest
 from generator.roster import _VARIABLE_NAME, OUTPUT_COLUMN, Roster, RosterRow
 from generator.steps import utterances as spoken
 from generator.takes.sheet import read_sheet
+from generator.tts.engines import ENGINES
 from generator.units import format_duration
 from generator.yamlnodes import did_you_mean
 
@@ -295,7 +297,9 @@ def _render_row(job: _Job) -> tuple[str, float | None, str, list[str], float]:
 
     started = time.perf_counter()
     try:
-        result = render(job.script, job.options)
+        with warnings.catch_warnings():  # the script's advice was shown once, when the rows were keyed
+            warnings.simplefilter("ignore", ScriptWarning)
+            result = render(job.script, job.options)
     except ScriptErrors as exc:
         return "failed", None, _first(exc.errors), [str(e) for e in exc.errors], time.perf_counter() - started
     except MeditateError as exc:
@@ -331,8 +335,8 @@ def _canonical(value: Any) -> Any:
             if f.name in ("position", "length_position") or (isinstance(value, model.Session) and f.name == "path"):
                 continue
             out[f.name] = _canonical(getattr(value, f.name))
-        if isinstance(value, model.Voice) and value.name.endswith(".onnx"):
-            out["model"] = file_digest(Path(value.name))
+        if isinstance(value, model.Voice):
+            out["voice_id"] = ENGINES[value.engine].make().voice_id(value)  # the voice's files' content
         if isinstance(value, model.Utterance) and value.voice.takes is not None:
             out["takes"] = _takes(value.voice.takes, [value.text])
         if isinstance(value, model.Breathe) and value.voice.takes is not None:

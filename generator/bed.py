@@ -109,6 +109,22 @@ def _keys(background: model.Background) -> list[tuple[model.LayerSource, int]]:
     return keys
 
 
+def held(spans: np.ndarray, hold: int) -> np.ndarray:
+    """Speech spans (start, end) with every gap shorter than `hold` samples bridged.
+
+    Between the sentences of a paragraph (a second or two) the bed stays down, and comes
+    back up only in a real pause: a bed that rose 4 to 8 dB in every sentence gap and
+    fell again at the next word was heard as pumping."""
+    if spans.shape[0] < 2 or hold <= 0:
+        return spans
+    spans = spans[np.argsort(spans[:, 0], kind="stable")]
+    reach = np.maximum.accumulate(spans[:, 1])
+    starts_new = np.concatenate(([True], spans[1:, 0] - reach[:-1] >= hold))
+    firsts = np.flatnonzero(starts_new)
+    lasts = np.concatenate((firsts[1:] - 1, [spans.shape[0] - 1]))
+    return np.stack([spans[firsts, 0], reach[lasts]], axis=1)
+
+
 class Bed:
     """Everything under the voice, rendered block by block for the mixer."""
 
@@ -132,7 +148,7 @@ class Bed:
         # Where speech sounds, from the plan: lets the bed start dipping `attack` ahead of
         # each utterance, so it is fully down when the first syllable begins.
         speech = [(p.start, p.end) for p in timeline.placements if p.voice and p.length > 0]
-        self._speech = np.array(speech, dtype=np.int64).reshape(-1, 2)
+        self._speech = held(np.array(speech, dtype=np.int64).reshape(-1, 2), to_samples(session.duck_hold, rate))
         self._sources: dict[tuple, Source] = dict(files or {})
         self._across_threads: set[tuple] = set(files or {})
         self.tracks = self._plan(self.stretches())

@@ -2,7 +2,8 @@
 
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
-1 anything else). This is the only module that imports click.
+1 anything else). It and `cli_takes.py` (the own-voice commands) are the only modules
+that import click.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Callable
 import click
 
 from generator import __version__
-from generator.errors import InputError, MeditateError, ScriptErrors, one_line
+from generator.errors import InputError, MeditateError, ScriptErrors, ScriptWarning, one_line
 from generator.output.formats import FORMATS
 from generator.tts.engines import SYNTHETIC_ENGINES
 from generator.units import format_duration
@@ -78,7 +79,7 @@ def _terminate(signum, frame) -> None:
 
 def _install_warning_format() -> None:
     def show(message, category, filename, lineno, file=None, line=None):
-        click.echo(f"warning: {message}", err=True)
+        click.echo(str(message) if issubclass(category, ScriptWarning) else f"warning: {message}", err=True)
 
     warnings.showwarning = show
 
@@ -296,18 +297,57 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
 
 
 @cli.command()
+@click.option("--available", is_flag=True, help="List the voices the Piper voice repository offers (online).")
+@click.option("--language", metavar="CODE", help="With --available: only this language (de) or variant (pt_BR).")
+@click.option("--get", "get_name", metavar="NAME", help="Download and install this Piper voice (e.g. de_DE-thorsten-medium).")
+@click.option("--from", "base_url", metavar="BASE_URL", help="A mirror of the Piper voice repository (same layout).")
 @reports_errors
-def voices():
-    """List the speech engines and voices available here, and whether each works offline.
+def voices(available, language, get_name, base_url):
+    """List the voices here (language, quality, speakers, licence), or get more.
+
+    Installed voices work offline: write `voice: {name: NAME}` in a script.
 
     \b
-    Example:
+    Examples:
       meditate voices
+      meditate voices --available --language de
+      meditate voices --get de_DE-thorsten-medium
     """
-    from generator.voices import available_voices
+    from generator.tts.voice_download import DEFAULT_BASE_URL
 
-    for row in available_voices():
+    base_url = base_url or DEFAULT_BASE_URL
+    if get_name:
+        _get_voice(get_name, base_url)
+        return
+    if language and not available:
+        raise click.UsageError("--language filters --available; add --available")
+    from generator.voices import available_voices, repository_voices
+
+    for row in repository_voices(base_url, language) if available else available_voices():
         click.echo(row)
+
+
+def _get_voice(name: str, base_url: str) -> None:
+    from generator.tts.voice_download import get_voice
+    from generator.voices import installed_report
+
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label=f"Downloading {name}", file=sys.stderr)
+        bar.__enter__()
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    try:
+        result = get_voice(name, base_url, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for line in installed_report(result):
+        click.echo(line)
 
 
 @cli.command()
@@ -444,57 +484,10 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
         click.echo(f"note: {note}", err=True)
 
 
-def takes_options(command: Callable) -> Callable:
-    """The options `takes` and `record` share."""
-    command = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Set a script variable (repeatable).")(command)
-    return click.option("--folder", type=click.Path(path_type=Path), help="Folder of recordings (default: the script's takes folder).")(command)
-
-
-@cli.command()
-@click.argument("script", type=click.Path(path_type=Path))
-@takes_options
-@click.option("--roster", type=click.Path(path_type=Path), help="CSV of clients: lines with their names get their own rows.")
-@reports_errors
-def takes(script, folder, sets, roster):
-    """Write or update the recording sheet DIR/takes.csv (file,text; one row per line,
-    existing rows kept as they are) for narrating SCRIPT yourself; print what is missing.
-
-    \b
-    Example:
-      meditate takes evening.yaml --folder takes --roster clients.csv
-    """
-    from generator.takes.lines import update_sheet
-
-    click.echo("\n".join(update_sheet(script, folder, parse_sets(sets), roster).report()))
-
-
-@cli.command()
-@click.argument("script", type=click.Path(path_type=Path))
-@takes_options
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@reports_errors
-def record(script, folder, sets, port):
-    """Record SCRIPT's lines in your own voice on a local page (http://127.0.0.1:PORT/):
-    each line with record, play back and re-take, saved as the sheet names it. Ctrl-C stops.
-
-    \b
-    Example:
-      meditate record evening.yaml --folder takes
-    """
-    from generator.takes.lines import update_sheet
-    from generator.takes.recorder import Recording, RecordingServer
-
-    update = update_sheet(script, folder, parse_sets(sets))
-    server = RecordingServer(Recording(update.title, update.sheet, update.lines), port)
-    click.echo("\n".join([*update.report(), f"recording page: {server.url} (open it in Chromium or Firefox; Ctrl-C to stop)"]))
-    try:
-        server.thread.join()
-    except KeyboardInterrupt:
-        click.echo("stopped; the takes are saved")
-    finally:
-        server.close()
-
-
 def main() -> None:
     """Entry point of the `meditate` console script."""
     cli(prog_name="meditate")
+
+
+# Commands in modules of their own register themselves on `cli` when imported (after it exists).
+from generator import cli_takes  # noqa: E402,F401

@@ -20,7 +20,7 @@ from typing import Iterator, Mapping
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from generator import limits, model, settings
-from generator.errors import Position, ScriptError, ScriptErrors, display_path
+from generator.errors import Position, ScriptError, ScriptErrors, ScriptWarning, display_path
 from generator.images import is_cover_image
 from generator.narration import TextProblem, substitute
 from generator.probe import probe_seconds
@@ -91,6 +91,9 @@ class Loader:
         self.included_bytes = 0
         self.audio_seconds: dict[Path, Fraction] = {}
         self.fill_nodes: list[Node] = []
+        self.language_node: Node | None = None
+        self.voice_nodes: dict[tuple[str, str], Node | None] = {}  # where each voice was chosen
+        self.warned: set[str] = set()
 
     # --- the session ---------------------------------------------------------------------
 
@@ -105,8 +108,8 @@ class Loader:
         for key in ("artist", "album", "description"):
             if key in entries:
                 fields[key] = self._text(entries, key)
-        self._language(entries, fields)
-        self._cover(entries, fields)
+        _language(self, entries, fields)
+        _cover(self, entries, fields)
         if "length" in entries:
             length = r.convert(entries["length"][1], "length", parse_duration)
             if length is not None:
@@ -130,7 +133,7 @@ class Loader:
                 r.error(fill, "pause: fill needs the script's length (add for example 'length: 20m' at the top)")
         if title is None or sections is None:
             return None
-        return model.Session(
+        session = model.Session(
             title=title,
             sections=tuple(sections),
             path=self.path,
@@ -138,31 +141,8 @@ class Loader:
             variables=tuple(sorted(self.variables.items())),
             **fields,
         )
-
-    def _language(self, entries: dict, fields: dict) -> None:
-        if "language" not in entries:
-            return
-        language = self.read.text(entries["language"][1], "language")
-        if language is None:
-            return
-        if not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", language):
-            self.read.error(entries["language"][1], f"language must be a code like 'en' or 'en-GB', got '{language}'")
-        else:
-            fields["language"] = language
-
-    def _cover(self, entries: dict, fields: dict) -> None:
-        if "cover" not in entries:
-            return
-        node = entries["cover"][1]
-        cover = self._file(node, "cover", suffixes=(".png", ".jpg", ".jpeg"))
-        if cover is None:
-            return
-        if not is_cover_image(cover):
-            self.read.error(node, f"cover '{cover.name}' is not a PNG or JPEG image")
-        elif cover.stat().st_size > limits.MAX_COVER_BYTES:
-            self.read.error(node, f"cover '{cover.name}' is larger than {limits.MAX_COVER_BYTES // 1_000_000} MB; players want a picture of a few hundred kB")
-        else:
-            fields["cover"] = cover
+        settings.check_languages(self, session)
+        return session
 
     def _variables(self, node: Node | None) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -239,6 +219,17 @@ class Loader:
 
     def note_fill(self, node: Node) -> None:
         self.fill_nodes.append(node)
+
+    def warn(self, node: Node | None, message: str, *, once: str | None = None) -> None:
+        """A problem that does not stop the script: printed, compiler-style, as a warning
+        (only the first time for a given `once` key)."""
+        import warnings
+
+        if once is not None:
+            if once in self.warned:
+                return
+            self.warned.add(once)
+        warnings.warn(str(ScriptError(message, self.read.pos(node), severity="warning")), ScriptWarning, stacklevel=2)
 
     # --- voice and background (generator.settings) ---------------------------------------
 
@@ -369,6 +360,35 @@ class Loader:
             self.include_stack.pop()
             outer.visits = self.read.visits
             self.read, self.base = outer, outer_base
+
+
+def _language(self: Loader, entries: dict, fields: dict) -> None:
+    """The script's `language`, a code like `en` or `pt-BR`."""
+    if "language" not in entries:
+        return
+    self.language_node = entries["language"][1]
+    language = self.read.text(entries["language"][1], "language")
+    if language is None:
+        return
+    if not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", language):
+        self.read.error(entries["language"][1], f"language must be a code like 'en' or 'en-GB', got '{language}'")
+    else:
+        fields["language"] = language
+
+def _cover(self: Loader, entries: dict, fields: dict) -> None:
+    """The script's cover: a PNG or JPEG of sensible size."""
+    if "cover" not in entries:
+        return
+    node = entries["cover"][1]
+    cover = self._file(node, "cover", suffixes=(".png", ".jpg", ".jpeg"))
+    if cover is None:
+        return
+    if not is_cover_image(cover):
+        self.read.error(node, f"cover '{cover.name}' is not a PNG or JPEG image")
+    elif cover.stat().st_size > limits.MAX_COVER_BYTES:
+        self.read.error(node, f"cover '{cover.name}' is larger than {limits.MAX_COVER_BYTES // 1_000_000} MB; players want a picture of a few hundred kB")
+    else:
+        fields["cover"] = cover
 
 
 def _step_kind(r: NodeReader, node: Node) -> ScalarNode | None:

@@ -69,7 +69,7 @@ class Limited:
     """The write pass's gain and true-peak limiter, as one stage the measuring pass can reuse."""
 
     def __init__(self, gain_db: float, channels: int, ceiling_db: float) -> None:
-        from generator.output.loudness import TruePeakLimiter
+        from generator.loudness import TruePeakLimiter
 
         self.gain = np.float32(10 ** (gain_db / 20))
         self.limiter = TruePeakLimiter(SAMPLE_RATE, channels, ceiling_db=ceiling_db)
@@ -195,7 +195,7 @@ def loudness_gain(
     the prediction is within LOUDNESS_TOLERANCE.
     """
     from generator import measuring
-    from generator.output.loudness import TruePeakLimiter
+    from generator.loudness import TruePeakLimiter
 
     mixer = mixer or Mixer(timeline, speech)
     raw = _listen(timeline, speech, master, measuring.plan(timeline), None, mixer, profile=True)

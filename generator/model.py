@@ -25,7 +25,8 @@ class Voice:
     speed: float = 0.9
     sentence_pause: Fraction = Fraction(8, 10)
     paragraph_pause: Fraction = Fraction(2)
-    language: str = "en"
+    language: str = "en"  # the script's language (a voice's own language is in its config)
+    speaker: int | None = None  # a multi-speaker Piper voice's speaker id
     takes: Path | None = None  # engine "recorded": the folder holding takes.csv and the recordings
     fallback: str | None = None  # engine "recorded": the engine that speaks lines without a take
 
@@ -181,6 +182,8 @@ class Background:
     duck: float = 0.0  # dB
     duck_attack: Fraction = Fraction(3, 10)
     duck_release: Fraction = Fraction(1)
+    duck_hold: Fraction = Fraction(5, 2)
+    """Gaps in the voice shorter than this keep the bed down (no pumping between sentences)."""
     crossfade: Fraction = Fraction(3)
     position: Position | None = None
 

@@ -236,7 +236,7 @@ def _prepare_output(session: model.Session) -> tuple[bytes | None, str]:
     """Import what the passes will need (scipy.signal alone takes a second or two), then make the cover."""
     import generator.bed  # noqa: F401
     import generator.output.formats  # noqa: F401
-    import generator.output.loudness  # noqa: F401
+    import generator.loudness  # noqa: F401
     import generator.output.writing  # noqa: F401
     from generator.output.cover import cover_art
 

@@ -13,15 +13,15 @@ from generator import model
 from generator.layers import LAYER_KINDS
 from generator.tts.engines import ENGINES, VoiceNameError
 from generator.units import parse_gain_db
-from generator.yamlnodes import did_you_mean
+from generator.yamlnodes import _MISSING, did_you_mean
 
 if TYPE_CHECKING:
     from generator.loader import Loader
 
-VOICE_KEYS = ("engine", "name", "speed", "sentence_pause", "paragraph_pause")
+VOICE_KEYS = ("engine", "name", "speaker", "speed", "sentence_pause", "paragraph_pause")
 ENGINE_VOICE_KEYS = {key: kind.name for kind in ENGINES.values() for key in kind.voice_keys}
 """Keys that belong to one engine's voices (a recorded voice's `takes`), by key."""
-BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "crossfade", "layers")
+BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "duck_hold", "crossfade", "layers")
 SECTION_BACKGROUND_KEYS = ("crossfade", "layers")
 
 
@@ -43,14 +43,18 @@ def read_voice(loader: Loader, node: Node | None, base: model.Voice) -> model.Vo
     if engine != base.engine:
         changes["name"] = ENGINES[engine].default_voice
     changes.update(_engine_keys(loader, entries, engine, base, node))
+    speaking = changes.get("fallback", base.fallback) or engine  # a recorded voice's name is its fallback's
     if "name" in entries:
         name = r.text(entries["name"][1], "voice name")
-        if name is not None:
-            speaking = changes.get("fallback", base.fallback) or engine  # a recorded voice's name is its fallback's
+        if name is not None and not _another_engines_voice(loader, name, speaking):
             try:
                 changes["name"] = ENGINES[speaking].check_voice(name, loader.base)
             except VoiceNameError as exc:
                 r.error(entries["name"][1], str(exc))
+    if changes.get("name", base.name) != base.name or engine != base.engine:
+        changes["speaker"] = None  # a speaker belongs to the voice it was chosen for
+    if "speaker" in entries:
+        _speaker(loader, entries["speaker"][1], speaking, changes.get("name", base.name), changes)
     if "speed" in entries:
         speed = r.number(entries["speed"][1], "voice speed", 0.5, 2.0)
         if speed is not None:
@@ -60,7 +64,52 @@ def read_voice(loader: Loader, node: Node | None, base: model.Voice) -> model.Vo
             value = r.duration(entries[key][1], key.replace("_", " "), 600, "10m")
             if value is not None:
                 changes[key] = value
-    return replace(base, **changes)
+    voice = replace(base, **changes)
+    chosen_at = entries.get("name", entries.get("engine", (None, None)))[1]
+    loader.voice_nodes.setdefault((voice.engine, voice.name), chosen_at)
+    return voice
+
+
+def _another_engines_voice(loader: Loader, name: str, engine: str) -> bool:
+    """A voice name written for another engine, which `--engine` overrode: that engine's
+    default voice speaks instead, so `--engine piper` works on a script written for gtts."""
+    if not loader.engine_override:
+        return False
+    for other, kind in ENGINES.items():
+        if other == engine:
+            continue
+        try:
+            kind.check_voice(name, loader.base)
+        except VoiceNameError:
+            continue
+        return True
+    return False
+
+
+def _speaker(loader: Loader, node: Node, engine: str, name: str, changes: dict) -> None:
+    """A multi-speaker voice's speaker (by name or number), checked against the voice."""
+    value = loader.read.scalar(node, "speaker")
+    if value is None or value is _MISSING:
+        return
+    try:
+        changes["speaker"] = ENGINES[engine].check_speaker(name, str(value).strip(), loader.base)
+    except VoiceNameError as exc:
+        if not loader.engine_override:
+            loader.read.error(node, str(exc))
+
+
+def check_languages(loader: Loader, session: model.Session) -> None:
+    """Each voice that speaks, once, asked whether it speaks the script's language: an
+    error where it cannot (gTTS), a warning naming both where it would read with another
+    language's sounds (a Piper voice of another language)."""
+    from generator.steps import utterances
+
+    for voice in dict.fromkeys(u.voice for u in utterances(session)):
+        problem = ENGINES[voice.engine].check_language(voice, loader.base)
+        if problem is not None and (problem[0] == "error" or not loader.errors):  # a failed name speaks no voice
+            node = loader.voice_nodes.get((voice.engine, voice.name))
+            where = loader.language_node if not ENGINES[voice.engine].offline or node is None else node
+            (loader.read.error if problem[0] == "error" else loader.warn)(where, problem[1])
 
 
 def _engine_keys(loader: Loader, entries: dict, engine: str, base: model.Voice, node: Node | None) -> dict:
@@ -86,7 +135,7 @@ def read_background(loader: Loader, node: Node, *, section: bool) -> model.Backg
     if entries is None:
         return None
     fields: dict = {"position": r.pos(node)}
-    for key in ("fade_in", "fade_out", "duck_attack", "duck_release", "crossfade"):
+    for key in ("fade_in", "fade_out", "duck_attack", "duck_release", "duck_hold", "crossfade"):
         if key in entries:
             value = r.duration(entries[key][1], key.replace("_", " "), 3600, "1h")
             if value is not None:

@@ -96,9 +96,6 @@ class NodeReader:
                 self.error(key_node, f"keys in {what} must be plain words")
                 continue
             key = str(key_node.value)
-            if key == "<<":
-                self.error(key_node, "YAML merge keys ('<<') are not supported in scripts")
-                continue
             if key in out:
                 first = self.pos(out[key][0])
                 self.error(key_node, f"duplicate key '{key}' in {what} (first given at line {first.line})")

@@ -11,7 +11,7 @@ import soundfile as sf
 from generator import measuring
 from generator.audio import SAMPLE_RATE
 from generator.mixer import Mixer
-from generator.output.loudness import LoudnessMeter, TruePeakLimiter
+from generator.loudness import LoudnessMeter, TruePeakLimiter
 from generator.loader import load_script as load
 from generator.mastering import Mastering, measure_loudness
 from generator.render import RenderOptions, plan_timeline

@@ -1,7 +1,7 @@
 """Everything between mixed blocks and a listener-ready file.
 
 `formats` is the table of output formats (suffix, MIME type, encoder, tagger);
-`encoders` writes the audio streamed, `loudness` measures and limits it, `tags` adds
+`encoders` writes the audio streamed, `tags` adds
 title, cover and chapters, `sidecars` writes the timeline JSON and WebVTT captions,
 `cover` makes the default cover, and `writing` stages a render's files and renames
 them into place together.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.atomic import write_atomic
 from generator.output.tags import chapter_stamp, to_ms
 from generator.timeline import Timeline
 
@@ -50,11 +49,3 @@ def sidecar_paths(track: Path) -> tuple[Path, Path]:
     """Where the JSON and VTT of `track` go: its name with the suffix replaced."""
     track = Path(track)
     return track.with_suffix(".json"), track.with_suffix(".vtt")
-
-
-def write_sidecars(track: Path, timeline: Timeline) -> list[Path]:
-    """Write `<track>.json` and `<track>.vtt` beside `track`; returns their paths."""
-    json_path, vtt_path = sidecar_paths(track)
-    write_atomic(json_path, timeline_json(timeline))
-    write_atomic(vtt_path, webvtt(timeline))
-    return [json_path, vtt_path]

@@ -42,6 +42,10 @@ class LoadContext(Protocol):
         """A `fill` was written here (an error later if the script has no `length`)."""
         ...
 
+    def warn(self, node: Node | None, message: str, *, once: str | None = None) -> None:
+        """A warning at `node` (only the first time for a given `once` key)."""
+        ...
+
     def steps(self, node: Node, voice: model.Voice) -> list[model.Step] | None:
         """A list of steps (for steps that hold steps)."""
         ...

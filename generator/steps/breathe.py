@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from generator import limits, model, patterns
 from generator.audio import to_samples
 from generator.errors import ScriptError
+from generator.languages import CUE_KINDS, cue_words, language_name
 from generator.placing import BreathCue, Draft, Sound, SoundLengths
 from generator.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 from generator.yamlnodes import did_you_mean, iter_items
@@ -54,8 +55,7 @@ def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.
             r.error(entries["cues"][1], f"unknown cues '{cues}'{did_you_mean(cues, CUES)}; choose voice, tone, both or none")
         elif cues is not None:
             fields["cues"] = cues
-    if "words" in entries:
-        fields["words"] = _words(ctx, entries["words"][1])
+    fields["words"] = _words(ctx, entries.get("words", (None, None))[1], voice, key, fields.get("cues", "both"))
     counted = "cycles" in entries or "duration" in entries
     all_cycles = _cycles(ctx, node, entries["pattern"][1], cycles, duration, counted)
     if all_cycles is None:
@@ -69,13 +69,27 @@ def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.
     return model.Breathe(tuple(all_cycles), r.pos(key), **fields)
 
 
-def _words(ctx: LoadContext, node: Node) -> tuple[tuple[str, str], ...]:
-    words = dict(model.Breathe.__dataclass_fields__["words"].default)
-    for word_key, word_node in iter_items(ctx.read.mapping(node, "words", BREATH_WORDS) or {}):
+def _words(
+    ctx: LoadContext, node: Node | None, voice: model.Voice, key: Node, cues: str
+) -> tuple[tuple[str, str], ...]:
+    """The cue words: the built-in ones of the script's language (generator.languages),
+    with any `words:` written over them. A language without built-in words speaks English
+    cues, with one warning."""
+    words = cue_words(voice.language)
+    written = dict(iter_items(ctx.read.mapping(node, "words", BREATH_WORDS) or {})) if node is not None else {}
+    if words is None and cues in ("voice", "both") and len(written) < len(CUE_KINDS):
+        ctx.warn(
+            key,
+            f"there are no built-in breathing cue words in {language_name(voice.language)}, so the pacer says them "
+            "in English; give your own with words: {inhale: ..., hold: ..., exhale: ..., rest: ...}",
+            once="cue language",
+        )
+    chosen = dict(words or model.Breathe.__dataclass_fields__["words"].default)
+    for word_key, word_node in written.items():
         text = ctx.read.text(word_node, f"the {word_key} word")
         if text is not None:
-            words[word_key] = ctx.substitute(text, word_node)
-    return tuple(words.items())
+            chosen[word_key] = ctx.substitute(text, word_node)
+    return tuple(chosen.items())
 
 
 def _cycles(

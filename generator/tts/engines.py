@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator.tts import gtts_engine, piper_engine, recorded_engine
+from generator.model import Voice
 from generator.tts.base import Engine
 
 
@@ -36,8 +37,12 @@ class EngineKind:
     """The engine, made once per run (models load lazily on first use)."""
     check_voice: Callable[[str, Path], str]
     """(name as written, the script's folder) -> the voice name to use; raises VoiceNameError."""
-    voice_rows: Callable[[], list[str]]
-    """Lines for `meditate voices`: one voice each, with whether it is installed and offline."""
+    check_speaker: Callable[[str, str, Path], int]
+    """(voice name, speaker as written, the script's folder) -> the speaker's number; raises VoiceNameError."""
+    check_language: Callable[[Voice, Path], "tuple[str, str] | None"]
+    """("error" | "warning", message) when the voice cannot speak its language well, else None."""
+    voice_rows: Callable[[], list[tuple[str, ...]]]
+    """Rows for `meditate voices`: engine, voice, language, quality, speakers, works, licence."""
     synthetic: bool = True
     """Speaks any text (so `--engine` and a recorded voice's `fallback` may choose it)."""
     voice_keys: tuple[str, ...] = ()
@@ -52,15 +57,18 @@ ENGINES: dict[str, EngineKind] = {
     for kind in (
         EngineKind(
             "piper", piper_engine.BUILTIN_VOICE, True, piper_engine.PiperEngine,
-            piper_engine.check_voice_name, piper_engine.voice_rows,
+            piper_engine.check_voice_name, piper_engine.check_speaker, piper_engine.check_language,
+            piper_engine.voice_rows,
         ),
         EngineKind(
             "gtts", gtts_engine.DEFAULT_ACCENT, False, gtts_engine.GttsEngine,
-            gtts_engine.check_voice_name, gtts_engine.voice_rows,
+            gtts_engine.check_voice_name, gtts_engine.check_speaker, gtts_engine.check_language,
+            gtts_engine.voice_rows,
         ),
         EngineKind(  # the practitioner's own takes; `name` is the fallback's voice (piper's unless said)
             "recorded", piper_engine.BUILTIN_VOICE, True, recorded_engine.RecordedEngine,
-            piper_engine.check_voice_name, recorded_engine.voice_rows,
+            piper_engine.check_voice_name, piper_engine.check_speaker, recorded_engine.check_language,
+            recorded_engine.voice_rows,
             synthetic=False, voice_keys=recorded_engine.VOICE_KEYS, read_keys=recorded_engine.read_voice_keys,
         ),
     )

@@ -165,6 +165,11 @@ def _resolved(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
-def voice_rows() -> list[str]:
-    """What `meditate voices` lists for recorded takes."""
-    return ["recorded  takes: FOLDER  offline  your own recordings, one per line (see meditate takes, meditate record)"]
+def voice_rows() -> list[tuple[str, ...]]:
+    """What `meditate voices` lists for recorded takes: one row, the practitioner's own voice."""
+    return [("recorded", "takes: FOLDER", "yours", "", "1", "offline", "your own recordings, one per line (meditate takes, meditate record)")]
+
+
+def check_language(voice: Voice, base: Path) -> tuple[str, str] | None:
+    """A recording speaks whatever language it was spoken in: nothing to check."""
+    return None
