@@ -112,6 +112,7 @@ def test_record_every_line_in_chromium_then_render(server, tmp_path, fake_tts):
             browser.wait_for(f"document.querySelector('li[data-file=\"{row.file}\"]').dataset.done === 'true'", timeout=30)
         assert browser.evaluate("document.querySelector('#progress').textContent").startswith("2 of 2 lines recorded")
         assert browser.evaluate("document.querySelector('#play').disabled") is False
+        assert browser.evaluate("document.querySelector('#previous').disabled") is False  # usable again after saving
     finally:
         browser.close()
     for row in update.lines:
