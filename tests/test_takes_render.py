@@ -232,3 +232,55 @@ def test_a_click_after_the_words_is_cut_with_the_silence():
     clicked[at : at + 40] += 0.5 * np.hanning(40).astype(np.float32)
     assert abs(len(clean(clicked)) - len(clean(words))) < 0.05 * RATE
     assert len(clean(words)) < 2.3 * RATE  # 2.2 s of words
+
+
+@pytest.mark.piper
+@pytest.mark.slow
+def test_a_real_voice_take_sits_like_the_synthesized_voice(write_script, tmp_path):
+    """Real speech (Piper's, saved as a take with a noisy room around it) against the same
+    sentence synthesized: the same loudness, the same start, the room gone between words."""
+    from scipy.signal import lfilter
+
+    from generator.audio import resample
+    from generator.model import Voice
+    from generator.tts.piper_engine import PiperEngine
+
+    text = "Let your eyes gently close, and notice the ground beneath you."
+    clip = PiperEngine().synthesize(text, Voice())
+    speech = resample(clip.samples, clip.rate, 22_050).astype(np.float64)
+    speech *= 10 ** (-30 / 20) / np.sqrt(np.mean(speech[np.abs(speech) > 1e-3] ** 2))
+    pad = np.zeros(22_050)
+    signal = np.concatenate([pad, speech, pad])
+    room = lfilter([1.0], [1.0, -0.9], np.random.default_rng(5).standard_normal(signal.size))
+    room *= 10 ** (-64 / 20) / room.std()
+    (tmp_path / "takes").mkdir()
+    write_take(tmp_path / "takes" / "001-let.flac", (signal + room).astype(np.float32), 22_050)
+    (tmp_path / "takes" / "takes.csv").write_text(f'file,text\n001-let.flac,"{text}"\n', encoding="utf-8")
+    script = write_script(
+        "title: Real voice\nvoice: {engine: recorded, takes: takes}\nsections:\n  - title: One\n    steps:\n"
+        f'      - say: "{text}"\n      - pause: 2s\n      - say: {{text: "{text}", voice: {{engine: piper}}}}\n      - pause: 1s\n'
+    )
+    samples, timeline = rendered(script, tmp_path / "real.wav")
+    take_entry, synthesized = (entry(samples, step) for step in says(timeline))
+    meter = pyloudnorm.Meter(RATE)
+    assert abs(meter.integrated_loudness(take_entry) - meter.integrated_loudness(synthesized)) <= 2.0
+    assert abs(take_entry.size - synthesized.size) < 0.3 * RATE
+    levels = levels_db(take_entry, RATE, 0.01)
+    assert int(np.argmax(levels > levels.max() - 20)) * 10 < 150
+    # the room between words: where Piper's own speech is silent, found in the take by correlation
+    from scipy.signal import correlate
+
+    clean_speech = resample(speech.astype(np.float32), 22_050, RATE).astype(np.float64)
+    offset = int(np.argmax(correlate(take_entry, clean_speech, mode="full", method="fft"))) - (clean_speech.size - 1)
+    window = int(0.02 * RATE)
+    gaps, voiced = [], []
+    for start in range(max(0, -offset), min(clean_speech.size, take_entry.size - offset) - window, window):
+        own = clean_speech[start : start + window]
+        (gaps if np.sqrt(np.mean(own**2)) < 10 ** (-75 / 20) else voiced).append(start + offset)
+    assert len(gaps) >= 5, len(gaps)
+
+    def level(positions):
+        return 10 * np.log10(np.mean([np.mean(take_entry[p : p + window] ** 2) for p in positions]))
+
+    room_before = -64 - (-30)  # dB under the speech, as made above
+    assert level(gaps) - level(voiced) <= room_before - 6.0, (level(gaps) - level(voiced), room_before)
