@@ -284,3 +284,30 @@ def test_a_real_voice_take_sits_like_the_synthesized_voice(write_script, tmp_pat
 
     room_before = -64 - (-30)  # dB under the speech, as made above
     assert level(gaps) - level(voiced) <= room_before - 6.0, (level(gaps) - level(voiced), room_before)
+
+
+@pytest.mark.parametrize("recorded", [("Breathe in", "Breathe out"), ("Breathe in",)])
+def test_breathing_cues_are_takes_too_or_all_fall_back(write_script, tmp_path, fake_tts, recorded):
+    from generator.loader import load_script
+    from generator.steps import utterances
+
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    rows = ["file,text"]
+    for seed, text in enumerate(recorded, start=1):
+        name = f"00{seed}-{text.lower().replace(' ', '-')}.wav"
+        write_take(folder / name, take(1, 48_000, level_db=-20, noise_db=-60, seed=seed), 48_000)
+        rows.append(f"{name},{text}")
+    (folder / "takes.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    script = write_script(
+        "title: Breath\nvoice: {engine: recorded, takes: takes, fallback: piper}\nsections:\n"
+        "  - title: One\n    steps:\n      - breathe: {pattern: relax, cycles: 2, cues: voice}\n"
+    )
+    engines = {u.text: u.voice.engine for u in utterances(load_script(script))}
+    expected = "recorded" if len(recorded) == 2 else "piper"  # one voice speaks all of a pacer's cues
+    assert engines == {"Breathe in": expected, "Breathe out": expected}
+    samples, timeline = rendered(script, tmp_path / "breath.wav")
+    cues = [s for s in timeline["sections"][0]["steps"] if s["kind"] == "inhale"]
+    assert len(cues) == 2
+    start = round(cues[0]["start"] * RATE)
+    assert np.sqrt(np.mean(samples[start : start + RATE // 2] ** 2)) > 0.01  # the cue is heard
