@@ -363,6 +363,7 @@ def _takes(folder: Path, texts: list[str]) -> list[str]:
     recordings = [sheet.recording(row) if (row := sheet.row_for(text)) else None for text in texts]
     return [file_digest(path) if path else "missing" for path in recordings]
 
+
 class _Manifest:
     """`DIR/.meditate-batch.json`: per track file, the row key and the file as written."""
 
