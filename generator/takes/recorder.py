@@ -28,7 +28,6 @@ import wave
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from generator.errors import InputError
