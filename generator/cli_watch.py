@@ -1,7 +1,8 @@
-"""`meditate watch`: the command line of :mod:`generator.watch`, on the `meditate` group.
+"""`meditate watch`: the command line of :mod:`generator.watch`.
 
-Kept beside cli.py (whose options and error handling it reuses) so that module stays
-within its size; like it, it only parses options and calls the library.
+It registers itself on the `meditate` group of :mod:`generator.cli` (which imports this
+module) and reuses its options and error handling; like the other commands it only
+parses options and calls the library.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from generator.cli import cache_options, parse_sets, reports_errors, script_options
+from generator.cli import cache_options, cli, parse_sets, reports_errors, script_options
 
 
-@click.command()
+@cli.command()
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option("--section", metavar="TITLE|N", help="Always re-render this section (default: the section being edited).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Preview file (default: <script name>-preview.mp3 here).")

@@ -26,6 +26,7 @@ from generator.narration import TextProblem, substitute
 from generator.nearfiles import near_file_hint
 from generator.probe import probe_seconds
 from generator.steps import STEP_KINDS
+from generator.takes.resolve import resolve_takes
 from generator.units import parse_duration
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, inner_position, iter_items
 
@@ -46,15 +47,17 @@ def load_script(
     required: tuple[str, ...] = (),
     used: set[str] | None = None,
     files: set[Path] | None = None,
+    takes: bool = True,
 ) -> model.Session:
     """Load and validate one script. Raises :class:`ScriptErrors` listing every problem.
 
     `variables` override the script's `variables:` defaults (as `--set` does), and
-    `engine` overrides every voice's engine (as `--engine` does). Each name in
-    `required` (the `--set` names) must be used by some text of the script or its
-    includes, else it is an error: a misspelt `--set` would otherwise give a track with
-    the default silently. `used`, when given, receives every variable name the texts use,
-    and `files` every file included (what `meditate watch` watches besides the script).
+    `engine` overrides every voice's engine (as `--engine` does). With `takes` (the
+    default), every line of a recorded voice must have a good take or a fallback voice.
+    Each name in `required` (the `--set` names) must be used by some text of the script
+    or its includes, else it is an error: a misspelt `--set` would otherwise give a track
+    with the default silently. `used`, when given, receives every variable name the texts
+    use, and `files` every file included (what `meditate watch` watches besides the script).
     """
     path = Path(path)
     errors: list[ScriptError] = []
@@ -75,6 +78,8 @@ def load_script(
             files.update(loader.included_files)
         if session is not None:
             limits.check_length(session, lambda path: loader.audio_seconds.get(path, Fraction(0)), loader.read, root)
+        if session is not None and takes:
+            session = resolve_takes(session, errors)
     if errors or session is None:
         raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
     return session
