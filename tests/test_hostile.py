@@ -37,7 +37,7 @@ def run(*args: str):
 
 
 def hostile_files(folder: Path) -> None:
-    from tests.test_limits import one_hertz_wav
+    from tests.test_bounds import one_hertz_wav
 
     one_hertz_wav(folder / "tiny.wav")
     (folder / "onehz.yaml").write_text("title: T\nsections:\n  - title: A\n    steps:\n      - play: tiny.wav\n")
@@ -78,7 +78,7 @@ def test_hostile_inputs_take_bounded_memory(tmp_path, args, code, message):
 def test_the_real_voice_speaks_the_longest_piece_in_bounded_memory(tmp_path):
     """A render whose one sentence is the longest piece the voice is given at once
     (MAX_UTTERANCE_CHARS), with the real voice, in a child process."""
-    from generator.limits import MAX_UTTERANCE_CHARS
+    from generator.bounds import MAX_UTTERANCE_CHARS
 
     text = " ".join(["breathing slowly and gently"] * 40)[:MAX_UTTERANCE_CHARS].rsplit(" ", 1)[0]
     (tmp_path / "one.yaml").write_text(f"title: T\nsections:\n  - title: A\n    steps:\n      - say: {text}\n")

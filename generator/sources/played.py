@@ -20,16 +20,21 @@ from generator.sources.files import DiskClip
 class PlayedSource:
     """The samples of a `play` step: its duration, raised-cosine fades and gain applied."""
 
-    def __init__(self, play: model.Play, clip: DiskClip, gain_db: float, length: int):
+    def __init__(self, play: model.Play, clip: DiskClip, gain_db: float = 0.0, length: int | None = None):
+        self.play = play
         self.clip = clip
         frames = self.clip.frames
         if play.duration is not None:
             frames = min(frames, to_samples(play.duration))
-        self.frames = min(frames, length)
+        self.frames = frames if length is None else min(frames, length)
         self.gain = db_to_gain(gain_db)
         self.fade_in = min(to_samples(play.fade_in), frames)
         self.fade_out = min(to_samples(play.fade_out), frames)
         self.cut = frames  # the fades are placed on the file as cut by `duration`
+
+    def placed(self, gain_db: float, length: int) -> PlayedSource:
+        """This play at a placement's gain, cut to its planned length (the clip is shared)."""
+        return PlayedSource(self.play, self.clip, gain_db, length)
 
     def __len__(self) -> int:
         return self.frames

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import limits, model, yamlnodes
+from generator import bounds, model, yamlnodes
 from generator.cli import cli
 from generator.loader import load_script
 from generator.narration import split_narration
@@ -70,26 +70,26 @@ def test_a_sound_file_claiming_one_hertz_is_refused_at_its_place(tmp_path, kind)
 
 
 def test_claims_are_checked_against_the_file_size():
-    ok = limits.SoundInfo(44_100, 2, 1000, 44 + 4000, 2)
-    assert limits.claim_problem(ok) is None
-    assert "more than its 4044 bytes can hold" in limits.claim_problem(limits.SoundInfo(44_100, 2, 10**9, 4044, 2))
-    assert "claims 64 channels" in limits.claim_problem(limits.SoundInfo(44_100, 64, 10, 10**6, 2))
-    assert limits.claim_problem(limits.SoundInfo(44_100, 2, 10**9, 4044, None)) is None  # compressed: by length
+    ok = bounds.SoundInfo(44_100, 2, 1000, 44 + 4000, 2)
+    assert bounds.claim_problem(ok) is None
+    assert "more than its 4044 bytes can hold" in bounds.claim_problem(bounds.SoundInfo(44_100, 2, 10**9, 4044, 2))
+    assert "claims 64 channels" in bounds.claim_problem(bounds.SoundInfo(44_100, 64, 10, 10**6, 2))
+    assert bounds.claim_problem(bounds.SoundInfo(44_100, 2, 10**9, 4044, None)) is None  # compressed: by length
 
 
 def test_a_sound_file_longer_than_its_use_allows_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(limits, "MAX_STREAMED_SECONDS", 60)
+    monkeypatch.setattr(bounds, "MAX_STREAMED_SECONDS", 60)
     soundfile.write(tmp_path / "talk.wav", np.zeros(90 * 8_000, dtype=np.int16), 8_000, subtype="PCM_U8")
     lines = errors_of(script(tmp_path, STEPS + "      - play: talk.wav\n      - bell: talk.wav\n"))
     assert any(":5:15: error: play file 'talk.wav' lasts 1m30s; a play file may last at most 1m00s" in line for line in lines), lines
     assert any(":6:15: error: bell file 'talk.wav' lasts 1m30s; a bell file may last at most 1m00s; a longer sound can be played with play" in line for line in lines), lines
-    assert limits.length_problem("play", Fraction(601), streamed=False).endswith("when only ffmpeg can read it; save it as WAV or FLAC")
-    assert limits.length_problem("layer", Fraction(60)) is None
-    assert limits.length_problem("layer", Fraction(61)) == "lasts 1m01s; a layer file may last at most 1m00s"
+    assert bounds.length_problem("play", Fraction(601), streamed=False).endswith("when only ffmpeg can read it; save it as WAV or FLAC")
+    assert bounds.length_problem("layer", Fraction(60)) is None
+    assert bounds.length_problem("layer", Fraction(61)) == "lasts 1m01s; a layer file may last at most 1m00s"
 
 
 def test_too_many_layers_are_refused(tmp_path):
-    eight = "".join("    - noise: pink\n" for _ in range(limits.MAX_LAYERS_PER_BACKGROUND + 1))
+    eight = "".join("    - noise: pink\n" for _ in range(bounds.MAX_LAYERS_PER_BACKGROUND + 1))
     lines = errors_of(script(tmp_path, "title: T\nbackground:\n  layers:\n" + eight + "sections:\n  - title: A\n    steps:\n      - say: Hi.\n"))
     assert any(":4:5: error: a background may have at most 8 layers, this one has 9" in line for line in lines), lines
     sections = "".join(
@@ -104,8 +104,8 @@ def test_more_sections_than_a_chapter_list_holds_are_refused_by_check(tmp_path):
     def sections(n: int) -> str:
         return "title: T\nsections:\n" + "".join(f"  - title: S{i}\n    steps:\n      - pause: 1s\n" for i in range(n))
 
-    assert run("check", str(script(tmp_path, sections(limits.MAX_SECTIONS), "ok.yaml"))).exit_code == 0
-    lines = errors_of(script(tmp_path, sections(limits.MAX_SECTIONS + 1)))
+    assert run("check", str(script(tmp_path, sections(bounds.MAX_SECTIONS), "ok.yaml"))).exit_code == 0
+    lines = errors_of(script(tmp_path, sections(bounds.MAX_SECTIONS + 1)))
     assert lines == [f"{tmp_path / 's.yaml'}:3:3: error: a script may have at most 255 sections (a track's chapter list holds no more), this one has 256"]
 
 
@@ -129,7 +129,7 @@ def test_an_include_reached_through_aliases_is_refused_after_a_bounded_number_of
     with pytest.raises(Exception) as caught:
         load_script(path)
     assert "reaches more than 500 includes (repeats and aliases counted)" in str(caught.value)
-    assert len(reads) <= limits.MAX_INCLUDES + 1
+    assert len(reads) <= bounds.MAX_INCLUDES + 1
 
 
 def test_a_long_sentence_is_split_at_commas_then_spaces():
@@ -139,14 +139,14 @@ def test_a_long_sentence_is_split_at_commas_then_spaces():
     parts, problems = split_narration(text, voice)
     assert problems == []
     said = [p.text for p in parts if isinstance(p, model.Utterance)]
-    assert len(said) > 1 and all(len(s) <= limits.MAX_UTTERANCE_CHARS for s in said)
+    assert len(said) > 1 and all(len(s) <= bounds.MAX_UTTERANCE_CHARS for s in said)
     assert all(s.endswith(",") for s in said[:-1])  # cut after a comma
     assert " ".join(said).split() == text.split()
     gaps = [p.seconds for p in parts if isinstance(p, model.Gap)]
-    assert gaps == [limits.CLAUSE_PAUSE] * (len(said) - 1)
+    assert gaps == [bounds.CLAUSE_PAUSE] * (len(said) - 1)
     unpunctuated = " ".join(["and breathing"] * 200)
     said = [p.text for p in split_narration(unpunctuated, voice)[0] if isinstance(p, model.Utterance)]
-    assert all(len(s) <= limits.MAX_UTTERANCE_CHARS for s in said) and " ".join(said) == unpunctuated
+    assert all(len(s) <= bounds.MAX_UTTERANCE_CHARS for s in said) and " ".join(said) == unpunctuated
 
 
 def test_a_word_longer_than_the_voice_takes_is_refused_at_its_place(tmp_path):
@@ -164,7 +164,7 @@ def test_a_breathing_word_is_bounded_too(tmp_path):
 @given(st.text(alphabet=st.sampled_from("ab ,;:—."), max_size=2000), st.integers(20, 300))
 def test_pieces_never_exceed_the_limit_and_keep_every_word(text, limit):
     flat = " ".join(text.split())
-    cut = limits.pieces(flat, limit)
+    cut = bounds.pieces(flat, limit)
     if cut is None:
         assert any(len(word) > limit for word in flat.split())
         return
@@ -173,7 +173,7 @@ def test_pieces_never_exceed_the_limit_and_keep_every_word(text, limit):
 
 
 def test_the_total_of_sound_files_is_bounded(tmp_path, monkeypatch):
-    monkeypatch.setattr(limits, "MAX_AUDIO_SECONDS", 1)
+    monkeypatch.setattr(bounds, "MAX_AUDIO_SECONDS", 1)
     for name in ("a.wav", "b.wav"):
         soundfile.write(tmp_path / name, np.zeros(30_000, dtype=np.float32), 44_100)
     lines = errors_of(script(tmp_path, STEPS + "      - play: a.wav\n      - play: b.wav\n"))
@@ -181,4 +181,4 @@ def test_the_total_of_sound_files_is_bounded(tmp_path, monkeypatch):
 
 
 def test_sound_seconds_are_exact():
-    assert limits.SoundInfo(8_000, 1, 12_000, 12_044, 1).seconds == Fraction(3, 2)
+    assert bounds.SoundInfo(8_000, 1, 12_000, 12_044, 1).seconds == Fraction(3, 2)
