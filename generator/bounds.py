@@ -153,3 +153,66 @@ def pieces(sentence: str, limit: int = MAX_UTTERANCE_CHARS) -> list[str] | None:
     if rest:
         out.append(rest)
     return out
+
+
+# --- the loader's hooks (generator.loader.Loader is passed in) -------------------------------
+
+
+def probed_seconds(loader, node, what: str, path: Path) -> Fraction | None:
+    """A sound file's length from a header that can be believed (else ffprobe's), or None
+    with the problem reported at `node`: unreadable, a forged header, no sound."""
+    from generator.probe import probe_seconds
+
+    info = sound_info(path)
+    problem = claim_problem(info) if info is not None else None
+    if problem is not None:
+        loader.read.error(node, f"{what} file '{path.name}' {problem}")
+        return None
+    seconds = info.seconds if info is not None else probe_seconds(path)
+    if seconds is None:
+        loader.read.error(node, f"{what} file '{path.name}' is not an audio file this tool can read (WAV, FLAC, OGG or MP3; other formats need ffmpeg)")
+        return None
+    if seconds <= 0:
+        loader.read.error(node, f"{what} file '{path.name}' holds no sound")
+        return None
+    if info is not None:
+        loader.streamed.add(path)
+    return seconds
+
+
+def sound_fits(loader, node, what: str, path: Path) -> bool:
+    """A sound file within the length its use allows, and the script's sound files within
+    MAX_AUDIO_SECONDS together; False with the problem reported at `node`."""
+    seconds = loader.audio_seconds[path]
+    problem = length_problem(what, seconds, streamed=path in loader.streamed)
+    total = sum(loader.audio_seconds.values(), Fraction(0))
+    if problem is None and total > MAX_AUDIO_SECONDS:
+        from generator.units import format_duration
+
+        problem = (f"brings the script's sound files to {format_duration(float(total))}; "
+                   f"together they may last at most {MAX_AUDIO_SECONDS // 3600}h")
+    if problem is not None:
+        loader.read.error(node, f"{what} file '{path.name}' {problem}")
+        return False
+    return True
+
+
+def layers_fit(loader, node, count: int) -> bool:
+    """At most MAX_LAYERS_PER_BACKGROUND in one background, MAX_LAYERS in the script."""
+    loader.layers += count
+    if count > MAX_LAYERS_PER_BACKGROUND:
+        loader.read.error(node, f"a background may have at most {MAX_LAYERS_PER_BACKGROUND} layers, this one has {count}")
+        return False
+    if loader.layers > MAX_LAYERS:
+        loader.read.error(node, f"the script's backgrounds have {loader.layers} layers so far; at most {MAX_LAYERS} in all")
+        return False
+    return True
+
+
+def include_fits(loader, node) -> bool:
+    """One more `include` reached (aliases and repeats counted); False past MAX_INCLUDES
+    (reported once)."""
+    loader.includes += 1
+    if loader.includes == MAX_INCLUDES + 1:
+        loader.read.error(node, f"the script reaches more than {MAX_INCLUDES} includes (repeats and aliases counted)")
+    return loader.includes <= MAX_INCLUDES

@@ -63,3 +63,25 @@ def clean_out(text: str) -> str:
     surrogates removed, so an XML document stays well-formed."""
     text = re.sub("[\x0b\x0c\r\x85\u2028\u2029]", " ", text)
     return _FORBIDDEN.sub("", text)
+
+
+def set_value(name: str, text: str) -> str:
+    """A `--set` value made clean (clean_value); InputError (exit 2) when the value holds
+    bytes that are not UTF-8."""
+    from generator.errors import InputError, one_line
+
+    if not_utf8_at(name + text) is not None:
+        raise InputError(f"--set {one_line(name)}: the value holds bytes that are not UTF-8 text")
+    return clean_value(text)
+
+
+def clean_values(values: dict[str, str], error) -> dict[str, str]:
+    """Variable values given from outside the script (`--set`, roster cells), cleaned;
+    `error(message)` for each that holds bytes that are not UTF-8 (it is left out)."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if not_utf8_at(value) is not None:
+            error(f"the value given for variable '{name}' holds bytes that are not UTF-8 text")
+        else:
+            out[name] = clean_value(value)
+    return out

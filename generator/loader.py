@@ -24,10 +24,9 @@ from generator.errors import Position, ScriptError, ScriptErrors, ScriptWarning,
 from generator.images import is_cover_image
 from generator.narration import TextProblem, substitute
 from generator.nearfiles import near_file_hint
-from generator.probe import probe_seconds
 from generator.steps import STEP_KINDS
 from generator.takes.resolve import resolve_takes
-from generator.units import format_duration, parse_duration
+from generator.units import parse_duration
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, inner_position, iter_items
 
 MAX_INCLUDED_BYTES = 4 * MAX_SCRIPT_BYTES
@@ -110,8 +109,7 @@ class Loader:
         self.voice_nodes: dict[tuple[str, str], Node | None] = {}  # where each voice was chosen
         self.warned: set[str] = set()
         self.inputs: list[Path] = [path]  # every file read: outputs are kept off them (Session.inputs)
-        self.layers = 0
-        self.includes = 0
+        self.layers = self.includes = 0  # counted against generator.bounds
         self.streamed: set[Path] = set()  # sound files libsndfile reads (not decoded whole)
 
     # --- the session ---------------------------------------------------------------------
@@ -158,7 +156,7 @@ class Loader:
             path=self.path,
             voice=voice,
             variables=tuple(sorted(self.variables.items())),
-            inputs=tuple(dict.fromkeys(self.inputs)),
+            inputs=tuple(dict.fromkeys([*self.inputs, *sorted(self.included_files)])),
             **fields,
         )
         settings.check_languages(self, session)
@@ -177,13 +175,9 @@ class Loader:
                     values[name] = str(value)
                 elif value is not None and value is not _MISSING:
                     self.read.error(value_node, f"variable '{name}' must be text")
-        from generator.cleantext import clean_value, not_utf8_at
+        from generator.cleantext import clean_values
 
-        for name, value in self.overrides.items():  # --set values, roster cells
-            if not_utf8_at(value) is not None:
-                self.errors.append(ScriptError(f"the value given for variable '{name}' holds bytes that are not UTF-8 text", self.read.pos(None)))
-            else:
-                values[name] = clean_value(value)
+        values.update(clean_values(self.overrides, lambda message: self.read.error(None, message)))  # --set, roster
         return values
 
     def _text(self, entries: dict, key: str, what: str | None = None) -> str | None:
@@ -232,49 +226,14 @@ class Loader:
         script, before any speech is synthesized, and gives its length to the limit check.
         """
         path = self._file(node, what)
-        if path is None or path in self.audio_seconds:
-            if path is not None and not self._sound_fits(node, what, path, self.audio_seconds[path], path in self.streamed):
+        if path is None:
+            return None
+        if path not in self.audio_seconds:
+            seconds = bounds.probed_seconds(self, node, what, path)  # a believable header, some sound
+            if seconds is None:
                 return None
-            return path
-        info = bounds.sound_info(path)
-        problem = bounds.claim_problem(info) if info is not None else None
-        if problem is not None:
-            self.read.error(node, f"{what} file '{path.name}' {problem}")
-            return None
-        seconds = info.seconds if info is not None else probe_seconds(path)
-        if seconds is None:
-            self.read.error(node, f"{what} file '{path.name}' is not an audio file this tool can read (WAV, FLAC, OGG or MP3; other formats need ffmpeg)")
-            return None
-        if seconds <= 0:
-            self.read.error(node, f"{what} file '{path.name}' holds no sound")
-            return None
-        self.audio_seconds[path] = seconds
-        if info is not None:
-            self.streamed.add(path)
-        return path if self._sound_fits(node, what, path, seconds, info is not None) else None
-
-    def _sound_fits(self, node: Node, what: str, path: Path, seconds: Fraction, streamed: bool) -> bool:
-        """A sound file within the length its use allows and the script's total (generator.bounds)."""
-        problem = bounds.length_problem(what, seconds, streamed=streamed)
-        total = sum(self.audio_seconds.values(), Fraction(0))
-        if problem is None and total > bounds.MAX_AUDIO_SECONDS:
-            problem = (f"brings the script's sound files to {format_duration(float(total))}; "
-                       f"together they may last at most {bounds.MAX_AUDIO_SECONDS // 3600}h")
-        if problem is not None:
-            self.read.error(node, f"{what} file '{path.name}' {problem}")
-            return False
-        return True
-
-    def layers_fit(self, node: Node, count: int) -> bool:
-        """At most bounds.MAX_LAYERS_PER_BACKGROUND here, and bounds.MAX_LAYERS in the script."""
-        self.layers += count
-        if count > bounds.MAX_LAYERS_PER_BACKGROUND:
-            self.read.error(node, f"a background may have at most {bounds.MAX_LAYERS_PER_BACKGROUND} layers, this one has {count}")
-            return False
-        if self.layers > bounds.MAX_LAYERS:
-            self.read.error(node, f"the script's backgrounds have {self.layers} layers so far; at most {bounds.MAX_LAYERS} in all")
-            return False
-        return True
+            self.audio_seconds[path] = seconds
+        return path if bounds.sound_fits(self, node, what, path) else None
 
     def note_fill(self, node: Node, label: str = "pause: fill") -> None:
         self.fill_nodes.append((node, label))
@@ -384,10 +343,7 @@ class Loader:
         raw = r.text(node, what)
         if raw is None:
             return []
-        self.includes += 1
-        if self.includes > bounds.MAX_INCLUDES:
-            if self.includes == bounds.MAX_INCLUDES + 1:
-                r.error(node, f"the script reaches more than {bounds.MAX_INCLUDES} includes (repeats and aliases counted)")
+        if not bounds.include_fits(self, node):
             return []
         target = _resolved(self.base / raw)
         if target in self.include_stack:
@@ -401,7 +357,6 @@ class Loader:
             r.error(node, f"included file '{raw}' not found{near_file_hint(self.base, raw, ('.yaml', '.yml'))}")
             return []
         self.included_files.add(target)
-        self.inputs.append(target)
         self.included_bytes += target.stat().st_size
         if self.included_bytes > MAX_INCLUDED_BYTES:
             r.error(node, f"the included files add up to more than {MAX_INCLUDED_BYTES} bytes")

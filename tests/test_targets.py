@@ -172,7 +172,7 @@ def test_publish_never_writes_over_a_file_of_the_tracks_folder(project):
     before = snapshot(media)
     result = run("publish", str(media), "-o", str(project / "site2"))
     assert result.exit_code == 2, result.stderr
-    assert "one.chapters.json: writing there would overwrite" in result.stderr
+    assert "writing there would overwrite site2/media/one." in result.stderr and "which publish reads" in result.stderr
     assert snapshot(media) == before
 
 

@@ -102,3 +102,10 @@ def refuse_unsafe(
             raise InputError(
                 f"{output}: writing there would overwrite {display_path(source)}, which {what} reads; choose another output name"
             )
+
+
+def refuse_special(path: Path) -> None:
+    """InputError when something other than a regular file, a folder or nothing is at `path`."""
+    kind = special_kind(path)
+    if kind not in (None, "a folder"):
+        raise InputError(f"{path}: is {kind}, not a regular file; meditate only replaces regular files")

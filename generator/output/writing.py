@@ -15,8 +15,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from generator.atomic import replace_together, temporary_beside
 from generator import testhook
+from generator.atomic import replace_together, temporary_beside
 from generator.audio import SAMPLE_RATE
 from generator.output import leftovers
 from generator.output.formats import OutputFormat
