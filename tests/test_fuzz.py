@@ -378,7 +378,9 @@ def _texts(session: model.Session) -> list[str]:
         out.append(section.title)
         for step in section.steps:
             out += [p.text for p in getattr(step, "parts", ()) if isinstance(p, model.Utterance)]
-    out += [u.text for u in session.utterances()]
+    from generator.steps import utterances
+
+    out += [u.text for u in utterances(session)]
     return out
 
 
@@ -404,8 +406,8 @@ def test_no_control_character_survives_the_loader(tmp_path_factory, title, say, 
 @budget(200)
 @given(st.text(alphabet=st.sampled_from(list('ab,;"\n\r\t ') + ["\x0b", "\x00", "\ud800"]), max_size=80))
 def test_a_roster_is_rows_or_clean_errors(tmp_path_factory, text):
-    from generator.batch import read_roster
     from generator.cleantext import forbidden_at
+    from generator.roster import read_roster
 
     path = tmp_path_factory.mktemp("roster") / "r.csv"
     path.write_bytes(("name,output\n" + text).encode("utf-8", "surrogatepass"))
