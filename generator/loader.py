@@ -635,7 +635,7 @@ class _Loader:
 
     def step_breathe(self, node: Node, voice: model.Voice, key: Node) -> model.Breathe | None:
         r = self.read
-        entries = r.mapping(node, "breathe", ("pattern", "cycles", "duration", "cues", "words"), required=("pattern",))
+        entries = r.mapping(node, "breathe", ("pattern", "cycles", "duration", "cues", "words", "volume"), required=("pattern",))
         if entries is None or "pattern" not in entries:
             return None
         fields: dict = {"voice": voice}
@@ -652,6 +652,10 @@ class _Loader:
                 r.error(entries["cues"][1], f"unknown cues '{cues}'{did_you_mean(cues, _CUES)}; choose voice, tone, both or none")
             elif cues is not None:
                 fields["cues"] = cues
+        if "volume" in entries:
+            volume = r.volume(entries["volume"][1])
+            if volume is not None:
+                fields["volume"] = volume
         if "words" in entries:
             words = dict(model.Breathe.__dataclass_fields__["words"].default)
             for word_key, word_node in iter_items(r.mapping(entries["words"][1], "words", _BREATH_WORDS) or {}):

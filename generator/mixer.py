@@ -24,7 +24,7 @@ import numpy as np
 from generator import model
 from generator.audio import BLOCK_SAMPLES, db_to_gain
 from generator.sources import ClipSource
-from generator.timeline import BreathCue, Placement, Timeline
+from generator.timeline import BellStrike, BreathCue, Placement, Timeline
 from generator.tts import SpeechBank
 from generator.tts.base import VOICE_RMS_DB
 
@@ -114,8 +114,8 @@ class Mixer:
         sound = placement.sound
         if isinstance(sound, model.Utterance):
             samples = self.speech.samples(sound)
-        elif isinstance(sound, model.Bell):
-            samples = self._cached(("bell", sound.sound, sound.path), lambda: _bell(sound, self.base_dir))
+        elif isinstance(sound, BellStrike):
+            samples = _bell(sound, self.base_dir, placement.length)  # cached by the bells module
         elif isinstance(sound, model.Play):
             samples = _play(sound)
         elif isinstance(sound, BreathCue):
@@ -142,10 +142,18 @@ def _edges(block_start: int, count: int, start: int, end: int, fade_in: int, fad
     return gain
 
 
-def _bell(bell: model.Bell, base_dir: Path) -> np.ndarray:
+def _bell(strike: BellStrike, base_dir: Path, length: int) -> np.ndarray:
+    """The strike's samples; a ring the track's end cuts short fades out over its last second."""
     from generator.sources.bells import bell_clip
 
-    return bell_clip(bell, base_dir)
+    samples = bell_clip(strike.bell, base_dir, strike.index)
+    if length >= samples.shape[0]:
+        return samples
+    samples = samples[:length].copy()
+    fade = min(length // 2, 44_100)
+    if fade > 1:
+        samples[length - fade :] *= (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)[:, None]
+    return samples
 
 
 def _breath(cue: BreathCue) -> np.ndarray:

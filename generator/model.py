@@ -107,6 +107,7 @@ class Breathe:
         ("rest", "Rest"),
     )
     voice: Voice = field(default_factory=Voice)
+    volume: float = 0.0  # dB, the tone's level relative to its default
 
     def word(self, kind: str) -> str:
         return dict(self.words)[kind]

@@ -29,7 +29,7 @@ from generator.audio import SAMPLE_RATE, to_samples
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.loader import MAX_LENGTH_ENV, load_script, max_total_seconds
 from generator.mixer import Mixer
-from generator.timeline import Timeline, plan
+from generator.timeline import BellLength, Timeline, plan
 from generator.tts import SpeechBank
 from generator.yamlnodes import did_you_mean
 
@@ -90,17 +90,17 @@ class BankLengths:
     def __init__(self, speech: SpeechBank, base_dir: Path):
         self.speech_bank = speech
         self.base_dir = base_dir
-        self._bells: dict[tuple, int] = {}
+        self._bells: dict[tuple, BellLength] = {}
 
     def speech(self, utterance: model.Utterance) -> int:
         return self.speech_bank.length(utterance)
 
-    def bell(self, bell: model.Bell) -> int:
+    def bell(self, bell: model.Bell) -> BellLength:
         key = (bell.sound, bell.path)
         if key not in self._bells:
-            from generator.sources.bells import bell_clip
+            from generator.sources.bells import bell_lengths
 
-            self._bells[key] = int(bell_clip(bell, self.base_dir).shape[0])
+            self._bells[key] = BellLength(*bell_lengths(bell, self.base_dir))
         return self._bells[key]
 
     def file(self, play: model.Play) -> int:

@@ -7,9 +7,9 @@ Nothing here renders audio: the mixer turns the placements into sound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Protocol, Union
+from typing import NamedTuple, Protocol, Union
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_samples, to_seconds
@@ -17,12 +17,19 @@ from generator.errors import ScriptError, ScriptErrors
 from generator.units import format_duration
 
 
+class BellLength(NamedTuple):
+    """A bell's two lengths in samples: it sounds for `ring`, its step lasts `hold`."""
+
+    ring: int
+    hold: int
+
+
 class SoundLengths(Protocol):
     """What the planner needs to know about sounds before it can place them (in samples)."""
 
     def speech(self, utterance: model.Utterance) -> int: ...
 
-    def bell(self, bell: model.Bell) -> int: ...
+    def bell(self, bell: model.Bell) -> BellLength: ...
 
     def file(self, play: model.Play) -> int: ...
 
@@ -36,7 +43,26 @@ class BreathCue:
     cycle: int
 
 
-Sound = Union[model.Utterance, model.Bell, model.Play, BreathCue]
+@dataclass(frozen=True)
+class BellStrike:
+    """One strike of a bell; `index` counts the session's strikes of that bell from 0, so
+    each strike can sound a little different (and the same in every render)."""
+
+    bell: model.Bell
+    index: int
+
+
+Sound = Union[model.Utterance, BellStrike, model.Play, BreathCue]
+
+LEAD_IN = Fraction(2)
+"""Seconds of bed (or room) before the first sound when a track would open on a bell or
+a played file: a strike at 0.000 s startles; a moment of quiet first lets the listener
+arrive. The lead-in is a `pause` entry at the start of the first section. A track that
+opens with words or the breathing pacer starts on them as written (speech begins on its
+own soft consonant and the pacer swells in)."""
+
+LEAD_IN_KINDS = ("bell", "play")
+"""The entry kinds a track never opens on."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +184,10 @@ class _Draft:
 def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE) -> Timeline:
     """Place every step of `session` on one timeline; raise ScriptErrors for what cannot fit."""
     errors: list[ScriptError] = []
-    drafts = [_draft_section(section, session, lengths, rate, errors) for section in session.sections]
+    struck: dict[tuple, int] = {}
+    drafts = [_draft_section(section, session, lengths, rate, errors, struck) for section in session.sections]
+    _lead_in(drafts, rate)
+    _ring_out(drafts)
 
     fixed = sum(item[2] for d in drafts for item in d.items if item[0] == "entry")
     fills = sum(1 for d in drafts for item in d.items if item[0] == "fill")
@@ -188,8 +217,33 @@ def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE)
             cursor += length
         sections.append(SectionPlan(draft.title, start, cursor, tuple(entries), draft.background))
 
+    placements = [
+        replace(p, length=cursor - p.start) if isinstance(p.sound, BellStrike) and p.end > cursor else p
+        for p in placements
+    ]
     placements.sort(key=lambda p: p.start)
     return Timeline(session.title, cursor, tuple(sections), tuple(placements), session, rate)
+
+
+def _lead_in(drafts: list[_Draft], rate: int) -> None:
+    """A LEAD_IN pause in front of the first sound when the track would open on a strike."""
+    for draft in drafts:
+        for item in draft.items:
+            if item[0] == "fill" or item[2] > 0:
+                if item[0] == "entry" and item[1] in LEAD_IN_KINDS:
+                    draft.items.insert(0, ("entry", "pause", to_samples(LEAD_IN, rate), None, None, []))
+                return
+
+
+def _ring_out(drafts: list[_Draft]) -> None:
+    """A bell that ends the track lasts its whole ring, so the track does not cut it off."""
+    for draft in reversed(drafts):
+        if draft.items:
+            last = draft.items[-1]
+            if last[0] == "entry" and last[1] == "bell":
+                ring = max(sound[1] for sound in last[5])
+                draft.items[-1] = (*last[:2], max(last[2], ring), *last[3:])
+            return
 
 
 def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, errors: list[ScriptError]) -> list[int]:
@@ -214,7 +268,12 @@ def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, error
 
 
 def _draft_section(
-    section: model.Section, session: model.Session, lengths: SoundLengths, rate: int, errors: list[ScriptError]
+    section: model.Section,
+    session: model.Session,
+    lengths: SoundLengths,
+    rate: int,
+    errors: list[ScriptError],
+    struck: dict[tuple, int],
 ) -> _Draft:
     draft = _Draft(section.title, section.background or session.background)
     for step in section.steps:
@@ -226,7 +285,7 @@ def _draft_section(
             else:
                 draft.items.append(("entry", "pause", to_samples(step.seconds, rate), None, None, []))
         elif isinstance(step, model.Bell):
-            _draft_bell(step, lengths, rate, draft)
+            _draft_bell(step, lengths, rate, draft, struck)
         elif isinstance(step, model.Play):
             length = lengths.file(step)
             draft.items.append(("entry", "play", length, None, None, [(0, length, step, step.volume, False)]))
@@ -244,20 +303,28 @@ def _draft_say(step: model.Say, lengths: SoundLengths, rate: int, draft: _Draft)
             draft.items.append(("entry", "say", length, part.text, None, [(0, length, part, 0.0, True)]))
 
 
-def _draft_bell(step: model.Bell, lengths: SoundLengths, rate: int, draft: _Draft) -> None:
-    ring = lengths.bell(step)
-    every = to_samples(step.every, rate) if step.every is not None else ring
+def _draft_bell(step: model.Bell, lengths: SoundLengths, rate: int, draft: _Draft, struck: dict[tuple, int]) -> None:
+    """Each strike holds the timeline for the bell's hold (or `every`) and rings on
+    under what follows; `struck` counts the session's strikes of each bell so far."""
+    ring, hold = lengths.bell(step)
+    every = to_samples(step.every, rate) if step.every is not None else hold
+    key = (step.sound, step.path)
     for strike in range(step.strikes):
         last = strike == step.strikes - 1
-        length = ring if last else every
-        draft.items.append(("entry", "bell", length, None, None, [(0, ring, step, step.volume, False)]))
+        length = hold if last else every
+        index = struck.get(key, 0)
+        struck[key] = index + 1
+        sound = BellStrike(step, index)
+        draft.items.append(("entry", "bell", length, None, None, [(0, ring, sound, step.volume, False)]))
 
 
-BREATH_TONE_DB = -14.0
-"""The pacer's tone through an inhale or exhale, relative to the voice: its RMS sits a few
-dB under the voice's RMS and its peaks far under the voice's, so a spoken cue stays on top."""
+BREATH_TONE_DB = -10.0
+"""The pacer's tone through an inhale or exhale, relative to the voice: at full swell its
+RMS sits 10 dB under the voice's RMS (its loudest moments about 12 LU under the voice's
+loudest speech), a guide felt under the words, never competing with them. A `breathe`
+step's `volume` moves it from here."""
 
-HOLD_TONE_DB = -20.0
+HOLD_TONE_DB = -16.0
 """Through a hold the tone stays at the pitch the breath reached, 6 dB softer still: a
 listener with closed eyes hears that the breath is held, not that the pacer stopped."""
 
@@ -294,7 +361,7 @@ def _draft_breathe(
                     too_long[cue.text] = (cue_length, kind, min(shortest, length), count + 1)
                 sounds.append((0, min(cue_length, length), cue, 0.0, True))
             if cue_tone:
-                gain = BREATH_TONE_DB if kind in ("inhale", "exhale") else HOLD_TONE_DB
+                gain = (BREATH_TONE_DB if kind in ("inhale", "exhale") else HOLD_TONE_DB) + step.volume
                 sounds.append((0, length, BreathCue(phase.kind, length, number), gain, False))
             spoken = step.word(phase.kind) if cue_voice else None  # in the plan and the captions
             draft.items.append(("entry", kind, length, spoken, number, sounds))
