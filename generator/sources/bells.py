@@ -15,8 +15,8 @@ hold, so the next words begin while the bowl still sings, as a teacher would spe
 
 **Variation.** Each strike is synthesized from its index (its number among the
 session's strikes of that bell), so repeated strikes differ a little, yet every render
-is the same. The level is set once per bell from strike 0, so strikes vary in strength
-as a player's do. Synthesis takes a fraction of a second per strike; the last few strikes
+is the same. Each strike is levelled on its own, then made up to STRENGTH_DB harder or
+softer than the first, as a player's strikes are. Synthesis takes a fraction of a second per strike; the last few strikes
 are cached.
 """
 
@@ -34,11 +34,11 @@ from generator.sources.files import load_sound
 from generator.sources.loudness import momentary
 from generator.tts.base import VOICE_RMS_DB
 
-VOICE_LOUDEST_LU = 4.0
+VOICE_LOUDEST_LU = 3.5
 """The voice's loudest speech (95th percentile of its momentary loudness, in LUFS) over
 its RMS level in dBFS: speech levelled to VOICE_RMS_DB measures -15.6 and -14.8 LUFS with
-the offline voice (the library's welcome and breathing sessions) and -17.3 with the test
-engine, so about VOICE_RMS_DB + 4."""
+the offline voice (the library's welcome and breathing sessions, +4.4 and +5.2) and
+-17.3 with the test engine (+2.7); between them, so bells sit 9 to 11 LU under either."""
 
 BELL_UNDER_VOICE_LU = 10.0
 """How far a bell's loudest moment sits under the voice's loudest speech by default."""
@@ -48,6 +48,9 @@ BELL_LOUDNESS = VOICE_RMS_DB + VOICE_LOUDEST_LU - BELL_UNDER_VOICE_LU
 
 PEAK_DB = -3.0
 """No bell peaks above this before the final loudness stage, whatever its loudness."""
+
+STRENGTH_DB = 0.5
+"""Strikes vary in strength by up to this much either way, as a player's do."""
 
 FILE_HOLD_DROP_LU = 20.0
 """A file bell holds the timeline until its loudness has fallen this far under its loudest."""
@@ -146,15 +149,19 @@ def _frozen(samples: np.ndarray) -> np.ndarray:
     return samples
 
 
-@lru_cache(maxsize=None)
-def _builtin_gain(name: str) -> float:
-    return _level_gain(_builtin(name, 0))
+def strength_db(index: int) -> float:
+    """How much harder or softer than the first strike strike `index` is (within
+    STRENGTH_DB either way, from the index; the first strike is the reference)."""
+    if index == 0:
+        return 0.0
+    return float(np.random.default_rng([index, 0x5717]).uniform(-STRENGTH_DB, STRENGTH_DB))
 
 
 @lru_cache(maxsize=6)
 def _builtin(name: str, index: int) -> np.ndarray:
-    """Strike `index` of a built-in bell, unlevelled (the last few are kept)."""
-    return _frozen(synthesize(BUILTIN_BELLS[name], index))
+    """Strike `index` of a built-in bell, levelled (the last few are kept)."""
+    raw = synthesize(BUILTIN_BELLS[name], index)
+    return _frozen(raw * np.float32(_level_gain(raw) * db_to_gain(strength_db(index))))
 
 
 @lru_cache(maxsize=32)
@@ -183,9 +190,7 @@ def bell_clip(bell: model.Bell, base_dir: Path, index: int = 0) -> np.ndarray:
     path = _path(bell, base_dir)
     if path is not None:
         return _from_file(path)
-    samples = _builtin(bell.sound, index) * np.float32(_builtin_gain(bell.sound))
-    samples.flags.writeable = False
-    return samples
+    return _builtin(bell.sound, index)
 
 
 @lru_cache(maxsize=64)

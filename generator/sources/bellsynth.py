@@ -200,7 +200,6 @@ def synthesize(design: BellDesign, index: int = 0, rate: int = SAMPLE_RATE) -> n
     if design.strike:
         burst = _strike(design, rng, peak, rate)
         dry[: burst.shape[0]] += burst[:n]
-    dry *= np.float32(np.exp(0.08 * rng.standard_normal()))  # how hard this strike was
     room = _room(design.seed, rate)
     wet = np.stack([oaconvolve(dry[:, c], room[:, c])[:n] for c in (0, 1)], axis=1)
     fade = min(int(0.5 * rate), n // 4)
