@@ -320,7 +320,7 @@ def _draft_bell(step: model.Bell, lengths: SoundLengths, rate: int, draft: _Draf
 
 BREATH_TONE_DB = -10.0
 """The pacer's tone through an inhale or exhale, relative to the voice: at full swell its
-RMS sits 10 dB under the voice's RMS (its loudest moments about 12 LU under the voice's
+RMS sits 10 dB under the voice's RMS (its loudest moments 10 to 13 LU under the voice's
 loudest speech), a guide felt under the words, never competing with them. A `breathe`
 step's `volume` moves it from here."""
 
