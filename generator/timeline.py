@@ -9,50 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import NamedTuple, Protocol, Union
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_samples, to_seconds
 from generator.errors import ScriptError, ScriptErrors
+from generator.placing import BellStrike, BreathCue, Draft, DraftEntry, Entry, Fill, Placement, SoundLengths
+from generator.steps import STEP_KINDS
 from generator.units import format_duration
 
-
-class BellLength(NamedTuple):
-    """A bell's two lengths in samples: it sounds for `ring`, its step lasts `hold`."""
-
-    ring: int
-    hold: int
-
-
-class SoundLengths(Protocol):
-    """What the planner needs to know about sounds before it can place them (in samples)."""
-
-    def speech(self, utterance: model.Utterance) -> int: ...
-
-    def bell(self, bell: model.Bell) -> BellLength: ...
-
-    def file(self, play: model.Play) -> int: ...
-
-
-@dataclass(frozen=True)
-class BreathCue:
-    """The pacer's tone for one breathing phase, exactly as long as the phase."""
-
-    kind: str
-    samples: int
-    cycle: int
-
-
-@dataclass(frozen=True)
-class BellStrike:
-    """One strike of a bell; `index` counts the session's strikes of that bell from 0, so
-    each strike can sound a little different (and the same in every render)."""
-
-    bell: model.Bell
-    index: int
-
-
-Sound = Union[model.Utterance, BellStrike, model.Play, BreathCue]
+__all__ = ["BreathCue", "Entry", "LEAD_IN", "Placement", "SectionPlan", "SoundLengths", "Timeline", "plan"]
 
 LEAD_IN = Fraction(2)
 """Seconds of bed (or room) before the first sound when a track would open on a bell or
@@ -63,44 +28,6 @@ own soft consonant and the pacer swells in)."""
 
 LEAD_IN_KINDS = ("bell", "play")
 """The entry kinds a track never opens on."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the plan: what happens from `start` to `end` (samples)."""
-
-    kind: str
-    start: int
-    end: int
-    text: str | None = None
-    cycle: int | None = None
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
-
-    def to_json(self, rate: int = SAMPLE_RATE) -> dict:
-        out: dict = {"kind": self.kind, "start": to_seconds(self.start, rate), "end": to_seconds(self.end, rate)}
-        if self.text is not None:
-            out["text"] = self.text
-        if self.cycle is not None:
-            out["cycle"] = self.cycle
-        return out
-
-
-@dataclass(frozen=True)
-class Placement:
-    """A foreground sound placed on the timeline. `voice` sounds make the background duck."""
-
-    start: int
-    length: int
-    sound: Sound
-    gain_db: float = 0.0
-    voice: bool = False
-
-    @property
-    def end(self) -> int:
-        return self.start + self.length
 
 
 @dataclass(frozen=True)
@@ -172,78 +99,94 @@ class Timeline:
 # --- planning ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Draft:
-    """Entries and placements of one section while fills are still unknown."""
-
-    title: str
-    background: model.Background
-    items: list = field(default_factory=list)  # ("entry", kind, length, text, cycle, [placements rel]) | ("fill",)
-
-
 def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE) -> Timeline:
-    """Place every step of `session` on one timeline; raise ScriptErrors for what cannot fit."""
+    """Place every step of `session` on one timeline; raise ScriptErrors for what cannot fit.
+
+    Each step's kind drafts its own entries (:mod:`generator.steps`); this lays the
+    drafts end to end and shares what `length:` leaves over among the fills.
+    """
     errors: list[ScriptError] = []
-    struck: dict[tuple, int] = {}
-    drafts = [_draft_section(section, session, lengths, rate, errors, struck) for section in session.sections]
+    drafts = [_draft_section(section, session, lengths, rate, errors) for section in session.sections]
     _lead_in(drafts, rate)
     _ring_out(drafts)
-
-    fixed = sum(item[2] for d in drafts for item in d.items if item[0] == "entry")
-    fills = sum(1 for d in drafts for item in d.items if item[0] == "fill")
-    fill_lengths = _share_fill(session, fixed, fills, rate, errors)
+    _number_strikes(drafts)
+    fixed = sum(item.length for d in drafts for item in d.items if isinstance(item, DraftEntry))
+    fills = sum(1 for d in drafts for item in d.items if not isinstance(item, DraftEntry))
+    shares = _share_fill(session, fixed, fills, rate, errors)
+    fill_lengths = iter(_settle_fills(drafts, shares) if not errors else shares)
     if errors:
         raise ScriptErrors(errors)
 
     sections: list[SectionPlan] = []
     placements: list[Placement] = []
     cursor = 0
-    fill_index = 0
     for draft in drafts:
         start = cursor
         entries: list[Entry] = []
         for item in draft.items:
-            if item[0] == "fill":
-                length = fill_lengths[fill_index]
-                fill_index += 1
+            if not isinstance(item, DraftEntry):
+                length = next(fill_lengths)
                 if length > 0:
-                    entries.append(Entry("pause", cursor, cursor + length))
+                    entries.append(Entry(item.kind, cursor, cursor + length))
                 cursor += length
                 continue
-            _, kind, length, text, cycle, sounds = item
-            entries.append(Entry(kind, cursor, cursor + length, text, cycle))
-            for offset, sound_length, sound, gain, voice in sounds:
-                placements.append(Placement(cursor + offset, sound_length, sound, gain, voice))
-            cursor += length
+            entries.append(Entry(item.kind, cursor, cursor + item.length, item.text, item.cycle))
+            for sound in item.sounds:
+                placements.append(Placement(cursor + sound.offset, sound.length, sound.sound, sound.gain_db, sound.voice))
+            cursor += item.length
         sections.append(SectionPlan(draft.title, start, cursor, tuple(entries), draft.background))
 
-    placements = [
-        replace(p, length=cursor - p.start) if isinstance(p.sound, BellStrike) and p.end > cursor else p
-        for p in placements
-    ]
+    placements = [_cut(p, cursor) for p in placements]
     placements.sort(key=lambda p: p.start)
     return Timeline(session.title, cursor, tuple(sections), tuple(placements), session, rate)
 
 
-def _lead_in(drafts: list[_Draft], rate: int) -> None:
+# --- bells ring on ---------------------------------------------------------------------
+
+
+def _lead_in(drafts: list[Draft], rate: int) -> None:
     """A LEAD_IN pause in front of the first sound when the track would open on a strike."""
     for draft in drafts:
         for item in draft.items:
-            if item[0] == "fill" or item[2] > 0:
-                if item[0] == "entry" and item[1] in LEAD_IN_KINDS:
-                    draft.items.insert(0, ("entry", "pause", to_samples(LEAD_IN, rate), None, None, []))
+            if not isinstance(item, DraftEntry) or item.length > 0:
+                if isinstance(item, DraftEntry) and item.kind in LEAD_IN_KINDS:
+                    draft.items.insert(0, DraftEntry("pause", to_samples(LEAD_IN, rate)))
                 return
 
 
-def _ring_out(drafts: list[_Draft]) -> None:
+def _ring_out(drafts: list[Draft]) -> None:
     """A bell that ends the track lasts its whole ring, so the track does not cut it off."""
     for draft in reversed(drafts):
         if draft.items:
             last = draft.items[-1]
-            if last[0] == "entry" and last[1] == "bell":
-                ring = max(sound[1] for sound in last[5])
-                draft.items[-1] = (*last[:2], max(last[2], ring), *last[3:])
+            if isinstance(last, DraftEntry) and any(isinstance(s.sound, BellStrike) for s in last.sounds):
+                draft.items[-1] = replace(last, length=max([last.length] + [s.length for s in last.sounds]))
             return
+
+
+def _number_strikes(drafts: list[Draft]) -> None:
+    """Number each bell's strikes over the session (0, 1, ...), so no two sound alike."""
+    struck: dict[tuple, int] = {}
+    for draft in drafts:
+        for at, item in enumerate(draft.items):
+            if not isinstance(item, DraftEntry) or not any(isinstance(s.sound, BellStrike) for s in item.sounds):
+                continue
+            sounds = []
+            for sound in item.sounds:
+                if isinstance(sound.sound, BellStrike):
+                    key = (sound.sound.bell.sound, sound.sound.bell.path)
+                    sound = replace(sound, sound=replace(sound.sound, index=struck.get(key, 0)))
+                    struck[key] = sound.sound.index + 1
+                sounds.append(sound)
+            draft.items[at] = replace(item, sounds=tuple(sounds))
+
+
+def _cut(placement: Placement, end: int) -> Placement:
+    """A strike still ringing when the track ends, cut there (it fades out; see steps.bell)."""
+    if not isinstance(placement.sound, BellStrike) or placement.end <= end:
+        return placement
+    length = end - placement.start
+    return replace(placement, length=length, sound=replace(placement.sound, cut=length))
 
 
 def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, errors: list[ScriptError]) -> list[int]:
@@ -267,115 +210,42 @@ def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, error
     return [base + (1 if i < extra else 0) for i in range(fills)]
 
 
-def _draft_section(
-    section: model.Section,
-    session: model.Session,
-    lengths: SoundLengths,
-    rate: int,
-    errors: list[ScriptError],
-    struck: dict[tuple, int],
-) -> _Draft:
-    draft = _Draft(section.title, section.background or session.background)
-    for step in section.steps:
-        if isinstance(step, model.Say):
-            _draft_say(step, lengths, rate, draft)
-        elif isinstance(step, model.Pause):
-            if step.fill:
-                draft.items.append(("fill",))
-            else:
-                draft.items.append(("entry", "pause", to_samples(step.seconds, rate), None, None, []))
-        elif isinstance(step, model.Bell):
-            _draft_bell(step, lengths, rate, draft, struck)
-        elif isinstance(step, model.Play):
-            length = lengths.file(step)
-            draft.items.append(("entry", "play", length, None, None, [(0, length, step, step.volume, False)]))
-        elif isinstance(step, model.Breathe):
-            _draft_breathe(step, lengths, rate, draft, errors)
-    return draft
+def _settle_fills(drafts: list[Draft], shares: list[int]) -> list[int]:
+    """Turn each fill made of whole units (`breathe: {duration: fill}`) into its entries.
 
-
-def _draft_say(step: model.Say, lengths: SoundLengths, rate: int, draft: _Draft) -> None:
-    for part in step.parts:
-        if isinstance(part, model.Gap):
-            draft.items.append(("entry", "pause", to_samples(part.seconds, rate), None, None, []))
-        else:
-            length = lengths.speech(part)
-            draft.items.append(("entry", "say", length, part.text, None, [(0, length, part, 0.0, True)]))
-
-
-def _draft_bell(step: model.Bell, lengths: SoundLengths, rate: int, draft: _Draft, struck: dict[tuple, int]) -> None:
-    """Each strike holds the timeline for the bell's hold (or `every`) and rings on
-    under what follows; `struck` counts the session's strikes of each bell so far."""
-    ring, hold = lengths.bell(step)
-    every = to_samples(step.every, rate) if step.every is not None else hold
-    key = (step.sound, step.path)
-    for strike in range(step.strikes):
-        last = strike == step.strikes - 1
-        length = hold if last else every
-        index = struck.get(key, 0)
-        struck[key] = index + 1
-        sound = BellStrike(step, index)
-        draft.items.append(("entry", "bell", length, None, None, [(0, ring, sound, step.volume, False)]))
-
-
-BREATH_TONE_DB = -10.0
-"""The pacer's tone through an inhale or exhale, relative to the voice: at full swell its
-RMS sits 10 dB under the voice's RMS (its loudest moments 10 to 13 LU under the voice's
-loudest speech), a guide felt under the words, never competing with them. A `breathe`
-step's `volume` moves it from here."""
-
-HOLD_TONE_DB = -16.0
-"""Through a hold the tone stays at the pitch the breath reached, 6 dB softer still: a
-listener with closed eyes hears that the breath is held, not that the pacer stopped."""
-
-
-def _draft_breathe(
-    step: model.Breathe, lengths: SoundLengths, rate: int, draft: _Draft, errors: list[ScriptError]
-) -> None:
-    """Phases placed back to back on exact sample boundaries (no drift over many cycles).
-
-    Each phase gets its voice cue (starting on the phase's first sample) and its tone
-    (exactly as long as the phase). A voice cue that does not fit its phase is one error
-    per cue word, naming the cue's length and the shortest phase it was given.
+    Such a fill counts like a `pause: fill` when the spare time is shared. What its whole
+    units leave over (less than one breathing cycle) goes to the plain fills, shared
+    equally, so a breath is never cut off and the track still lasts exactly `length`;
+    without a plain fill it stays as a short entry right after. Returns the lengths of
+    the plain fills left in the drafts, in order.
     """
-    # Phase boundaries are computed from the running exact sum of seconds, so rounding
-    # never accumulates: boundary k is round(sum of the first k phases * rate).
-    elapsed = Fraction(0)
-    cue_voice = step.cues in ("voice", "both")
-    cue_tone = step.cues in ("tone", "both")
-    too_long: dict[str, tuple[int, str, int, int]] = {}  # cue text -> (cue length, kind, shortest phase, count)
-    for number, cycle in enumerate(step.cycles, start=1):
-        for phase in cycle:
-            start = to_samples(elapsed, rate)
-            elapsed += phase.seconds
-            length = to_samples(elapsed, rate) - start
-            if length <= 0:
-                continue
-            kind = "hold" if phase.kind == "rest" else phase.kind
-            sounds: list = []
-            if cue_voice:
-                cue = model.Utterance(step.word(phase.kind), step.voice)
-                cue_length = lengths.speech(cue)
-                if cue_length > length:
-                    _, _, shortest, count = too_long.get(cue.text, (0, kind, length, 0))
-                    too_long[cue.text] = (cue_length, kind, min(shortest, length), count + 1)
-                sounds.append((0, min(cue_length, length), cue, 0.0, True))
-            if cue_tone:
-                gain = (BREATH_TONE_DB if kind in ("inhale", "exhale") else HOLD_TONE_DB) + step.volume
-                sounds.append((0, length, BreathCue(phase.kind, length, number), gain, False))
-            spoken = step.word(phase.kind) if cue_voice else None  # in the plan and the captions
-            draft.items.append(("entry", kind, length, spoken, number, sounds))
-    for text, (cue_length, kind, shortest, count) in too_long.items():
-        more = f" ({count} phases are too short for it)" if count > 1 else ""
-        errors.append(
-            ScriptError(
-                f"the voice cue '{text}' lasts {_seconds(cue_length, rate)}s, longer than its {kind} phase of "
-                f"{_seconds(shortest, rate)}s{more}; lengthen the phase or choose a shorter word",
-                step.position,
-            )
-        )
+    slots = [(draft, i) for draft in drafts for i, item in enumerate(draft.items) if isinstance(item, Fill)]
+    if not any(draft.items[i].settle for draft, i in slots):
+        return shares
+    plain = [k for k, (draft, i) in enumerate(slots) if draft.items[i].settle is None]
+    settled: dict[int, list] = {}
+    leftover = 0
+    for k, (draft, i) in enumerate(slots):
+        fill = draft.items[i]
+        if fill.settle is None:
+            continue
+        entries = fill.settle(shares[k])
+        rest = shares[k] - sum(entry.length for entry in entries)
+        if plain:
+            leftover, rest = leftover + rest, 0
+        settled[k] = entries + ([DraftEntry(fill.kind, rest)] if rest > 0 else [])
+    base, extra = divmod(leftover, len(plain)) if plain else (0, 0)
+    out = [shares[k] + base + (1 if n < extra else 0) for n, k in enumerate(plain)]
+    for k in sorted(settled, reverse=True):  # from the end, so earlier indexes stay valid
+        draft, i = slots[k]
+        draft.items[i : i + 1] = settled[k]
+    return out
 
 
-def _seconds(samples: int, rate: int) -> str:
-    """Seconds for a message, to the hundredth, without trailing zeros (4s, 4.5s, 4.33s)."""
-    return f"{samples / rate:.2f}".rstrip("0").rstrip(".")
+def _draft_section(
+    section: model.Section, session: model.Session, lengths: SoundLengths, rate: int, errors: list[ScriptError]
+) -> Draft:
+    draft = Draft(section.title, section.background or session.background)
+    for step in section.steps:
+        STEP_KINDS.of(step).draft(step, lengths, rate, draft, errors)
+    return draft

@@ -175,7 +175,7 @@ def test_the_track_does_not_open_on_a_strike_and_bells_ring_on(track):
     # The bowl's step lasts its hold; the bowl rings on under the words that follow.
     bowl, words = entries[1], entries[2]
     assert bowl.length == bell_lengths(bell("bowl"), Path("."))[1] and words.start == bowl.end
-    from generator.timeline import BellStrike
+    from generator.placing import BellStrike
 
     strikes = [p for p in timeline.placements if isinstance(p.sound, BellStrike)]
     assert strikes[0].end > words.end

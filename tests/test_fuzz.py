@@ -23,7 +23,8 @@ from generator import model
 from generator.audio import to_samples
 from generator.errors import InputError, ScriptError, ScriptErrors
 from generator.loader import load_script
-from generator.timeline import BellLength, plan
+from generator.placing import BellLength
+from generator.timeline import plan
 from generator.units import parse_duration, parse_glide, parse_volume
 
 BUDGET = int(os.environ.get("MEDITATE_FUZZ_EXAMPLES", "0")) or None
@@ -332,7 +333,7 @@ def test_the_mix_is_exactly_as_long_as_the_plan(tmp_path_factory, monkeypatch_se
     folder = tmp_path_factory.mktemp("mix")
     path = folder / "script.yaml"
     path.write_text(yaml.safe_dump(script), encoding="utf-8")
-    from generator.render import BankLengths
+    from generator.lengths import BankLengths
 
     bank = SpeechBank(folder / "cache")
     try:
