@@ -5,7 +5,7 @@ of the lowest one, each decaying exponentially at its own rate (high modes die f
 the sound darkens as it fades; a bowl's fundamental rings for half a minute). A real
 bowl or gong is never perfectly round, so every mode is a pair of very close
 frequencies that beat slowly, the shimmer of a singing bowl. Here the pair's frequencies
-also wander by a few hundredths of a hertz along slow random curves, so the beating
+also wander (by up to 15 % of their spacing) along slow random curves, so the beating
 speeds up and slows down as it does on a real bowl instead of ticking like a metronome.
 
 Stereo is what a spaced pair of microphones hears: each mode reaches the two ears with
@@ -137,7 +137,7 @@ def _modes(design: BellDesign, rng: np.random.Generator, n: int, rate: int) -> n
         for offset, weight in pairs:
             cycles = (freq + offset) * t + rng.uniform(0.0, 1.0)
             if beat:
-                cycles += 0.06 * beat * _wander(rng, m, rate)  # the pair's spacing breathes
+                cycles += 0.15 * beat * _wander(rng, m, rate)  # the pair's spacing breathes
             spread = rng.uniform(0.04, 0.14)  # cycles of phase between the ears
             lean = rng.uniform(-0.25, 0.25)  # and a little more of it in one ear
             scaled = envelope * np.float32(weight)
