@@ -31,6 +31,7 @@ import numpy as np
 from generator import model
 from generator.audio import db_to_gain, to_samples
 from generator.sources import Source
+from generator.sources.ambience import AmbienceSource, loop_for
 from generator.sources.files import FileLoopSource
 from generator.sources.noise import NoiseSource
 from generator.sources.tones import BinauralSource, IsochronicSource, ToneSource
@@ -204,6 +205,9 @@ class Bed:
             path = spec.path if spec.path.is_absolute() else self.base_dir / spec.path
             resolved = path.resolve()
             return self._shared(("file", resolved), lambda: FileLoopSource(resolved))
+        if isinstance(spec, model.Ambience):
+            loop = self._shared(("file", "ambience", spec.name), lambda: loop_for(spec.name))
+            return AmbienceSource(spec.name, f"{self.seed}/{key[1]}", loop)
         raise TypeError(f"unknown background layer {spec!r}")
 
     def _shared(self, key: tuple, make: Callable[[], Source]) -> Source:

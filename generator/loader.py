@@ -17,6 +17,7 @@ from typing import Mapping
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from generator import model, patterns
+from generator.assets import ambience_names, unknown_sound
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
 from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide
@@ -81,7 +82,7 @@ _SESSION_KEYS = (
 _VOICE_KEYS = ("engine", "name", "speed", "sentence_pause", "paragraph_pause")
 _BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "crossfade", "layers")
 _SECTION_BACKGROUND_KEYS = ("crossfade", "layers")
-_LAYER_SOURCES = ("tone", "binaural", "isochronic", "noise", "file")
+_LAYER_SOURCES = ("tone", "binaural", "isochronic", "noise", "file", "ambience")
 _STEPS = ("say", "pause", "bell", "breathe", "play", "repeat", "include")
 _NOISE_COLORS = ("white", "pink", "brown")
 _CUES = ("voice", "tone", "both", "none")
@@ -407,6 +408,8 @@ class _Loader:
         if kind == "file":
             path = self._audio_file(node, "layer")
             return None if path is None else model.FileLoop(path)
+        if kind == "ambience":
+            return self._ambience(node)
         second = "beat" if kind == "binaural" else "pulse"
         entries = r.mapping(node, kind, ("carrier", second), required=("carrier", second))
         if entries is None or "carrier" not in entries or second not in entries:
@@ -423,6 +426,13 @@ class _Loader:
                 r.error(entries[second][1], "binaural beat must be less than twice the carrier")
             return model.Binaural(carrier, rate)
         return model.Isochronic(carrier, rate)
+
+    def _ambience(self, node: Node) -> model.Ambience | None:
+        name = self.read.text(node, "ambience")
+        if name is not None and name not in ambience_names():
+            self.read.error(node, unknown_sound(name))
+            return None
+        return None if name is None else model.Ambience(name)
 
     def _audible(self, glide, node: Node, what: str):
         if max(glide.start, glide.end) > 20_000 or min(glide.start, glide.end) < 20:

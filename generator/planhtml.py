@@ -52,8 +52,9 @@ LAYER_COLOURS = {
     "noise": "#b8ab98",
     "tone": "#c5a3b5",
     "file": "#9db7a4",
+    "ambience": "#8fb3c4",
 }
-LAYER_NAMES = {"binaural": "Binaural", "isochronic": "Isochronic", "noise": "Noise", "tone": "Tone", "file": "Sound file"}
+LAYER_NAMES = {"binaural": "Binaural", "isochronic": "Isochronic", "noise": "Noise", "tone": "Tone", "file": "Sound file", "ambience": "Ambience"}
 
 
 def plan_html(timeline: Timeline, *, estimated: bool = False) -> str:
@@ -283,6 +284,7 @@ def _layer_kind(source: model.LayerSource) -> str:
         model.Noise: "noise",
         model.Tone: "tone",
         model.FileLoop: "file",
+        model.Ambience: "ambience",
     }[type(source)]
 
 
@@ -469,6 +471,8 @@ def _describe(source: model.LayerSource, stretch: _Stretch, total: float) -> tup
         return f"tone {span(source.frequency)} Hz", line(source.frequency)
     if isinstance(source, model.Noise):
         return f"{source.color} noise", None
+    if isinstance(source, model.Ambience):
+        return f"ambience {source.name}", None
     return f"file {source.path.name}", None
 
 
