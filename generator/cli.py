@@ -294,6 +294,22 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
 
 @cli.command()
 @reports_errors
+def sounds():
+    """List the built-in sounds: ambiences and music beds for `ambience: NAME` layers, and
+    the bells for `bell: NAME` steps, with their length and licence.
+
+    \b
+    Example:
+      meditate sounds
+    """
+    from generator.assets import list_sounds
+
+    for sound in list_sounds():
+        click.echo(f"{sound.name:<10} {sound.kind:<9} {format_duration(sound.seconds):>7}  {sound.licence}")
+
+
+@cli.command()
+@reports_errors
 def voices():
     """List the speech engines and voices available here, and whether each works offline.
 
