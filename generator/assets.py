@@ -18,9 +18,10 @@ from pathlib import Path
 
 from generator.errors import InputError
 from generator.model import BELL_NAMES
+from generator.units import format_duration
 from generator.yamlnodes import did_you_mean
 
-__all__ = ["Sound", "ambience", "asset_path", "assets_dir", "list_sounds", "unknown_sound"]
+__all__ = ["Sound", "ambience", "ambience_names", "asset_path", "assets_dir", "list_sounds", "sound_rows", "unknown_sound"]
 
 _PACKAGED = Path(__file__).resolve().parent / "audio_assets"
 _CHECKOUT = Path(__file__).resolve().parent.parent / "audio_assets"
@@ -91,3 +92,8 @@ def list_sounds() -> list[Sound]:
 
     bells = [Sound(name, "bell", bell_seconds(name), LICENCE, "synthesized at first use") for name in BELL_NAMES]
     return list(_recordings().values()) + bells
+
+
+def sound_rows() -> list[str]:
+    """`meditate sounds`: one line per built-in sound (name, kind, length, licence)."""
+    return [f"{s.name:<10} {s.kind:<9} {format_duration(s.seconds):>7}  {s.licence}" for s in list_sounds()]
