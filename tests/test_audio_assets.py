@@ -159,14 +159,58 @@ def test_two_layers_of_one_ambience_are_not_in_phase():
     assert abs(np.corrcoef(x, y)[0, 1]) < 0.1
 
 
-def test_the_loop_plays_on_across_its_end():
+def test_the_first_pass_plays_the_file_on_across_its_end():
     source = AmbienceSource("stream", "7/0")
-    before = source.period - source.offset  # where the file wraps, in the layer's own samples
-    joined = source.render(before - 1000, 2000)
+    wrap = source.period - source.offset  # where the file wraps, in the layer's own samples
+    assert source.join + 1000 < wrap < source.period - source.join - 1000
+    joined = source.render(wrap - 1000, 2000)
     file = decoded("stream").astype(np.float32) * source.gain
     assert np.allclose(joined[:1000], file[-1000:], atol=1e-6)
     assert np.allclose(joined[1000:], file[:1000], atol=1e-6)
-    assert np.array_equal(source.render(before - 1000, 2000), joined)  # any window, same samples
+
+
+def test_any_window_renders_the_same_samples():
+    source = AmbienceSource("rain", "0/0")
+    whole = source.render(0, 4 * source.period)
+    for start in (0, 17, source.period - source.join - 5, source.period + 3, 3 * source.period - 1):
+        assert np.array_equal(source.render(start, 50_000), whole[start : start + 50_000]), start
+
+
+def layer_levels(name: str, minutes: int) -> tuple[AmbienceSource, np.ndarray]:
+    source = AmbienceSource(name, "0/0")
+    samples = source.render(0, minutes * 60 * SAMPLE_RATE).astype(np.float64)
+    return source, window_levels(samples.mean(axis=1), SAMPLE_RATE)
+
+
+@pytest.mark.parametrize("name", ("rain", "night"))
+def test_a_long_layer_does_not_reveal_the_loop(name):
+    """Twelve minutes of one ambience: each pass starts somewhere new, so the level one
+    loop later is unrelated (a plain loop correlates fully there), nothing recurs within
+    a minute, and the crossings between passes neither dip nor bump."""
+    source, levels = layer_levels(name, 12)
+    period = round(source.period / SAMPLE_RATE)
+
+    def correlation(lag: int) -> float:
+        a, b = levels[:-lag] - levels.mean(), levels[lag:] - levels.mean()
+        return float(np.sum(a * b) / np.sqrt(np.sum(a * a) * np.sum(b * b)))
+
+    assert correlation(period) < 0.5, correlation(period)
+    assert max(correlation(lag) for lag in range(20, 60)) < 0.6
+    plain = window_levels(np.tile(decoded(name).mean(axis=1), 3), SAMPLE_RATE)
+    assert np.corrcoef(plain[:-period], plain[period:])[0, 1] > 0.99  # what a plain loop does
+    power = 10 ** (levels / 10)
+    joins = [k * period for k in range(1, 12 * 60 // period) if k * period + 30 <= levels.shape[0]]
+    inside = [10 * np.log10(power[j - 2 : j + 2].mean()) for j in joins]
+    around = [10 * np.log10(np.r_[power[j - 30 : j - 2], power[j + 2 : j + 30]].mean()) for j in joins]
+    assert abs(np.mean(np.subtract(inside, around))) < 1.5, (inside, around)  # a doubled pass would be +3 dB
+
+
+def test_music_loops_plainly():
+    source = AmbienceSource("pad", "0/0")
+    assert source.reach == 0
+    file = decoded("pad").astype(np.float32) * source.gain
+    again = source.render(source.period - source.offset, 1000)
+    assert np.allclose(again, file[:1000], atol=1e-6)
 
 
 def test_unknown_names_say_what_was_meant():

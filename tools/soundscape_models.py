@@ -186,9 +186,11 @@ def ocean(rng: np.random.Generator, n: int) -> np.ndarray:
             for side, weight in ((0, 1 - 0.5 * where), (1, 1 + 0.5 * where)):
                 power[side] += (level * weight)[None, :] ** 2 * shape**2
             foam += froth
-    surf = 0.2 * 10 ** (3 * stretch(lfo(times.shape[0], rng, (2, 6)), times.shape[0]) / 20)
+    surf = 0.3 * 10 ** (3 * stretch(lfo(times.shape[0], rng, (2, 6)), times.shape[0]) / 20)
     distant = (lowpass(centres, 700, 2) * tilt)[:, None] ** 2 * surf[None, :] ** 2
-    out = np.stack([banded_noise(n, rng, centres, np.sqrt(power[side] + distant)) for side in (0, 1)], axis=1)
+    # Amplitude ** 0.8: a gentler swell (about 11 dB from trough to break, not 16), so the
+    # breaks never come near a voice over them.
+    out = np.stack([banded_noise(n, rng, centres, (power[side] + distant) ** 0.4) for side in (0, 1)], axis=1)
     fizz_shape = lambda f: highpass(f, 2500, 2) * lowpass(f, 9000, 2)
     fizz = np.stack([circular_filter(sparse_impulses(n, rng, 2500), fizz_shape) for _ in range(2)], axis=1)
     return out + 0.35 * _unit(fizz) * np.std(out) * stretch(foam / foam.max(), n)[:, None]
