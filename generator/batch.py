@@ -60,6 +60,7 @@ from generator.mastering import available_cores
 from generator.render import RenderOptions, chosen_format
 from generator.roster import _VARIABLE_NAME, OUTPUT_COLUMN, Roster, RosterRow
 from generator.steps import utterances as spoken
+from generator.takes.sheet import read_sheet
 from generator.tts.engines import ENGINES
 from generator.units import format_duration
 from generator.yamlnodes import did_you_mean
@@ -336,7 +337,13 @@ def _canonical(value: Any) -> Any:
             out[f.name] = _canonical(getattr(value, f.name))
         if isinstance(value, model.Voice):
             out["voice_id"] = ENGINES[value.engine].make().voice_id(value)  # the voice's files' content
+        if isinstance(value, model.Utterance) and value.voice.takes is not None:
+            out["takes"] = _takes(value.voice.takes, [value.text])
+        if isinstance(value, model.Breathe) and value.voice.takes is not None:
+            out["takes"] = _takes(value.voice.takes, [word for _, word in value.words])
         return out
+    if isinstance(value, Path) and value.is_dir():  # a recorded voice's takes folder: see _takes below
+        return {"folder": str(value)}
     if isinstance(value, Path):
         return {"file": str(value), "sha256": file_digest(value)}
     if isinstance(value, (tuple, list)):
@@ -348,6 +355,13 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)  # e.g. a Glide: its repr is its value
+
+
+def _takes(folder: Path, texts: list[str]) -> list[str]:
+    """The digests of the recordings that speak `texts`: a replaced take re-renders only its rows."""
+    sheet = read_sheet(folder)
+    recordings = [sheet.recording(row) if (row := sheet.row_for(text)) else None for text in texts]
+    return [file_digest(path) if path else "missing" for path in recordings]
 
 
 class _Manifest:

@@ -2,7 +2,8 @@
 
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
-1 anything else). This is the only module that imports click.
+1 anything else). It and `cli_takes.py` (the own-voice commands) are the only modules
+that import click.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import click
 from generator import __version__
 from generator.errors import InputError, MeditateError, ScriptErrors, ScriptWarning, one_line
 from generator.output.formats import FORMATS
-from generator.tts.engines import ENGINES
+from generator.tts.engines import SYNTHETIC_ENGINES
 from generator.units import format_duration
 
 
@@ -99,7 +100,7 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 
 def script_options(command: Callable) -> Callable:
     """Options shared by every command that reads one script."""
-    command = click.option("--engine", type=click.Choice(list(ENGINES)), help="Use this speech engine for every voice.")(command)
+    command = click.option("--engine", type=click.Choice(list(SYNTHETIC_ENGINES)), help="Use this speech engine for every voice.")(command)
     command = click.option(
         "--set", "sets", multiple=True, metavar="NAME=VALUE", help="Set a script variable (repeatable)."
     )(command)
@@ -495,3 +496,7 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
 def main() -> None:
     """Entry point of the `meditate` console script."""
     cli(prog_name="meditate")
+
+
+# Commands in modules of their own register themselves on `cli` when imported (after it exists).
+from generator import cli_takes  # noqa: E402,F401

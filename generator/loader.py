@@ -25,6 +25,7 @@ from generator.images import is_cover_image
 from generator.narration import TextProblem, substitute
 from generator.probe import probe_seconds
 from generator.steps import STEP_KINDS
+from generator.takes.resolve import resolve_takes
 from generator.units import parse_duration
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, inner_position, iter_items
 
@@ -42,11 +43,13 @@ def load_script(
     variables: Mapping[str, str] | None = None,
     *,
     engine: str | None = None,
+    takes: bool = True,
 ) -> model.Session:
     """Load and validate one script. Raises :class:`ScriptErrors` listing every problem.
 
     `variables` override the script's `variables:` defaults (as `--set` does), and
-    `engine` overrides every voice's engine (as `--engine` does).
+    `engine` overrides every voice's engine (as `--engine` does). With `takes` (the
+    default), every line of a recorded voice must have a good take or a fallback voice.
     """
     path = Path(path)
     errors: list[ScriptError] = []
@@ -62,6 +65,8 @@ def load_script(
             session = None
         if session is not None:
             limits.check_length(session, lambda path: loader.audio_seconds.get(path, Fraction(0)), loader.read, root)
+        if session is not None and takes:
+            session = resolve_takes(session, errors)
     if errors or session is None:
         raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
     return session

@@ -27,6 +27,8 @@ class Voice:
     paragraph_pause: Fraction = Fraction(2)
     language: str = "en"  # the script's language (a voice's own language is in its config)
     speaker: int | None = None  # a multi-speaker Piper voice's speaker id
+    takes: Path | None = None  # engine "recorded": the folder holding takes.csv and the recordings
+    fallback: str | None = None  # engine "recorded": the engine that speaks lines without a take
 
 
 # --- narration -------------------------------------------------------------------------

@@ -58,7 +58,10 @@ class SpeechBank:
         if utterance not in self._keys:
             voice = utterance.voice
             engine = self.engine(voice)
-            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, utterance.text)
+            # An engine that speaks from files (recorded) keys each text on its file's content too.
+            text_id = getattr(engine, "text_id", None)
+            text = text_id(utterance.text, voice) if text_id else utterance.text
+            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, text)
         return self._keys[utterance]
 
     def cached_length(self, utterance: Utterance) -> int | None:
