@@ -2,8 +2,8 @@
 
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
-1 anything else). It and `cli_takes.py` (the own-voice commands) are the only modules
-that import click.
+1 anything else). It, `cli_takes.py` (the own-voice commands) and `cli_sounds.py`
+(`sounds`) are the only modules that import click.
 """
 
 from __future__ import annotations
@@ -297,15 +297,6 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
 
 
 @cli.command()
-@reports_errors
-def sounds():
-    """List the built-in ambiences, music beds and bells, with their length and licence (`meditate sounds`)."""
-    from generator.assets import sound_rows
-
-    click.echo("\n".join(sound_rows()))
-
-
-@cli.command()
 @click.option("--available", is_flag=True, help="List the voices the Piper voice repository offers (online).")
 @click.option("--language", metavar="CODE", help="With --available: only this language (de) or variant (pt_BR).")
 @click.option("--get", "get_name", metavar="NAME", help="Download and install this Piper voice (e.g. de_DE-thorsten-medium).")
@@ -499,4 +490,4 @@ def main() -> None:
 
 
 # Commands in modules of their own register themselves on `cli` when imported (after it exists).
-from generator import cli_takes  # noqa: E402,F401
+from generator import cli_sounds, cli_takes  # noqa: E402,F401
