@@ -125,6 +125,7 @@ def render_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = max(1, jobs or available_cores())
 
+    _refuse_case_mismatches(Path(script), roster, options)
     results, sessions = _load_rows(script, roster, out_dir, options)
     if on_row:
         for result in results:
@@ -161,7 +162,9 @@ def _load_rows(
     for index, row in enumerate(roster.rows):
         output = out_dir / row.output
         try:
-            sessions[index] = load_script(script, {**options.variables, **row.variables}, engine=options.engine)
+            sessions[index] = load_script(
+                script, {**options.variables, **row.variables}, engine=options.engine, required=options.required_variables
+            )
             results.append(RowResult(row, output, "pending"))
         except ScriptErrors as exc:
             failures.append(exc)
@@ -200,6 +203,15 @@ def _stale_rows(
             continue
         todo.append(_Job(index, str(script), dict(row_options.variables), str(result.output), row_options, key))
     return todo
+
+
+def _refuse_case_mismatches(script: Path, roster: Roster, options: RenderOptions) -> None:
+    """A column `Name` for a script using `{name}` is an error (exit 2), before any row."""
+    from generator.rostercheck import column_case_errors, used_variables
+
+    errors = column_case_errors(roster.path, roster.columns, used_variables(script, options.variables, options.engine))
+    if errors:
+        raise ScriptErrors(errors)
 
 
 def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list[str]:

@@ -110,6 +110,9 @@ class Breathe:
         ("rest", "Rest"),
     )
     voice: Voice = field(default_factory=Voice)
+    fill: bool = False
+    """`duration: fill`: `cycles` holds the pattern once; the planner repeats it as many
+    times as fit in this step's share of the script's `length`."""
 
     def word(self, kind: str) -> str:
         return dict(self.words)[kind]
