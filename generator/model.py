@@ -165,7 +165,14 @@ class FileLoop:
     path: Path
 
 
-LayerSource = Union[Tone, Binaural, Isochronic, Noise, FileLoop]
+@dataclass(frozen=True)
+class Ambience:
+    """A shipped recording (rain, stream, ocean, ...), by its name in `audio_assets/`."""
+
+    name: str
+
+
+LayerSource = Union[Tone, Binaural, Isochronic, Noise, FileLoop, Ambience]
 
 
 @dataclass(frozen=True)

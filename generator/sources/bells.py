@@ -214,3 +214,8 @@ def bell_lengths(bell: model.Bell, base_dir: Path) -> tuple[int, int]:
     design = BUILTIN_BELLS[bell.sound]
     ring = int(design.seconds * SAMPLE_RATE)
     return ring, min(ring, round(design.hold * SAMPLE_RATE))
+
+
+def bell_seconds(name: str) -> float:
+    """How long the built-in bell `name` rings (until it is inaudible), without synthesizing it."""
+    return int(BUILTIN_BELLS[name].seconds * SAMPLE_RATE) / SAMPLE_RATE
