@@ -10,10 +10,17 @@ on exact sample boundaries. Nothing here renders audio.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_seconds
+
+
+class BellLength(NamedTuple):
+    """A bell's two lengths in samples: it sounds for `ring`, its step lasts `hold`."""
+
+    ring: int
+    hold: int
 
 
 class SoundLengths(Protocol):
@@ -21,7 +28,7 @@ class SoundLengths(Protocol):
 
     def speech(self, utterance: model.Utterance) -> int: ...
 
-    def bell(self, bell: model.Bell) -> int: ...
+    def bell(self, bell: model.Bell) -> BellLength: ...
 
     def file(self, play: model.Play) -> int: ...
 
@@ -33,6 +40,18 @@ class BreathCue:
     kind: str
     samples: int
     cycle: int
+
+
+@dataclass(frozen=True)
+class BellStrike:
+    """One strike of a bell. `index` counts the session's strikes of that bell from 0
+    (numbered by the planner), so each strike can sound a little different and the same
+    in every render; `cut` is set when the track ends before the ring does (the strike
+    then fades out over its last second)."""
+
+    bell: model.Bell
+    index: int = 0
+    cut: int | None = None
 
 
 @dataclass(frozen=True)
