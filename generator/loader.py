@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -25,7 +26,7 @@ from generator.images import is_cover_image
 from generator.narration import TextProblem, substitute
 from generator.nearfiles import near_file_hint
 from generator.steps import STEP_KINDS
-from generator.takes.resolve import resolve_takes
+from generator.takes.resolve import resolve_takes, take_files
 from generator.units import parse_duration
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, inner_position, iter_items
 
@@ -79,6 +80,7 @@ def load_script(
             limits.check_length(session, lambda path: loader.audio_seconds.get(path, Fraction(0)), loader.read, root)
         if session is not None and takes:
             session = resolve_takes(session, errors)
+            session = replace(session, inputs=session.inputs + take_files(session))
     if errors or session is None:
         raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
     return session

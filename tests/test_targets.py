@@ -208,3 +208,17 @@ def test_new_with_force_never_writes_into_a_fifo(tmp_path):
     result = run("new", "minimal", str(tmp_path / "s.yaml"), "--force")
     assert result.exit_code == 2 and "is a named pipe (FIFO), not a regular file" in result.stderr
     assert stat.S_ISFIFO(os.stat(tmp_path / "s.yaml").st_mode)
+
+
+def test_a_render_never_writes_over_a_take(tmp_path, write_script, fake_tts):
+    """Recorded takes are inputs too: the sheet and every recording in the takes folder."""
+    from tests.test_takes_render import make_takes, write
+
+    make_takes(tmp_path / "takes")
+    script = write(write_script)
+    take = tmp_path / "takes" / "001-welcome-friend.wav"
+    before = take.read_bytes()
+    result = run("render", str(script), "-o", str(take))
+    assert result.exit_code == 2, result.stderr
+    assert "001-welcome-friend.wav, which the script reads" in result.stderr
+    assert take.read_bytes() == before
