@@ -48,9 +48,10 @@ as loudness guides advise for lossy coding): coding adds about 0.2 to 0.9 dB of 
 (a bed-heavy 30-minute session limited to -1.09 dBTP decoded from 128 kbps MP3 at -0.20,
 and at -0.51 with half this margin), so the decoded track stays under the ceiling."""
 
-WORDS_PER_MINUTE = 170
+WORDS_PER_MINUTE = 157
 """Narration pace at speed 1 for `plan --estimate`: the offline voice measured over the
-session library speaks about 172 words a minute at speed 1 (pauses not counted)."""
+session library (bench/pace.py) speaks 141 words a minute inside `say` entries at the
+default speed 0.9, pauses at commas included, sentence pauses not: 157 at speed 1."""
 
 
 @dataclass

@@ -222,7 +222,7 @@ def test_voice_cues_are_synthesized_once_and_reused(voice_track: Track):
     length = int(0.5 * RATE)
     first = voice_track.mono[inhales[0] : inhales[0] + length]
     for start in inhales[1:]:  # the same clip, on the same sample offset from each boundary
-        np.testing.assert_allclose(voice_track.mono[start : start + length], first, atol=1e-6)
+        np.testing.assert_allclose(voice_track.mono[start : start + length], first, atol=1e-4)  # 16-bit dither: a few LSB
 
 
 def test_words_override_the_cues(tmp_path_factory):
