@@ -35,7 +35,7 @@ class Room:
     """The room voice and bells are heard in: a reverb whose tail runs on into the pauses."""
 
     size: str = "small"  # small | medium | hall
-    mix: float = -18.0  # dB: the reverb's level against the sound sent to it
+    mix: float = -17.0  # dB: the reverb's level against the sound sent to it
 
 
 # --- narration -------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from generator.timeline import Placement, Timeline
 
 SIZES: dict[str, tuple[float, float]] = {
     # size: (reverberation time RT60 in seconds at mid frequencies, pre-delay in seconds)
-    "small": (0.7, 0.006),
+    "small": (0.8, 0.006),
     "medium": (1.2, 0.012),
     "hall": (2.2, 0.024),
 }

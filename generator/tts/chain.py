@@ -10,9 +10,12 @@ the thresholds below mean the same for every engine and every take.
 - **Compression**, 2.5:1 over -18 dBFS with a slow 20 ms attack and 150 ms release:
   evens loud syllables by a few dB without flattening the phrase.
 - **De-essing**: the 5 to 9 kHz band is split off (a band-pass made from a peaking
-  filter), compressed hard and fast on its own, and only the difference is added back:
+  filter), compressed hard (6:1, 10 ms attack, 100 ms release) on its own, and only the
+  difference is added back:
   ``out = x + (compressed(band) - band)``, so where nothing is sibilant the voice passes
-  untouched and the filters' phase never reaches the rest of the spectrum.
+  untouched and the filters' phase never reaches the rest of the spectrum. A faster
+  attack (1 ms) spreads the gain changes into clicks above 12 kHz (about 55 dB under the
+  voice's peak, visible as streaks on a spectrogram); at 10 ms they stay 70 dB under it.
 - **Presence**, +1.5 dB around 4 kHz, and **air**, a +2.5 dB shelf from 10 kHz: clarity
   at the low levels meditation tracks are played at.
 
@@ -76,7 +79,7 @@ def de_ess(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     boost = 10 ** (_SPLIT_DB / 40)  # the RBJ filter's A
     q = centre / (high - low) / boost
     band = (PeakFilter(centre, gain_db=_SPLIT_DB, q=q)(samples, rate) - samples) / (boost**2 - 1)
-    squeezed = Compressor(threshold_db=DE_ESS_THRESHOLD_DB, ratio=6.0, attack_ms=1.0, release_ms=60.0)(
+    squeezed = Compressor(threshold_db=DE_ESS_THRESHOLD_DB, ratio=6.0, attack_ms=10.0, release_ms=100.0)(
         band.astype(np.float32), rate
     )
     return (samples + (squeezed - band)).astype(np.float32)
