@@ -83,7 +83,7 @@ def file_loudness(path: str) -> float:
     """Integrated loudness of the finished file, decoded block by block (BS.1770)."""
     import soundfile
 
-    from generator.output.loudness import LoudnessMeter
+    from generator.loudness import LoudnessMeter
 
     with soundfile.SoundFile(path) as handle:
         meter = LoudnessMeter(handle.samplerate, handle.channels)
@@ -94,13 +94,14 @@ def file_loudness(path: str) -> float:
 
 def tts_job(script: str, cache: str) -> dict:
     """Speech synthesis of the script's utterances alone, into an empty cache (model load included)."""
-    from generator.render import load
+    from generator.loader import load_script as load
+    from generator.steps import utterances
     from generator.tts import SpeechBank
 
     session = load(script)
     bank = SpeechBank(Path(cache))
     started = time.perf_counter()
-    count = bank.prepare(session.utterances())
+    count = bank.prepare(utterances(session))
     return {"seconds": time.perf_counter() - started, "synthesized": count}
 
 
@@ -108,16 +109,17 @@ def export_speech(script: str, cache: str, folder: str) -> dict:
     """The script's utterances from the cache as WAV files, for the pydub baseline."""
     import soundfile
 
-    from generator.render import load
+    from generator.loader import load_script as load
+    from generator.steps import utterances
     from generator.tts import SpeechBank
 
     session = load(script)
     bank = SpeechBank(Path(cache))
-    bank.prepare(session.utterances())
+    bank.prepare(utterances(session))
     Path(folder).mkdir(parents=True, exist_ok=True)
-    for number, utterance in enumerate(session.utterances()):
+    for number, utterance in enumerate(utterances(session)):
         soundfile.write(str(Path(folder) / f"{number:02d}.wav"), bank.samples(utterance), RATE, subtype="PCM_16")
-    return {"seconds": 0.0, "files": len(session.utterances())}
+    return {"seconds": 0.0, "files": len(utterances(session))}
 
 
 JOBS = {"encode": bare_encode, "render": render_job, "tts": tts_job, "speech": export_speech}

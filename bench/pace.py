@@ -21,13 +21,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from generator.audio import SAMPLE_RATE  # noqa: E402
-from generator.render import load, plan_timeline  # noqa: E402
+from generator.loader import load_script  # noqa: E402
+from generator.render import plan_timeline  # noqa: E402
 from generator.tts import SpeechBank  # noqa: E402
 
 
 def pace(script: Path, speech: SpeechBank) -> tuple[int, float, float]:
     """(words said, seconds of say entries, seconds of the whole track) for one script."""
-    timeline = plan_timeline(load(script), speech)
+    timeline = plan_timeline(load_script(script), speech)
     words = 0
     samples = 0
     for entry in timeline.entries():

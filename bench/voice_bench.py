@@ -35,14 +35,15 @@ from sessions import session_yaml  # noqa: E402
 
 def chain_job(script: str, cache: str) -> dict:
     """The voice chain over every utterance of the script (samples from the warm cache)."""
-    from generator.render import load
+    from generator.loader import load_script
+    from generator.steps import utterances
     from generator.tts import SpeechBank
     from generator.tts.chain import voice_chain
 
-    session = load(script)
+    spoken = utterances(load_script(script))
     bank = SpeechBank(Path(cache))
-    bank.prepare(session.utterances())
-    clips = [bank.samples(u) for u in session.utterances()]
+    bank.prepare(spoken)
+    clips = [bank.samples(u) for u in spoken]
     voice_chain(clips[0][:4410])  # the first call loads pedalboard: set-up, not work
     started = time.perf_counter()
     for clip in clips:

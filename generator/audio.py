@@ -51,9 +51,11 @@ def db_to_gain(db: float) -> float:
     return float(10.0 ** (db / 20.0))
 
 
-def gain_to_db(gain: float) -> float:
-    """A linear amplitude factor to decibels (-inf for silence)."""
-    return float(20.0 * np.log10(gain)) if gain > 0 else float("-inf")
+def raised_cosine(position: np.ndarray) -> np.ndarray:
+    """A smooth rise from 0 to 1 as `position` goes from 0 to 1 (clipped outside): half a
+    cosine, with no corner at either end. Every fade, ramp and edge in the program uses it,
+    so a fade written in one place sounds like a fade written in another."""
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(position, 0.0, 1.0))
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -100,7 +102,7 @@ def trim_silence(samples: np.ndarray, rate: int, threshold_db: float = -45.0, ke
     out = samples[start:end].astype(np.float32, copy=True)
     fade = min(keep, out.shape[0] // 2)
     if fade > 1:
-        ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, fade))).astype(np.float32)
+        ramp = raised_cosine(np.linspace(0.0, 1.0, fade)).astype(np.float32)
         out[:fade] *= ramp
         out[-fade:] *= ramp[::-1]
     return out

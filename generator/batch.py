@@ -1,6 +1,7 @@
 """One personalised track per roster row: `meditate batch SCRIPT --roster CLIENTS.csv -o DIR`.
 
-    from generator.batch import read_roster, render_batch
+    from generator.batch import render_batch
+    from generator.roster import read_roster
     roster = read_roster(Path("clients.csv"), Path("scripts/relaxation.yaml"))
     results = render_batch(Path("scripts/relaxation.yaml"), roster, Path("out"), jobs=2)
 
@@ -23,21 +24,19 @@ The work happens in three steps, so a practitioner's mistake costs seconds, not 
 modification time. The row key is a SHA-256 over the loaded script (with its includes
 expanded and the row's variables substituted, but without source positions, so editing a
 comment does not re-render anything), the contents of every file it refers to (cover,
-sound files, bell files, a Piper voice given as a path), the row's variables, the render
-options (format, bitrate, loudness, mono, sidecars, engine) and the program's version.
+sound files, bell files, a Piper voice given as a path or installed by name, with its config),
+the row's variables, the render options (format, bitrate, loudness, mono, sidecars, engine)
+and the program's version.
 A row is skipped when its key matches and its track (and sidecars) are still there
 exactly as written. `force=True` renders every row regardless.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import json
 import os
-import re
 import tempfile
 import textwrap
 import time
@@ -53,155 +52,20 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from generator import __version__, model
-from generator.errors import InputError, MeditateError, Position, ScriptError, ScriptErrors
-from generator.render import RenderOptions, available_cores, load, output_format
+from generator.atomic import write_atomic
+from generator.digest import file_digest
+from generator.errors import InputError, MeditateError, ScriptError, ScriptErrors, ScriptWarning
+from generator.loader import load_script
+from generator.mastering import available_cores
+from generator.render import RenderOptions, chosen_format
+from generator.roster import _VARIABLE_NAME, OUTPUT_COLUMN, Roster, RosterRow
+from generator.steps import utterances as spoken
+from generator.tts.engines import ENGINES
 from generator.units import format_duration
 from generator.yamlnodes import did_you_mean
 
 MANIFEST = ".meditate-batch.json"
 """The file in the output folder that remembers what each track was rendered from."""
-
-OUTPUT_COLUMN = "output"
-"""The roster column that names a row's file; every other column is a variable."""
-
-AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg")
-MAX_NAME_BYTES = 120
-"""File names are cut to this many UTF-8 bytes (file systems allow 255), at a character."""
-
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_UNSAFE = re.compile(r"[^\w.\-]+")  # \w is Unicode-aware: letters and digits of any script stay
-
-
-# --- the roster -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One client: the CSV line it starts on, its variables and the file it becomes."""
-
-    line: int
-    variables: dict[str, str]
-    output: str
-    label: str  # the first column's value, for messages
-
-
-@dataclass(frozen=True)
-class Roster:
-    path: Path
-    columns: tuple[str, ...]
-    rows: tuple[RosterRow, ...]
-
-
-def read_roster(path: Path, script: Path, fmt: str | None = None) -> Roster:
-    """Read a roster CSV; raise ScriptErrors naming the file and line of every problem.
-
-    The delimiter is whichever of `,` `;` or tab the header line uses most (spreadsheets
-    in many countries save with `;`). Empty cells keep the script's default; trailing
-    cells a program left out count as empty; blank lines are ignored.
-    """
-    shown = str(path)
-    text = _read_text(path)
-    errors: list[ScriptError] = []
-
-    def error(line: int, message: str) -> None:
-        errors.append(ScriptError(message, Position(shown, line, 1)))
-
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count) if any(d in first_line for d in ",;\t") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise ScriptErrors([ScriptError(f"not a readable CSV file ({exc})", Position(shown, 1, 1))]) from None
-    if not header or not any(cell.strip() for cell in header):
-        raise ScriptErrors([ScriptError("the roster is empty: the first line should name the columns, e.g. name,output", Position(shown, 1, 1))])
-    columns = tuple(cell.strip() for cell in header)
-    for index, name in enumerate(columns, start=1):
-        if not name:
-            error(1, f"column {index} has no name in the header")
-        elif name != OUTPUT_COLUMN and not _VARIABLE_NAME.fullmatch(name):
-            suggestion = re.sub(r"\W+", "_", name).strip("_") or "name"
-            error(1, f"column '{name}' is not a variable name (letters, digits, _), e.g. '{suggestion}'")
-    for name, count in Counter(columns).items():
-        if name and count > 1:
-            error(1, f"column '{name}' appears {count} times")
-    stem = script.stem
-    rows: list[RosterRow] = []
-    taken: dict[str, int] = {}
-    line = 1
-    try:
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) > len(columns):
-                error(start, f"this row has {len(cells)} values but the header names {len(columns)} columns "
-                             "(a comma inside a value needs quotes: \"Smith, Ana\")")
-                continue
-            values = {name: cell.strip() for name, cell in zip(columns, cells)}
-            label = next((v for k, v in values.items() if k != OUTPUT_COLUMN), "")
-            name = _file_name(values.get(OUTPUT_COLUMN, ""), label, stem, fmt, len(rows) + 1)
-            key = unicodedata.normalize("NFC", Path(name).stem).casefold()
-            if key in taken:
-                error(start, f"this row's file '{name}' is also the file of the row on line {taken[key]} "
-                             "(give each row its own name in the output column)")
-                continue
-            taken[key] = start
-            variables = {k: v for k, v in values.items() if k != OUTPUT_COLUMN and v}
-            rows.append(RosterRow(start, variables, name, label))
-    except csv.Error as exc:
-        error(reader.line_num, f"not a readable CSV line ({exc})")
-    if not rows and not errors:
-        error(1, "the roster has a header but no rows")
-    if errors:
-        raise ScriptErrors(errors)
-    return Roster(path, columns, tuple(rows))
-
-
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such roster file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the roster ({exc.strerror or exc})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ScriptErrors(
-            [ScriptError("the roster is not UTF-8 text; save it as 'CSV UTF-8' from your spreadsheet", Position(str(path), line, 1))]
-        ) from None
-
-
-def safe_name(text: str, *, lower: bool) -> str:
-    """`text` as one file-name component: no separators, no control or reserved characters.
-
-    Letters of every script are kept (a client called Zoë or 张伟 gets a readable file).
-    """
-    text = unicodedata.normalize("NFC", text).strip()
-    if lower:
-        text = text.lower()
-    text = re.sub(r"\s+", "-", text)
-    text = _UNSAFE.sub("-", text)
-    text = re.sub(r"-{2,}", "-", text).strip("-._")
-    encoded = text.encode("utf-8")[:MAX_NAME_BYTES]
-    return encoded.decode("utf-8", errors="ignore").rstrip("-._")
-
-
-def _file_name(output: str, label: str, stem: str, fmt: str | None, number: int) -> str:
-    """The row's file name in the output folder (the `output` column, else script + name)."""
-    if output:
-        suffix = Path(output).suffix.lower()
-        if suffix in AUDIO_SUFFIXES:
-            base = safe_name(output[: -len(suffix)], lower=False)
-            if base:
-                return f"{base}{suffix}"
-        elif base := safe_name(output, lower=False):
-            return f"{base}.{fmt or 'mp3'}"
-    slug = safe_name(label, lower=True) or f"row{number}"
-    return f"{safe_name(stem, lower=False) or 'track'}-{slug}.{fmt or 'mp3'}"
-
 
 # --- results ----------------------------------------------------------------------------------
 
@@ -260,21 +124,7 @@ def render_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = max(1, jobs or available_cores())
 
-    results: list[RowResult] = []
-    sessions: dict[int, model.Session] = {}
-    failures: list[ScriptErrors] = []
-    for index, row in enumerate(roster.rows):
-        output = out_dir / row.output
-        try:
-            sessions[index] = load(script, {**options.variables, **row.variables}, options.engine)
-            results.append(RowResult(row, output, "pending"))
-        except ScriptErrors as exc:
-            failures.append(exc)
-            details = [str(e) for e in exc.errors]
-            results.append(RowResult(row, output, "failed", message=_first(exc.errors), details=details))
-    if not sessions:
-        unique = {str(e): e for exc in failures for e in exc.errors}
-        raise ScriptErrors(list(unique.values()))
+    results, sessions = _load_rows(script, roster, out_dir, options)
     if on_row:
         for result in results:
             if result.status == "failed":
@@ -283,22 +133,7 @@ def render_batch(
     for message in unused_columns(script, roster, options):
         (on_warning or (lambda m: warnings.warn(m, stacklevel=3)))(message)
     manifest = _Manifest(out_dir)
-    todo: list[_Job] = []
-    for index, session in sessions.items():
-        result = results[index]
-        fmt = output_format(result.output, None)  # the name's suffix: read_roster gave every row one
-        row_options = dataclasses.replace(
-            options, output=result.output, format=fmt, progress=None, variables={**options.variables, **result.row.variables}
-        )
-        key = row_key(session, row_options)
-        recorded = manifest.current(result.output.name, key, options.sidecars)
-        if recorded is not None and not force:
-            result.status, result.seconds, result.message = "skipped", recorded, "up to date"
-            if on_row:
-                on_row(result)
-            continue
-        todo.append(_Job(index, str(script), dict(row_options.variables), str(result.output), row_options, key))
-
+    todo = _stale_rows(script, results, sessions, options, manifest, force, on_row)
     if todo:
         with _shared_cache(options) as cache_dir:
             todo = [dataclasses.replace(j, options=dataclasses.replace(j.options, cache_dir=cache_dir, use_cache=True)) for j in todo]
@@ -313,6 +148,59 @@ def render_batch(
     return results
 
 
+def _load_rows(
+    script: Path, roster: Roster, out_dir: Path, options: RenderOptions
+) -> tuple[list[RowResult], dict[int, model.Session]]:
+    """Every row's script loaded with its variables, before anything is rendered. Raises
+    ScriptErrors (every distinct problem) when no row loads; a row that fails alone is a
+    failed result."""
+    results: list[RowResult] = []
+    sessions: dict[int, model.Session] = {}
+    failures: list[ScriptErrors] = []
+    for index, row in enumerate(roster.rows):
+        output = out_dir / row.output
+        try:
+            sessions[index] = load_script(script, {**options.variables, **row.variables}, engine=options.engine)
+            results.append(RowResult(row, output, "pending"))
+        except ScriptErrors as exc:
+            failures.append(exc)
+            details = [str(e) for e in exc.errors]
+            results.append(RowResult(row, output, "failed", message=_first(exc.errors), details=details))
+    if not sessions:
+        unique = {str(e): e for exc in failures for e in exc.errors}
+        raise ScriptErrors(list(unique.values()))
+    return results, sessions
+
+
+def _stale_rows(
+    script: Path,
+    results: list[RowResult],
+    sessions: dict[int, model.Session],
+    options: RenderOptions,
+    manifest: _Manifest,
+    force: bool,
+    on_row: Callable[[RowResult], None] | None,
+) -> list[_Job]:
+    """The rows to render: all with `force`, else those whose track is not up to date
+    (the others are marked skipped)."""
+    todo: list[_Job] = []
+    for index, session in sessions.items():
+        result = results[index]
+        fmt = chosen_format(result.output, None).name  # the name's suffix: read_roster gave every row one
+        row_options = dataclasses.replace(
+            options, output=result.output, format=fmt, progress=None, variables={**options.variables, **result.row.variables}
+        )
+        key = row_key(session, row_options)
+        recorded = manifest.current(result.output.name, key, options.sidecars)
+        if recorded is not None and not force:
+            result.status, result.seconds, result.message = "skipped", recorded, "up to date"
+            if on_row:
+                on_row(result)
+            continue
+        todo.append(_Job(index, str(script), dict(row_options.variables), str(result.output), row_options, key))
+    return todo
+
+
 def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list[str]:
     """A warning for each column the script never uses: usually a misspelt variable name,
     which would otherwise leave every client with the default ('Welcome, friend').
@@ -323,7 +211,7 @@ def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list
     columns = [c for c in roster.columns if c and c != OUTPUT_COLUMN and _VARIABLE_NAME.fullmatch(c)]
     marks = {c: f"\u27e6column {c}\u27e7" for c in columns}  # text that cannot occur by chance
     try:
-        session = load(script, {**options.variables, **marks}, options.engine)
+        session = load_script(script, {**options.variables, **marks}, engine=options.engine)
     except MeditateError:
         return []  # the marks upset the script: no verdict, no warning
     used = {k: v for k, v in _canonical(session).items() if k != "variables"}  # that field lists them all
@@ -371,7 +259,7 @@ def _synthesize_shared(sessions: list[model.Session], cache_dir: Path) -> int:
     """Synthesize, once and here, every utterance that two or more rows speak."""
     from generator.tts import SpeechBank
 
-    counts = Counter(u for s in sessions for u in s.utterances())
+    counts = Counter(u for s in sessions for u in spoken(s))
     shared = [u for u, n in counts.items() if n > 1]
     if len(sessions) < 2 or not shared:
         return 0
@@ -408,7 +296,9 @@ def _render_row(job: _Job) -> tuple[str, float | None, str, list[str], float]:
 
     started = time.perf_counter()
     try:
-        result = render(job.script, job.options)
+        with warnings.catch_warnings():  # the script's advice was shown once, when the rows were keyed
+            warnings.simplefilter("ignore", ScriptWarning)
+            result = render(job.script, job.options)
     except ScriptErrors as exc:
         return "failed", None, _first(exc.errors), [str(e) for e in exc.errors], time.perf_counter() - started
     except MeditateError as exc:
@@ -430,17 +320,7 @@ def row_key(session: model.Session, options: RenderOptions) -> str:
         "program": __version__,
         "fake_tts": os.environ.get("MEDITATE_FAKE_TTS", ""),
         "session": _canonical(session),
-        "variables": sorted(options.variables.items()),
-        "options": {
-            "format": options.format,
-            "loudness": options.loudness,
-            "true_peak": options.true_peak,
-            "bitrate": options.bitrate,
-            "vbr": options.vbr_quality,
-            "mono": options.mono,
-            "sidecars": options.sidecars,
-            "engine": options.engine,
-        },
+        "options": [[name, str(value)] for name, value in options.track_key()],
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -454,11 +334,11 @@ def _canonical(value: Any) -> Any:
             if f.name in ("position", "length_position") or (isinstance(value, model.Session) and f.name == "path"):
                 continue
             out[f.name] = _canonical(getattr(value, f.name))
-        if isinstance(value, model.Voice) and value.name.endswith(".onnx"):
-            out["model"] = _file_digest(Path(value.name))
+        if isinstance(value, model.Voice):
+            out["voice_id"] = ENGINES[value.engine].make().voice_id(value)  # the voice's files' content
         return out
     if isinstance(value, Path):
-        return {"file": str(value), "sha256": _file_digest(value)}
+        return {"file": str(value), "sha256": file_digest(value)}
     if isinstance(value, (tuple, list)):
         return [_canonical(v) for v in value]
     if isinstance(value, dict):
@@ -468,25 +348,6 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)  # e.g. a Glide: its repr is its value
-
-
-_digests: dict[tuple[str, int, int], str] = {}
-
-
-def _file_digest(path: Path) -> str:
-    """The file's SHA-256, remembered per (path, size, mtime) so big voices are read once."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return "missing"
-    memo = (str(path), stat.st_size, stat.st_mtime_ns)
-    if memo not in _digests:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        _digests[memo] = digest.hexdigest()
-    return _digests[memo]
 
 
 class _Manifest:
@@ -523,21 +384,13 @@ class _Manifest:
 
     def _write(self) -> None:
         text = json.dumps({"version": 1, "tracks": self.tracks}, indent=1, ensure_ascii=False, sort_keys=True)
-        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".meditate-batch.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
-            os.chmod(temp, 0o644)
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, text + "\n")
 
 
 # --- the summary ----------------------------------------------------------------------------
 
 
-def summary_table(results: list[RowResult], roster_path: Path | None = None) -> str:
+def summary_table(results: list[RowResult]) -> str:
     """Row (roster line), output, status, length and message: one line per row."""
     head = ("row", "output", "status", "length", "message")
     lines = [

@@ -21,7 +21,6 @@ session layers.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
@@ -29,11 +28,9 @@ from typing import Callable, Mapping
 import numpy as np
 
 from generator import model
-from generator.audio import db_to_gain, to_samples
+from generator.audio import db_to_gain, raised_cosine, to_samples
+from generator.layers import LAYER_KINDS
 from generator.sources import Source
-from generator.sources.files import FileLoopSource
-from generator.sources.noise import NoiseSource
-from generator.sources.tones import BinauralSource, IsochronicSource, ToneSource
 from generator.timeline import Timeline
 
 MIN_CROSSFADE = 0.05
@@ -41,7 +38,7 @@ MIN_CROSSFADE = 0.05
 
 
 @dataclass(frozen=True)
-class _Stretch:
+class Stretch:
     """Consecutive samples where one background's layers sound."""
 
     start: int
@@ -51,10 +48,15 @@ class _Stretch:
 
 
 @dataclass
-class _Track:
-    """One layer sounding over one stretch, with its fades at both edges."""
+class LayerTrack:
+    """One layer sounding over one stretch, with its fades at both edges.
 
-    source: Source
+    Its sound is made on first use, so the plan picture can read the tracks (where each
+    layer sounds and how it crosses at boundaries) without decoding any file."""
+
+    layer: model.Layer
+    stretch: Stretch
+    make: Callable[[], Source]
     gain: float
     origin: int  # sample of the track where the source's own position 0 falls
     start: int  # the boundary where it takes over
@@ -63,6 +65,14 @@ class _Track:
     fade_out: int = 0
     coherent_in: bool = False  # the same sound carries on across the boundary
     coherent_out: bool = False
+
+    _source: Source | None = None
+
+    @property
+    def source(self) -> Source:
+        if self._source is None:
+            self._source = self.make()
+        return self._source
 
     @property
     def first(self) -> int:
@@ -76,7 +86,7 @@ class _Track:
         env = np.ones(positions.shape[0])
         if self.fade_in and positions[0] < self.start + self.fade_in:
             u = np.clip((positions - self.first + 0.5) / (2 * self.fade_in), 0.0, 1.0)
-            env *= 0.5 - 0.5 * np.cos(np.pi * u) if self.coherent_in else np.sin(0.5 * np.pi * u)
+            env *= raised_cosine(u) if self.coherent_in else np.sin(0.5 * np.pi * u)
         if self.fade_out and positions[-1] >= self.end - self.fade_out:
             u = np.clip((positions - (self.end - self.fade_out) + 0.5) / (2 * self.fade_out), 0.0, 1.0)
             env *= 0.5 + 0.5 * np.cos(np.pi * u) if self.coherent_out else np.cos(0.5 * np.pi * u)
@@ -85,13 +95,7 @@ class _Track:
 
 def steady(source: model.LayerSource) -> bool:
     """A layer that sounds the same wherever it is rendered from (nothing glides)."""
-    if isinstance(source, model.Tone):
-        return source.frequency.constant
-    if isinstance(source, model.Binaural):
-        return source.carrier.constant and source.beat.constant
-    if isinstance(source, model.Isochronic):
-        return source.carrier.constant and source.pulse.constant
-    return True
+    return LAYER_KINDS.of(source).steady(source)
 
 
 def _keys(background: model.Background) -> list[tuple[model.LayerSource, int]]:
@@ -105,6 +109,22 @@ def _keys(background: model.Background) -> list[tuple[model.LayerSource, int]]:
     return keys
 
 
+def held(spans: np.ndarray, hold: int) -> np.ndarray:
+    """Speech spans (start, end) with every gap shorter than `hold` samples bridged.
+
+    Between the sentences of a paragraph (a second or two) the bed stays down, and comes
+    back up only in a real pause: a bed that rose 4 to 8 dB in every sentence gap and
+    fell again at the next word was heard as pumping."""
+    if spans.shape[0] < 2 or hold <= 0:
+        return spans
+    spans = spans[np.argsort(spans[:, 0], kind="stable")]
+    reach = np.maximum.accumulate(spans[:, 1])
+    starts_new = np.concatenate(([True], spans[1:, 0] - reach[:-1] >= hold))
+    firsts = np.flatnonzero(starts_new)
+    lasts = np.concatenate((firsts[1:] - 1, [spans.shape[0] - 1]))
+    return np.stack([spans[firsts, 0], reach[lasts]], axis=1)
+
+
 class Bed:
     """Everything under the voice, rendered block by block for the mixer."""
 
@@ -115,7 +135,7 @@ class Bed:
         self.base_dir = Path(base_dir)
         self.seed = seed
         self.length = timeline.length
-        rate = timeline.rate
+        self.rate = rate = timeline.rate
         session = timeline.session.background
         self._fade_in = min(to_samples(session.fade_in, rate), self.length)
         self._fade_out = min(to_samples(session.fade_out, rate), self.length)
@@ -128,43 +148,46 @@ class Bed:
         # Where speech sounds, from the plan: lets the bed start dipping `attack` ahead of
         # each utterance, so it is fully down when the first syllable begins.
         speech = [(p.start, p.end) for p in timeline.placements if p.voice and p.length > 0]
-        self._speech = np.array(speech, dtype=np.int64).reshape(-1, 2)
+        self._speech = held(np.array(speech, dtype=np.int64).reshape(-1, 2), to_samples(session.duck_hold, rate))
         self._sources: dict[tuple, Source] = dict(files or {})
-        self.tracks = self._plan(self._stretches())
+        self._across_threads: set[tuple] = set(files or {})
+        self.tracks = self._plan(self.stretches())
 
     def sibling(self) -> Bed:
         """A bed for the same timeline, to render from another thread: it shares the
         decoded background files (read-only, and costly to decode twice) and keeps its
         own noise caches and ducking state."""
-        files = {key: source for key, source in self._sources.items() if key[0] == "file"}
-        return Bed(self.timeline, self.base_dir, self.seed, files=files)
+        for track in self.tracks:
+            track.source  # made now, so the twin shares what is costly to make twice
+        shared = {key: self._sources[key] for key in self._across_threads}
+        return Bed(self.timeline, self.base_dir, self.seed, files=shared)
 
     # --- planning -----------------------------------------------------------------------
 
-    def _stretches(self) -> list[_Stretch]:
+    def stretches(self) -> list[Stretch]:
         session = self.timeline.session.background
-        out: list[_Stretch] = []
+        out: list[Stretch] = []
         for section in self.timeline.sections:
             if section.end <= section.start:
                 continue
             is_session = section.background is session or section.background == session
             background = session if is_session else section.background
             if out and out[-1].background is background and out[-1].end == section.start:
-                out[-1] = _Stretch(out[-1].start, section.end, background, is_session)
+                out[-1] = Stretch(out[-1].start, section.end, background, is_session)
             else:
-                out.append(_Stretch(section.start, section.end, background, is_session))
+                out.append(Stretch(section.start, section.end, background, is_session))
         return out
 
-    def _plan(self, stretches: list[_Stretch]) -> list[_Track]:
+    def _plan(self, stretches: list[Stretch]) -> list[LayerTrack]:
         rate = self.timeline.rate
         halves = []  # half crossfade at each boundary between stretch i-1 and i
         for before, after in zip(stretches, stretches[1:]):
             wanted = max(to_samples(after.background.crossfade, rate), to_samples(MIN_CROSSFADE, rate))
             halves.append(min(wanted // 2, (before.end - before.start) // 2, (after.end - after.start) // 2))
-        tracks: list[_Track] = []
-        previous: dict[tuple, _Track] = {}
+        tracks: list[LayerTrack] = []
+        previous: dict[tuple, LayerTrack] = {}
         for index, stretch in enumerate(stretches):
-            current: dict[tuple, _Track] = {}
+            current: dict[tuple, LayerTrack] = {}
             for layer, key in zip(stretch.background.layers, _keys(stretch.background)):
                 track = self._track(layer, key, stretch)
                 if index > 0:
@@ -179,37 +202,27 @@ class Bed:
             previous = current
         return tracks
 
-    def _track(self, layer: model.Layer, key: tuple, stretch: _Stretch) -> _Track:
+    def _track(self, layer: model.Layer, key: tuple, stretch: Stretch) -> LayerTrack:
         span = (self.length if stretch.session else stretch.end - stretch.start) or 1
         # Steady layers keep the track's own clock (origin 0), so the same layer on both
         # sides of a boundary is the very same sound; glides start with their stretch.
         carries_on = steady(layer.source)
         origin = 0 if carries_on or stretch.session else stretch.start
-        source = self._source(layer.source, span, key)
-        return _Track(source, db_to_gain(layer.volume), origin, stretch.start, stretch.end)
+        make = lambda: self._source(layer.source, span, key)  # noqa: E731
+        return LayerTrack(layer, stretch, make, db_to_gain(layer.volume), origin, stretch.start, stretch.end)
 
     def _source(self, spec: model.LayerSource, span: int, key: tuple) -> Source:
-        rate = self.timeline.rate
-        if isinstance(spec, model.Tone):
-            return ToneSource(spec.frequency, span, rate)
-        if isinstance(spec, model.Binaural):
-            return BinauralSource(spec.carrier, spec.beat, span, rate)
-        if isinstance(spec, model.Isochronic):
-            return IsochronicSource(spec.carrier, spec.pulse, span, rate)
-        if isinstance(spec, model.Noise):
-            # Same colour and occurrence -> same seed, so it carries on across boundaries.
-            seed = zlib.crc32(f"{self.seed}/{spec.color}/{key[1]}".encode())
-            return self._shared(("noise", seed), lambda: NoiseSource(spec.color, seed, rate))
-        if isinstance(spec, model.FileLoop):
-            path = spec.path if spec.path.is_absolute() else self.base_dir / spec.path
-            resolved = path.resolve()
-            return self._shared(("file", resolved), lambda: FileLoopSource(resolved))
-        raise TypeError(f"unknown background layer {spec!r}")
+        """The layer's sound, made by its kind (generator.layers)."""
+        return LAYER_KINDS.of(spec).make(spec, self, span, key[1])
 
-    def _shared(self, key: tuple, make: Callable[[], Source]) -> Source:
-        """One source object per noise seed or file, so its cache and decoded file are shared."""
+    def shared(self, key: tuple, make: Callable[[], Source], *, across_threads: bool = False) -> Source:
+        """One source object per key (a noise seed, a file), so its cache and decoded audio
+        are shared by every layer that uses it; `across_threads` sources (read-only once
+        made, like a decoded file) are shared with the bed's measuring twin too."""
         if key not in self._sources:
             self._sources[key] = make()
+        if across_threads:
+            self._across_threads.add(key)
         return self._sources[key]
 
     # --- rendering ----------------------------------------------------------------------
@@ -286,13 +299,28 @@ class Bed:
         fading_out = self._fade_out and start + count > self.length - self._fade_out
         if not (fading_in or fading_out):
             return None
-        positions = np.arange(start, start + count, dtype=np.float64)
-        gain = np.ones(count)
-        if fading_in:
-            gain *= 0.5 - 0.5 * np.cos(np.pi * np.clip((positions + 0.5) / self._fade_in, 0.0, 1.0))
-        if fading_out:
-            gain *= 0.5 - 0.5 * np.cos(np.pi * np.clip((self.length - positions - 0.5) / self._fade_out, 0.0, 1.0))
+        return self.fade_gains(np.arange(start, start + count, dtype=np.float64))
+
+    def fade_gains(self, positions: np.ndarray) -> np.ndarray:
+        """The session's fades at any `positions` (samples of the track)."""
+        positions = np.asarray(positions, dtype=np.float64)
+        gain = np.ones(positions.shape[0])
+        if self._fade_in:
+            gain *= raised_cosine((positions + 0.5) / self._fade_in)
+        if self._fade_out:
+            gain *= raised_cosine((self.length - positions - 0.5) / self._fade_out)
         return gain
+
+    def ducked_at(self, positions: np.ndarray) -> np.ndarray:
+        """Whether the bed is down (or on its way down or up) under the voice at `positions`,
+        for the plan picture: from `attack` before speech until `release` after it."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self._duck_gain == 1.0 or not self._speech.size:
+            return np.zeros(positions.shape[0], dtype=bool)
+        starts = self._speech[:, 0] - self._attack
+        ends = np.maximum.accumulate(self._speech[:, 1]) + self._release
+        index = np.searchsorted(starts, positions, side="right") - 1
+        return (index >= 0) & (positions < ends[np.clip(index, 0, None)])
 
     def _ducking(self, start: int, count: int, voice: np.ndarray | None) -> np.ndarray | None:
         """Gain under the voice: a slew-limited progress, eased with smoothstep, in dB.

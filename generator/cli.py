@@ -2,7 +2,7 @@
 
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
-1 anything else). This is the only module that imports click.
+1 anything else). With generator.cli_say (the `say` command), the only modules that import click.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from typing import Callable
 import click
 
 from generator import __version__
-from generator.errors import InputError, MeditateError, ScriptErrors, one_line
+from generator.errors import InputError, MeditateError, ScriptErrors, ScriptWarning, one_line
+from generator.output.formats import FORMATS
+from generator.tts.engines import ENGINES
 from generator.units import format_duration
 
 
@@ -76,7 +78,7 @@ def _terminate(signum, frame) -> None:
 
 def _install_warning_format() -> None:
     def show(message, category, filename, lineno, file=None, line=None):
-        click.echo(f"warning: {message}", err=True)
+        click.echo(str(message) if issubclass(category, ScriptWarning) else f"warning: {message}", err=True)
 
     warnings.showwarning = show
 
@@ -97,7 +99,7 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 
 def script_options(command: Callable) -> Callable:
     """Options shared by every command that reads one script."""
-    command = click.option("--engine", type=click.Choice(["piper", "gtts"]), help="Use this speech engine for every voice.")(command)
+    command = click.option("--engine", type=click.Choice(list(ENGINES)), help="Use this speech engine for every voice.")(command)
     command = click.option(
         "--set", "sets", multiple=True, metavar="NAME=VALUE", help="Set a script variable (repeatable)."
     )(command)
@@ -160,7 +162,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (default: <script name>.mp3 here).")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "wav", "flac", "ogg"]), help="Output format (default: from -o, else mp3).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help="Output format (default: from -o, else mp3).")
 @click.option("--section", metavar="TITLE", help="Render only this section (a quick preview).")
 @click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS", help="Integrated loudness target (default -16).")
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
@@ -220,13 +222,13 @@ def check(scripts, mono, sets, engine):
     Example:
       meditate check scripts/*.yaml
     """
-    from generator.render import load
+    from generator.loader import load_script
 
     variables = parse_sets(sets)
     failed = False
     for script in scripts:
         try:
-            session = load(script, variables, engine)
+            session = load_script(script, variables, engine=engine)
         except ScriptErrors as exc:
             failed = True
             for error in exc.errors:
@@ -263,10 +265,11 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
       meditate plan scripts/relaxation.yaml --estimate
       meditate plan scripts/relaxation.yaml --estimate --html relaxation.html
     """
-    from generator.render import load, plan_timeline, select_section
+    from generator.loader import load_script
+    from generator.render import plan_timeline, select_section
     from generator.tts import SpeechBank
 
-    session = load(script, parse_sets(sets), engine)
+    session = load_script(script, parse_sets(sets), engine=engine)
     speech = SpeechBank(cache_dir, use_cache=not no_cache)
     progress = _Progress()
     try:
@@ -293,48 +296,57 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
 
 
 @cli.command()
-@click.argument("text")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("say.wav"), show_default=True, help="Audio file to write (wav, flac, mp3 or ogg).")
-@click.option("--phonemes", is_flag=True, help="Print the phonemes the voice will speak instead (one line, nothing synthesized).")
-@click.option("--voice", "voice_name", metavar="NAME", help="en_US-joe-medium, a Piper .onnx file, or a gtts accent (com, co.uk ...).")
-@click.option("--speed", type=click.FloatRange(0.5, 2.0), help="Speaking speed, 0.5 to 2.0 (default 0.9).")
-@click.option("--language", metavar="L", help="Language code for the gtts voice, e.g. en or de.")
-@click.option("--script", type=click.Path(dir_okay=False, path_type=Path), help="Speak with this script's voice, pronunciations and room.")
-@cache_options
+@click.option("--available", is_flag=True, help="List the voices the Piper voice repository offers (online).")
+@click.option("--language", metavar="CODE", help="With --available: only this language (de) or variant (pt_BR).")
+@click.option("--get", "get_name", metavar="NAME", help="Download and install this Piper voice (e.g. de_DE-thorsten-medium).")
+@click.option("--from", "base_url", metavar="BASE_URL", help="A mirror of the Piper voice repository (same layout).")
 @reports_errors
-def say(text, output, phonemes, voice_name, speed, language, script, no_cache, cache_dir):
-    """Speak one sentence, TEXT, at once: to hear a word, or check its pronunciation.
+def voices(available, language, get_name, base_url):
+    """List the voices here (language, quality, speakers, licence), or get more.
+
+    Installed voices work offline: write `voice: {name: NAME}` in a script.
 
     \b
     Examples:
-      meditate say "Rest your attention in the lower Dantian." -o dantian.wav
-      meditate say "Qigong" --phonemes
-      meditate say "Feel the Laogong point." --script scripts/relaxation.yaml
-    """
-    from generator.say import say as say_text
-    from generator.say import say_phonemes, say_voice
-
-    voice, room = say_voice(script, voice_name, speed, language)
-    if phonemes:
-        click.echo(say_phonemes(text, voice))
-        return
-    path = say_text(text, output, voice, room, cache_dir=cache_dir, use_cache=not no_cache)
-    click.echo(f"wrote {path}")
-
-
-@cli.command()
-@reports_errors
-def voices():
-    """List the speech engines and voices available here, and whether each works offline.
-
-    \b
-    Example:
       meditate voices
+      meditate voices --available --language de
+      meditate voices --get de_DE-thorsten-medium
     """
-    from generator.voices import available_voices
+    from generator.tts.voice_download import DEFAULT_BASE_URL
 
-    for row in available_voices():
+    base_url = base_url or DEFAULT_BASE_URL
+    if get_name:
+        _get_voice(get_name, base_url)
+        return
+    if language and not available:
+        raise click.UsageError("--language filters --available; add --available")
+    from generator.voices import available_voices, repository_voices
+
+    for row in repository_voices(base_url, language) if available else available_voices():
         click.echo(row)
+
+
+def _get_voice(name: str, base_url: str) -> None:
+    from generator.tts.voice_download import get_voice
+    from generator.voices import installed_report
+
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label=f"Downloading {name}", file=sys.stderr)
+        bar.__enter__()
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    try:
+        result = get_voice(name, base_url, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for line in installed_report(result):
+        click.echo(line)
 
 
 @cli.command()
@@ -383,7 +395,7 @@ def new(template, file, list_them, force):
 @click.option("--roster", required=True, type=click.Path(path_type=Path), help="CSV file: one row per track, columns are variables.")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the tracks (created if missing).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Rows rendered at once (default: the number of cores).")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "wav", "flac", "ogg"]), help="Format of rows without a file name in the output column (default mp3).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help="Format of rows without a file name in the output column (default mp3).")
 @click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS", help="Integrated loudness target (default -16).")
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
 @click.option("--no-sidecars", is_flag=True, help="Do not write the .json timeline and .vtt captions.")
@@ -402,7 +414,8 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
     Example (clients.csv holds the lines "name,output" and "Ana,ana-evening.mp3"):
       meditate batch scripts/relaxation.yaml --roster clients.csv -o out -j 2
     """
-    from generator.batch import read_roster, render_batch, summary_table
+    from generator.batch import render_batch, summary_table
+    from generator.roster import read_roster
     from generator.render import RenderOptions
 
     table = read_roster(roster, script, fmt)
@@ -468,6 +481,11 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
     click.echo(f"feed: {result.feed_url or result.feed}")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+
+
+from generator.cli_say import say  # noqa: E402  (a command of its own module, over the helpers above)
+
+cli.add_command(say)
 
 
 def main() -> None:

@@ -28,6 +28,11 @@ class EngineError(MeditateError):
     exit_code = 1
 
 
+class ScriptWarning(UserWarning):
+    """Advice about a script that does not stop it (a voice of another language, say).
+    The message is the whole line, `path:line:col: warning: ...`."""
+
+
 @dataclass(frozen=True)
 class Position:
     """Where something stands in a source file (1-based line and column)."""

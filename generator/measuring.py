@@ -36,6 +36,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from generator.audio import to_samples
+from generator.loudness import gated, gating_blocks
 from generator.timeline import Timeline
 
 QUIET_WINDOW = 2.0
@@ -61,8 +62,6 @@ PROFILE_CHUNKS = 30
 """Chunks per 100 ms hop in a span's profile (3.3 ms at 44.1 kHz): finer than the
 limiter's look-ahead and release act, and small to keep (2.4 KB per second measured)."""
 
-ABSOLUTE_GATE = -70.0
-RELATIVE_GATE = -10.0
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ def listen(
     `process()` makes a fresh per-span stage (the gain and limiter, with a `flush`) or None.
     The peak is that of the mix before the stage. With `profile`, each span's profile of
     the mix (before the stage) is kept too."""
-    from generator.output.loudness import LoudnessMeter, channel_peaks
+    from generator.loudness import LoudnessMeter, channel_peaks
 
     heard = []
     for span in spans:
@@ -263,8 +262,6 @@ def limited(heard: Heard, gain: float, reduction: Callable[[np.ndarray, float], 
     samples with those peaks (TruePeakLimiter.coarse_reduction). Where it is zero the
     span is simply `scaled`; elsewhere each chunk's power is taken down by its gain.
     """
-    from generator.output.loudness import gating_blocks
-
     if heard.profile is None:
         raise ValueError("this span was heard without a profile")
     profile = heard.profile
@@ -293,25 +290,3 @@ def scaled(heard: Heard, gain: float) -> Heard:
     return Heard(heard.span, heard.powers * (gain * gain), heard.peak * gain, heard.profile)
 
 
-def measure(
-    spans: Iterable[Span],
-    rate: int,
-    channels: int,
-    length: int,
-    render: Callable[[int, int], Iterator[np.ndarray]],
-    process: Callable[[], Callable[[np.ndarray], np.ndarray] | None] = lambda: None,
-) -> tuple[float, float]:
-    """Integrated loudness (LUFS) and sample peak (dBFS) heard through `spans` (see `listen`)."""
-    return loudness(listen(spans, rate, channels, length, render, process))
-
-
-def gated(powers: np.ndarray, weights: np.ndarray) -> float:
-    """BS.1770-4 gated integrated loudness of weighted block powers (equal weights: the plain meter's)."""
-    with np.errstate(divide="ignore"):
-        loudness = -0.691 + 10.0 * np.log10(powers)
-    above = loudness > ABSOLUTE_GATE
-    if not above.any():
-        return float("-inf")
-    relative = -0.691 + 10.0 * math.log10(float(np.average(powers[above], weights=weights[above]))) + RELATIVE_GATE
-    kept = above & (loudness > relative)
-    return -0.691 + 10.0 * math.log10(float(np.average(powers[kept], weights=weights[kept])))

@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import bisect
 from collections import OrderedDict
-from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
-from generator import model
-from generator.audio import BLOCK_SAMPLES, db_to_gain
+from generator.audio import BLOCK_SAMPLES, db_to_gain, raised_cosine
 from generator.room import RoomSend, reverb, with_room
 from generator.sources import ClipSource
-from generator.timeline import BreathCue, Placement, Timeline
+from generator.steps import STEP_KINDS
+from generator.timeline import Placement, Timeline
 from generator.tts import SpeechBank
 from generator.tts.base import VOICE_RMS_DB
 
@@ -121,12 +120,10 @@ class Mixer:
             yield out
 
     def _source(self, placement: Placement) -> ClipSource:
-        """The placement's samples, at its gain, cut to its planned length."""
+        """The placement's samples (made by the kind of step that placed it), at its gain,
+        cut to its planned length."""
         sound = placement.sound
-        if isinstance(sound, RoomSend):
-            samples = self._reverb(sound)
-        else:
-            samples = self._samples(sound)
+        samples = self._reverb(sound) if isinstance(sound, RoomSend) else STEP_KINDS.sound_maker(sound)(sound, self)
         gain = db_to_gain(placement.gain_db)
         return ClipSource(samples[: placement.length] * gain if gain != 1.0 else samples[: placement.length])
 
@@ -136,25 +133,15 @@ class Mixer:
         if send in self._wet:
             self._wet.move_to_end(send)
             return self._wet[send]
-        wet = reverb(self._samples(send.sound)[: send.length], self.timeline.session.room)
+        dry = STEP_KINDS.sound_maker(send.sound)(send.sound, self)[: send.length]
+        wet = reverb(dry, self.timeline.session.room)
         self._wet[send] = wet
         while len(self._wet) > WET_KEPT:
             self._wet.popitem(last=False)
         return wet
 
-    def _samples(self, sound: object) -> np.ndarray:
-        """A placed sound's samples, whole."""
-        if isinstance(sound, model.Utterance):
-            return self.speech.samples(sound)
-        if isinstance(sound, model.Bell):
-            return self._cached(("bell", sound.sound, sound.path), lambda: _bell(sound, self.base_dir))
-        if isinstance(sound, model.Play):
-            return _play(sound)
-        if isinstance(sound, BreathCue):
-            return self._cached(("breath", sound.kind, sound.samples), lambda: _breath(sound))
-        raise TypeError(f"cannot mix {type(sound).__name__}")  # pragma: no cover - the planner places only these
-
-    def _cached(self, key: object, make) -> np.ndarray:
+    def cached(self, key: object, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """A sound made once per mixer (a bell, a breathing tone)."""
         if key not in self._sounds:
             self._sounds[key] = make()
         return self._sounds[key]
@@ -165,39 +152,7 @@ def _edges(block_start: int, count: int, start: int, end: int, fade_in: int, fad
     positions = np.arange(block_start, block_start + count, dtype=np.float64)
     gain = np.ones(count, dtype=np.float32)
     if fade_in and block_start < start + fade_in:
-        gain *= (0.5 - 0.5 * np.cos(np.pi * np.clip((positions - start + 0.5) / fade_in, 0.0, 1.0))).astype(np.float32)
+        gain *= raised_cosine((positions - start + 0.5) / fade_in).astype(np.float32)
     if fade_out and block_start + count > end - fade_out:
-        gain *= (0.5 - 0.5 * np.cos(np.pi * np.clip((end - positions - 0.5) / fade_out, 0.0, 1.0))).astype(np.float32)
+        gain *= raised_cosine((end - positions - 0.5) / fade_out).astype(np.float32)
     return gain
-
-
-def _bell(bell: model.Bell, base_dir: Path) -> np.ndarray:
-    from generator.sources.bells import bell_clip
-
-    return bell_clip(bell, base_dir)
-
-
-def _breath(cue: BreathCue) -> np.ndarray:
-    from generator.sources.breath import breath_tone
-
-    return breath_tone(cue.kind, cue.samples)
-
-
-def _play(play: model.Play) -> np.ndarray:
-    """A foreground file with its duration and fades applied (fades are raised-cosine)."""
-    from generator.audio import to_samples
-    from generator.sources.files import load_sound
-
-    samples = load_sound(play.path)
-    if play.duration is not None:
-        samples = samples[: to_samples(play.duration)]
-    samples = samples.copy()
-    for seconds, at_start in ((play.fade_in, True), (play.fade_out, False)):
-        n = min(to_samples(seconds), samples.shape[0])
-        if n > 1:
-            ramp = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n))).astype(np.float32)[:, None]
-            if at_start:
-                samples[:n] *= ramp
-            else:
-                samples[-n:] *= ramp[::-1]
-    return samples

@@ -25,7 +25,8 @@ class Voice:
     speed: float = 0.9
     sentence_pause: Fraction = Fraction(8, 10)
     paragraph_pause: Fraction = Fraction(2)
-    language: str = "en"
+    language: str = "en"  # the script's language (a voice's own language is in its config)
+    speaker: int | None = None  # a multi-speaker Piper voice's speaker id
     pronounce: tuple[tuple[str, str], ...] = ()
     """The script's `pronounce:` entries (word, respelling or [[phonemes]]); built-ins apply anyway."""
 
@@ -189,6 +190,8 @@ class Background:
     duck: float = 0.0  # dB
     duck_attack: Fraction = Fraction(3, 10)
     duck_release: Fraction = Fraction(1)
+    duck_hold: Fraction = Fraction(5, 2)
+    """Gaps in the voice shorter than this keep the bed down (no pumping between sentences)."""
     crossfade: Fraction = Fraction(3)
     position: Position | None = None
 
@@ -223,19 +226,3 @@ class Session:
     loudness: float = -16.0
     room: Room | None = field(default_factory=Room)
     variables: tuple[tuple[str, str], ...] = ()
-
-    def utterances(self) -> list[Utterance]:
-        """Every distinct utterance the session speaks, in order of first appearance."""
-        seen: dict[Utterance, None] = {}
-        for section in self.sections:
-            for step in section.steps:
-                if isinstance(step, Say):
-                    for part in step.parts:
-                        if isinstance(part, Utterance):
-                            seen.setdefault(part, None)
-                elif isinstance(step, Breathe) and step.cues in ("voice", "both"):
-                    kinds = {phase.kind for cycle in step.cycles for phase in cycle if phase.seconds > 0}
-                    for kind, word in step.words:
-                        if kind in kinds:
-                            seen.setdefault(Utterance(word, step.voice), None)
-        return list(seen)

@@ -20,7 +20,9 @@ _VARIABLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _INLINE_PAUSE = re.compile(
     r"\[\s*pause\s+([^\]]*?)\s*\]|<\s*break\s+time\s*=\s*[\"']([^\"']*)[\"']\s*/?\s*>", re.IGNORECASE
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])[」』”’）)\]]*\s*")
+"""A sentence ends at . ! ? … before a space, or at Chinese and Japanese 。！？ (written
+without a space after them), with any closing quotes or brackets kept on the sentence."""
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 MAX_TEXT_CHARS = 20_000

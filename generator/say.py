@@ -8,7 +8,6 @@ synthesized, so checking a word is instant.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -21,9 +20,6 @@ from generator.pronounce import spoken_text
 from generator.room import tail_samples
 from generator.tts.delivery import clauses
 
-_GTTS_ACCENT = re.compile(r"[a-z]{2,3}(\.[a-z]{2,3})?")
-
-
 def say_voice(
     script: Path | None = None,
     name: str | None = None,
@@ -32,9 +28,9 @@ def say_voice(
 ) -> tuple[model.Voice, model.Room | None]:
     """The voice and room to speak with: the script's (or the defaults), then the options given."""
     if script is not None:
-        from generator.render import load
+        from generator.loader import load_script
 
-        session = load(script)
+        session = load_script(script)
         voice, room = session.voice, session.room
     else:
         voice, room = model.Voice(), model.Room()
@@ -48,19 +44,16 @@ def say_voice(
 
 
 def _voice_name(name: str) -> dict:
-    """`--voice NAME`: the built-in Piper voice, a Piper .onnx file, or a gTTS accent such as co.uk."""
-    from generator.tts.piper_engine import BUILTIN_VOICE
+    """`--voice NAME`: a Piper voice (bundled, installed or a .onnx file) or a gTTS accent such as co.uk."""
+    from generator.tts.engines import ENGINES, VoiceNameError
 
-    if name == BUILTIN_VOICE:
-        return {"engine": "piper", "name": name}
-    if name.endswith(".onnx"):
-        path = Path(name).expanduser().resolve()
-        if not path.is_file():
-            raise InputError(f"piper voice file '{name}' not found")
-        return {"engine": "piper", "name": str(path)}
-    if _GTTS_ACCENT.fullmatch(name):
-        return {"engine": "gtts", "name": name}
-    raise InputError(f"unknown voice '{name}': use {BUILTIN_VOICE}, a path to a Piper .onnx voice, or a gtts accent such as com or co.uk")
+    problems = []
+    for engine in ENGINES.values():
+        try:
+            return {"engine": engine.name, "name": engine.check_voice(name, Path.cwd())}
+        except VoiceNameError as exc:
+            problems.append(f"{engine.name}: {exc}")
+    raise InputError(f"unknown voice '{name}' ({'; '.join(problems)})")
 
 
 def say_phonemes(text: str, voice: model.Voice) -> str:
@@ -84,25 +77,23 @@ def say(
     use_cache: bool = True,
 ) -> Path:
     """Speak `text` into `output` (format from its suffix) through the same chain and room as a render."""
+    from generator.mastering import Mastering, loudness_gain, mastered
     from generator.mixer import Mixer
-    from generator.render import (
-        LOSSY_PEAK_MARGIN, RenderOptions, loudness_gain, output_format, plan_timeline, write_track,
-    )
+    from generator.output.writing import Delivery, write_track
+    from generator.render import chosen_format, plan_timeline
     from generator.tts import SpeechBank
 
-    fmt = output_format(output, None)
+    fmt = chosen_format(output, None)
     if not output.parent.is_dir():
         raise InputError(f"{output.parent}: the output folder does not exist")
     session = _session(_one_line(text), voice, room)
-    options = RenderOptions(output=output, sidecars=False, cache_dir=cache_dir, use_cache=use_cache)
-    if fmt in ("mp3", "ogg"):
-        options = replace(options, true_peak=options.true_peak - LOSSY_PEAK_MARGIN)
+    master = Mastering(true_peak=-1.0 - fmt.peak_margin)
     speech = SpeechBank(cache_dir, use_cache=use_cache)
     try:
         timeline = plan_timeline(session, speech)
         mixer = Mixer(timeline, speech)
-        _, gain_db = loudness_gain(timeline, speech, options, session.loudness, mixer=mixer)
-        write_track(timeline, speech, output, fmt, gain_db, options, mixer=mixer, cover=(None, "image/png"))
+        _, gain_db = loudness_gain(timeline, speech, master, session.loudness, mixer=mixer)
+        write_track(mastered(timeline, speech, master, gain_db, mixer=mixer), output, Delivery(timeline, fmt))
     finally:
         speech.close()
     return output

@@ -8,73 +8,15 @@ Nothing here renders audio: the mixer turns the placements into sound.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Protocol, Union
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_samples, to_seconds
 from generator.errors import ScriptError, ScriptErrors
+from generator.placing import BreathCue, Draft, DraftEntry, Entry, Placement, SoundLengths
+from generator.steps import STEP_KINDS
 from generator.units import format_duration
 
-
-class SoundLengths(Protocol):
-    """What the planner needs to know about sounds before it can place them (in samples)."""
-
-    def speech(self, utterance: model.Utterance) -> int: ...
-
-    def bell(self, bell: model.Bell) -> int: ...
-
-    def file(self, play: model.Play) -> int: ...
-
-
-@dataclass(frozen=True)
-class BreathCue:
-    """The pacer's tone for one breathing phase, exactly as long as the phase."""
-
-    kind: str
-    samples: int
-    cycle: int
-
-
-Sound = Union[model.Utterance, model.Bell, model.Play, BreathCue]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the plan: what happens from `start` to `end` (samples)."""
-
-    kind: str
-    start: int
-    end: int
-    text: str | None = None
-    cycle: int | None = None
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
-
-    def to_json(self, rate: int = SAMPLE_RATE) -> dict:
-        out: dict = {"kind": self.kind, "start": to_seconds(self.start, rate), "end": to_seconds(self.end, rate)}
-        if self.text is not None:
-            out["text"] = self.text
-        if self.cycle is not None:
-            out["cycle"] = self.cycle
-        return out
-
-
-@dataclass(frozen=True)
-class Placement:
-    """A foreground sound placed on the timeline. `voice` sounds make the background duck."""
-
-    start: int
-    length: int
-    sound: Sound
-    gain_db: float = 0.0
-    voice: bool = False
-
-    @property
-    def end(self) -> int:
-        return self.start + self.length
+__all__ = ["BreathCue", "Entry", "Placement", "SectionPlan", "SoundLengths", "Timeline", "plan"]
 
 
 @dataclass(frozen=True)
@@ -146,46 +88,37 @@ class Timeline:
 # --- planning ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Draft:
-    """Entries and placements of one section while fills are still unknown."""
-
-    title: str
-    background: model.Background
-    items: list = field(default_factory=list)  # ("entry", kind, length, text, cycle, [placements rel]) | ("fill",)
-
-
 def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE) -> Timeline:
-    """Place every step of `session` on one timeline; raise ScriptErrors for what cannot fit."""
+    """Place every step of `session` on one timeline; raise ScriptErrors for what cannot fit.
+
+    Each step's kind drafts its own entries (:mod:`generator.steps`); this lays the
+    drafts end to end and shares what `length:` leaves over among the fills.
+    """
     errors: list[ScriptError] = []
     drafts = [_draft_section(section, session, lengths, rate, errors) for section in session.sections]
-
-    fixed = sum(item[2] for d in drafts for item in d.items if item[0] == "entry")
-    fills = sum(1 for d in drafts for item in d.items if item[0] == "fill")
-    fill_lengths = _share_fill(session, fixed, fills, rate, errors)
+    fixed = sum(item.length for d in drafts for item in d.items if isinstance(item, DraftEntry))
+    fills = sum(1 for d in drafts for item in d.items if not isinstance(item, DraftEntry))
+    fill_lengths = iter(_share_fill(session, fixed, fills, rate, errors))
     if errors:
         raise ScriptErrors(errors)
 
     sections: list[SectionPlan] = []
     placements: list[Placement] = []
     cursor = 0
-    fill_index = 0
     for draft in drafts:
         start = cursor
         entries: list[Entry] = []
         for item in draft.items:
-            if item[0] == "fill":
-                length = fill_lengths[fill_index]
-                fill_index += 1
+            if not isinstance(item, DraftEntry):
+                length = next(fill_lengths)
                 if length > 0:
-                    entries.append(Entry("pause", cursor, cursor + length))
+                    entries.append(Entry(item.kind, cursor, cursor + length))
                 cursor += length
                 continue
-            _, kind, length, text, cycle, sounds = item
-            entries.append(Entry(kind, cursor, cursor + length, text, cycle))
-            for offset, sound_length, sound, gain, voice in sounds:
-                placements.append(Placement(cursor + offset, sound_length, sound, gain, voice))
-            cursor += length
+            entries.append(Entry(item.kind, cursor, cursor + item.length, item.text, item.cycle))
+            for sound in item.sounds:
+                placements.append(Placement(cursor + sound.offset, sound.length, sound.sound, sound.gain_db, sound.voice))
+            cursor += item.length
         sections.append(SectionPlan(draft.title, start, cursor, tuple(entries), draft.background))
 
     placements.sort(key=lambda p: p.start)
@@ -215,100 +148,8 @@ def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, error
 
 def _draft_section(
     section: model.Section, session: model.Session, lengths: SoundLengths, rate: int, errors: list[ScriptError]
-) -> _Draft:
-    draft = _Draft(section.title, section.background or session.background)
+) -> Draft:
+    draft = Draft(section.title, section.background or session.background)
     for step in section.steps:
-        if isinstance(step, model.Say):
-            _draft_say(step, lengths, rate, draft)
-        elif isinstance(step, model.Pause):
-            if step.fill:
-                draft.items.append(("fill",))
-            else:
-                draft.items.append(("entry", "pause", to_samples(step.seconds, rate), None, None, []))
-        elif isinstance(step, model.Bell):
-            _draft_bell(step, lengths, rate, draft)
-        elif isinstance(step, model.Play):
-            length = lengths.file(step)
-            draft.items.append(("entry", "play", length, None, None, [(0, length, step, step.volume, False)]))
-        elif isinstance(step, model.Breathe):
-            _draft_breathe(step, lengths, rate, draft, errors)
+        STEP_KINDS.of(step).draft(step, lengths, rate, draft, errors)
     return draft
-
-
-def _draft_say(step: model.Say, lengths: SoundLengths, rate: int, draft: _Draft) -> None:
-    for part in step.parts:
-        if isinstance(part, model.Gap):
-            draft.items.append(("entry", "pause", to_samples(part.seconds, rate), None, None, []))
-        else:
-            length = lengths.speech(part)
-            draft.items.append(("entry", "say", length, part.text, None, [(0, length, part, 0.0, True)]))
-
-
-def _draft_bell(step: model.Bell, lengths: SoundLengths, rate: int, draft: _Draft) -> None:
-    ring = lengths.bell(step)
-    every = to_samples(step.every, rate) if step.every is not None else ring
-    for strike in range(step.strikes):
-        last = strike == step.strikes - 1
-        length = ring if last else every
-        draft.items.append(("entry", "bell", length, None, None, [(0, ring, step, step.volume, False)]))
-
-
-BREATH_TONE_DB = -14.0
-"""The pacer's tone through an inhale or exhale, relative to the voice: its RMS sits a few
-dB under the voice's RMS and its peaks far under the voice's, so a spoken cue stays on top."""
-
-HOLD_TONE_DB = -20.0
-"""Through a hold the tone stays at the pitch the breath reached, 6 dB softer still: a
-listener with closed eyes hears that the breath is held, not that the pacer stopped."""
-
-
-def _draft_breathe(
-    step: model.Breathe, lengths: SoundLengths, rate: int, draft: _Draft, errors: list[ScriptError]
-) -> None:
-    """Phases placed back to back on exact sample boundaries (no drift over many cycles).
-
-    Each phase gets its voice cue (starting on the phase's first sample) and its tone
-    (exactly as long as the phase). A voice cue that does not fit its phase is one error
-    per cue word, naming the cue's length and the shortest phase it was given.
-    """
-    # Phase boundaries are computed from the running exact sum of seconds, so rounding
-    # never accumulates: boundary k is round(sum of the first k phases * rate).
-    elapsed = Fraction(0)
-    cue_voice = step.cues in ("voice", "both")
-    cue_tone = step.cues in ("tone", "both")
-    too_long: dict[str, tuple[int, str, int, int]] = {}  # cue text -> (cue length, kind, shortest phase, count)
-    for number, cycle in enumerate(step.cycles, start=1):
-        for phase in cycle:
-            start = to_samples(elapsed, rate)
-            elapsed += phase.seconds
-            length = to_samples(elapsed, rate) - start
-            if length <= 0:
-                continue
-            kind = "hold" if phase.kind == "rest" else phase.kind
-            sounds: list = []
-            if cue_voice:
-                cue = model.Utterance(step.word(phase.kind), step.voice)
-                cue_length = lengths.speech(cue)
-                if cue_length > length:
-                    _, _, shortest, count = too_long.get(cue.text, (0, kind, length, 0))
-                    too_long[cue.text] = (cue_length, kind, min(shortest, length), count + 1)
-                sounds.append((0, min(cue_length, length), cue, 0.0, True))
-            if cue_tone:
-                gain = BREATH_TONE_DB if kind in ("inhale", "exhale") else HOLD_TONE_DB
-                sounds.append((0, length, BreathCue(phase.kind, length, number), gain, False))
-            spoken = step.word(phase.kind) if cue_voice else None  # in the plan and the captions
-            draft.items.append(("entry", kind, length, spoken, number, sounds))
-    for text, (cue_length, kind, shortest, count) in too_long.items():
-        more = f" ({count} phases are too short for it)" if count > 1 else ""
-        errors.append(
-            ScriptError(
-                f"the voice cue '{text}' lasts {_seconds(cue_length, rate)}s, longer than its {kind} phase of "
-                f"{_seconds(shortest, rate)}s{more}; lengthen the phase or choose a shorter word",
-                step.position,
-            )
-        )
-
-
-def _seconds(samples: int, rate: int) -> str:
-    """Seconds for a message, to the hundredth, without trailing zeros (4s, 4.5s, 4.33s)."""
-    return f"{samples / rate:.2f}".rstrip("0").rstrip(".")

@@ -119,7 +119,7 @@ class Glide:
 _GLIDE = re.compile(rf"\s*({_NUMBER})\s*(?:hz)?\s*(?:->\s*({_NUMBER})\s*(?:hz)?\s*)?", re.IGNORECASE)
 
 
-def parse_glide(value: object, *, allow_zero: bool = False) -> Glide:
+def parse_glide(value: object) -> Glide:
     """`200`, `200Hz`, or `10 -> 6` (gliding from 10 to 6)."""
     if isinstance(value, bool) or value is None:
         raise ValueError(FREQUENCY_HINT)
@@ -134,7 +134,7 @@ def parse_glide(value: object, *, allow_zero: bool = False) -> Glide:
     else:
         raise ValueError(FREQUENCY_HINT)
     for f in (start, end):
-        if not math.isfinite(f) or f < 0 or (f == 0 and not allow_zero):
+        if not math.isfinite(f) or f < 0 or f == 0:
             raise ValueError(f"{FREQUENCY_HINT}, above 0")
     return Glide(start, end)
 

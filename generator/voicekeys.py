@@ -3,7 +3,7 @@
     pronounce:                  # word or words: a respelling, or Piper phonemes in [[ ]]
       Qigong: chee gung
       Dantian: "[[dˈɑːntjˈɛn]]"
-    room: {size: small, mix: -20dB}   # small | medium | hall; or `room: off`
+    room: {size: small, mix: -17dB}   # small | medium | hall; or `room: off`
 
 Every problem is reported at its place, like the rest of the loader's.
 """
@@ -54,7 +54,7 @@ def read_room(r: NodeReader, node: Node) -> model.Room | None:
             return None
         if isinstance(value, str) and value.strip().lower() in SIZES:
             return model.Room(size=value.strip().lower(), mix=DEFAULT_MIX_DB)
-        r.error(node, f"room must be off, a size ({', '.join(SIZES)}) or a mapping like {{size: small, mix: -20dB}}, got '{node.value}'")
+        r.error(node, f"room must be off, a size ({', '.join(SIZES)}) or a mapping like {{size: small, mix: -17dB}}, got '{node.value}'")
         return model.Room()
     entries = r.mapping(node, "room", _ROOM_KEYS)
     if entries is None:

@@ -96,9 +96,6 @@ class NodeReader:
                 self.error(key_node, f"keys in {what} must be plain words")
                 continue
             key = str(key_node.value)
-            if key == "<<":
-                self.error(key_node, "YAML merge keys ('<<') are not supported in scripts")
-                continue
             if key in out:
                 first = self.pos(out[key][0])
                 self.error(key_node, f"duplicate key '{key}' in {what} (first given at line {first.line})")
@@ -307,3 +304,28 @@ def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
 def iter_items(entries: dict[str, tuple[ScalarNode, Node]]) -> Iterator[tuple[str, Node]]:
     for key, (_, value) in entries.items():
         yield key, value
+
+
+def inner_position(base: Position, node: Node, text: str, offset: int) -> Position:
+    """Best place inside a (possibly multi-line) scalar for a problem at `offset`."""
+    if not isinstance(node, ScalarNode) or base.line <= 0:
+        return base
+    line_in_text = text.count("\n", 0, offset)
+    if node.style in ("|", ">"):
+        line = base.line + 1 + line_in_text
+        column_in_line = offset - (text.rfind("\n", 0, offset) + 1)
+        return Position(base.path, line, column_in_line + 1 + block_indent(node))
+    if line_in_text == 0:
+        quote = 1 if node.style in ("'", '"') else 0
+        return Position(base.path, base.line, base.column + quote + offset)
+    return Position(base.path, base.line + line_in_text, 1)
+
+
+def block_indent(node: ScalarNode) -> int:
+    """The indentation of a block scalar's content, read from the source buffer."""
+    buffer = node.start_mark.buffer
+    if not buffer:
+        return 0
+    start = buffer.find("\n", node.start_mark.pointer) + 1
+    line = buffer[start : buffer.find("\n", start)]
+    return len(line) - len(line.lstrip(" "))

@@ -10,9 +10,10 @@ import pytest
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
-    """No test reads or writes the user's real speech cache (set before any other fixture)."""
+    """No test reads or writes the user's real speech cache or voices (set before any other fixture)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MEDITATE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "speech-cache"))
+        patch.setenv("MEDITATE_DATA_DIR", str(tmp_path_factory.getbasetemp() / "user-data"))  # installed voices
         yield
 
 

@@ -7,6 +7,7 @@ remove every temporary file. A real `meditate render` process is killed mid-writ
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -20,7 +21,7 @@ from click.testing import CliRunner
 
 from generator import mixer as mixer_module
 from generator.cli import cli
-from generator.output import encoders, tags
+from generator.output import formats
 
 SCRIPT = """
 title: Atomic
@@ -98,7 +99,8 @@ def test_a_clean_render_replaces_track_and_sidecars_together(folder):
 
 def test_an_encoder_failing_mid_way_changes_nothing(folder, monkeypatch):
     script, out = folder
-    real_open = encoders.open_encoder
+    mp3 = formats.FORMATS["mp3"]
+    real_open = mp3.open
     written: list[int] = []
 
     class Failing:
@@ -114,7 +116,7 @@ def test_an_encoder_failing_mid_way_changes_nothing(folder, monkeypatch):
         def close(self):
             self.inner.close()
 
-    monkeypatch.setattr(encoders, "open_encoder", lambda *a, **k: Failing(real_open(*a, **k)))
+    monkeypatch.setitem(formats.FORMATS, "mp3", dataclasses.replace(mp3, open=lambda *a, **k: Failing(real_open(*a, **k))))
     result = run("render", str(script), "-o", str(out / "track.mp3"))
     assert result.exit_code == 1
     assert len(written) == 3  # it really was writing
@@ -126,7 +128,8 @@ def test_a_new_target_is_never_created_by_a_failed_render(tmp_path, write_script
     script = write_script(SCRIPT)
     out = tmp_path / "empty"
     out.mkdir()
-    monkeypatch.setattr(tags, "write_tags", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("tagging broke")))
+    broken = dataclasses.replace(formats.FORMATS["mp3"], tag=lambda *a, **k: (_ for _ in ()).throw(RuntimeError("tagging broke")))
+    monkeypatch.setitem(formats.FORMATS, "mp3", broken)
     result = run("render", str(script), "-o", str(out / "new.mp3"))
     assert result.exit_code == 1 and "tagging broke" in result.stderr
     assert list(out.iterdir()) == []

@@ -8,7 +8,8 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from generator.batch import MANIFEST, read_roster, safe_name
+from generator.batch import MANIFEST
+from generator.roster import read_roster, safe_name
 from generator.cli import cli
 from generator.errors import ScriptErrors
 

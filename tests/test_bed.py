@@ -265,3 +265,17 @@ def test_a_sibling_bed_shares_the_decoded_files_and_sounds_the_same(tmp_path: Pa
     start, end = int(7.5 * RATE), int(12.0 * RATE)
     twin.seek(start)
     np.testing.assert_allclose(twin.render(start, end - start, voice[start:end]), bed.render(0, bed.length, voice)[start:end], atol=2e-6)
+
+
+def test_the_bed_stays_down_across_the_gaps_within_a_paragraph():
+    """Sentences 1.5 s apart keep the bed ducked; a 4 s pause lets it come back up."""
+    background = model.Background(layers=(layer(model.Noise("pink"), -6),), duck=8.0)
+    sentences = [(2, 4), (5.5, 7.5), (9, 11), (15, 17)]  # gaps of 1.5 s, 1.5 s, then 4 s
+    tl = timeline(background, [(19, None)], sentences)
+    out = render(Bed(tl, Path(".")), speaking(tl))
+    ducked = rms_db(out[int(2.5 * RATE) : int(3.5 * RATE)])
+    for gap in ((4, 5.5), (7.5, 9)):
+        assert abs(rms_db(out[int(gap[0] * RATE) : int(gap[1] * RATE)]) - ducked) < 0.5
+    assert rms_db(out[int(13 * RATE) : int(14.5 * RATE)]) - ducked > 7.0
+    never = render(Bed(timeline(replace(background, duck_hold=Fraction(0)), [(19, None)], sentences), Path(".")), speaking(tl))
+    assert rms_db(never[int(4.6 * RATE) : int(5.4 * RATE)]) - ducked > 2.0  # without the hold it pumps

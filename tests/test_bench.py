@@ -6,6 +6,8 @@ proves every job runs, reports its figures, and writes the JSON the docs are mad
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "render_bench.py"
 
 
+@pytest.mark.slow
 def test_benchmark_runs_on_a_tiny_session(tmp_path):
     out = tmp_path / "figures.json"
     result = subprocess.run(

@@ -175,6 +175,7 @@ def test_a_full_disk_cache_still_renders_through_the_command(tmp_path, write_scr
     assert not [p for p in (tmp_path / "c").rglob("*") if p.is_file()]
 
 
+@pytest.mark.slow
 def test_two_renders_of_the_same_script_at_once_both_succeed(tmp_path, write_script):
     """Two `meditate render` processes share a cold cache and even the same target."""
     import subprocess

@@ -332,7 +332,7 @@ def test_the_mix_is_exactly_as_long_as_the_plan(tmp_path_factory, monkeypatch_se
     folder = tmp_path_factory.mktemp("mix")
     path = folder / "script.yaml"
     path.write_text(yaml.safe_dump(script), encoding="utf-8")
-    from generator.render import BankLengths
+    from generator.lengths import BankLengths
 
     bank = SpeechBank(folder / "cache")
     try:

@@ -10,7 +10,8 @@ import soundfile
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.render import load, plan_timeline
+from generator.loader import load_script as load
+from generator.render import plan_timeline
 from generator.tts import SpeechBank
 
 SCRIPTS = sorted((Path(__file__).resolve().parent.parent / "scripts").glob("*.yaml"))

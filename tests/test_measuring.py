@@ -11,8 +11,10 @@ import soundfile as sf
 from generator import measuring
 from generator.audio import SAMPLE_RATE
 from generator.mixer import Mixer
-from generator.output.loudness import LoudnessMeter, TruePeakLimiter
-from generator.render import RenderOptions, load, measure_loudness, plan_timeline
+from generator.loudness import LoudnessMeter, TruePeakLimiter
+from generator.loader import load_script as load
+from generator.mastering import Mastering, measure_loudness
+from generator.render import RenderOptions, plan_timeline
 from generator.tts import SpeechBank
 
 SCRIPT = """
@@ -76,7 +78,7 @@ def test_sampled_loudness_matches_a_full_pass(write_script, fake_tts):
     for block in Mixer(timeline, speech).blocks():
         meter.add(block)
         peak = max(peak, float(np.max(np.abs(block))))
-    sampled, sampled_peak = measure_loudness(timeline, speech, RenderOptions())
+    sampled, sampled_peak = measure_loudness(timeline, speech, Mastering())
     assert abs(sampled - meter.integrated()) < 0.1
     assert sampled_peak <= 20 * math.log10(peak) + 1e-6
 
@@ -125,7 +127,7 @@ def test_predicted_limiting_matches_a_pass_through_the_limiter(write_script, fak
     session = load(write_script(HOT_SCRIPT))
     speech = SpeechBank()
     timeline = plan_timeline(session, speech)
-    options = RenderOptions()
+    options = Mastering()
     raw, _ = measure_loudness(timeline, speech, options)
     gain_db = -16.0 - raw + extra_db
     spans = measuring.plan(timeline)
@@ -152,19 +154,19 @@ def test_the_render_lands_on_target_when_the_limiter_works_hard(write_script, fa
 
 
 def test_measuring_on_two_threads_hears_what_one_thread_hears(write_script, fake_tts, monkeypatch):
-    from generator import render as render_module
+    from generator import mastering as render_module
 
     timeline, speech = timeline_of(write_script)
-    both = measure_loudness(timeline, speech, RenderOptions())
+    both = measure_loudness(timeline, speech, Mastering())
     monkeypatch.setattr(render_module, "available_cores", lambda: 1)
-    one = measure_loudness(timeline, speech, RenderOptions())
+    one = measure_loudness(timeline, speech, Mastering())
     assert both == pytest.approx(one, abs=1e-9)
     first, second = render_module._halves(measuring.plan(timeline))
     assert first and second  # the two threads really share the work
 
 
 def test_a_failure_in_one_measuring_thread_stops_both(write_script, fake_tts, monkeypatch):
-    from generator import render as render_module
+    from generator import mastering as render_module
 
     timeline, speech = timeline_of(write_script)
     real_mixed = render_module._mixed
@@ -182,6 +184,6 @@ def test_a_failure_in_one_measuring_thread_stops_both(write_script, fake_tts, mo
 
     monkeypatch.setattr(render_module, "_mixed", failing)
     with pytest.raises(OSError):
-        measure_loudness(timeline, speech, RenderOptions())
+        measure_loudness(timeline, speech, Mastering())
     whole = sum(measuring.hop_edge(s.last - s.first + measuring.PREROLL_HOPS + 3, SAMPLE_RATE) for s in second)
     assert sum(second_half) < whole / 2  # the other thread gave up instead of finishing its half

@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import textwrap
+
+import pytest
 from pathlib import Path
 
 SCRIPT = """
@@ -59,6 +61,7 @@ def peak_rss_mb(tmp_path: Path, pause: str) -> float:
     return usage.ru_maxrss / 1024.0
 
 
+@pytest.mark.slow
 def test_peak_memory_does_not_grow_with_the_pause(tmp_path):
     short = peak_rss_mb(tmp_path, "1m")
     long = peak_rss_mb(tmp_path, "10m")

@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from generator import model
-from generator.output import sidecars
 from generator.output.cover import SIZE, default_cover
-from generator.output.sidecars import timeline_json, webvtt, write_sidecars
+from generator import atomic
+from generator.atomic import replace_together
+from generator.output.sidecars import timeline_json, webvtt
+from generator.output.writing import discard, stage_sidecars
 from generator.timeline import Entry, SectionPlan, Timeline
 
 RATE = 44_100
@@ -94,6 +96,16 @@ def test_vtt_hours():
     assert "01:00:01.000 --> 01:01:02.000" in vtt
 
 
+def write_sidecars(track, timeline):
+    """What the renderer does: stage both sidecars beside the track, then rename them in."""
+    staged = stage_sidecars(track, timeline)
+    try:
+        replace_together(staged)
+    finally:
+        discard(staged)
+    return [final for _, final in staged]
+
+
 def test_write_sidecars_beside_the_track(tmp_path):
     timeline = make_timeline()
     track = tmp_path / "evening.mp3"
@@ -116,7 +128,7 @@ def test_a_failed_write_keeps_the_old_sidecar_and_leaves_no_temp(tmp_path, monke
     def broken(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(sidecars.os, "replace", broken)
+    monkeypatch.setattr(atomic.os, "replace", broken)
     with pytest.raises(OSError):
         write_sidecars(track, make_timeline())
     assert (tmp_path / "evening.json").read_text(encoding="utf-8") == "old"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shutil
 import struct
 import time
 from pathlib import Path
@@ -17,7 +18,9 @@ from mutagen.wave import WAVE
 
 from generator import model
 from generator.output import open_encoder
-from generator.output.tags import GENRE, image_mime, image_size, language_code, write_tags
+from generator.images import image_mime, image_size
+from generator.output import write_tags
+from generator.output.tags import GENRE, language_code
 from generator.timeline import Entry, SectionPlan, Timeline
 
 RATE = 44_100
@@ -189,3 +192,76 @@ def test_helpers():
     assert image_size(b"nothing") is None
     with pytest.raises(ValueError):
         write_tags(Path("x.aac"), "aac", make_timeline(), None)
+
+
+def five_sections() -> Timeline:
+    """Five sections whose titles shrink and grow, so frames sorted by size would be out of time order."""
+    timeline = make_timeline()
+    titles = ["A", "Breathing into the belly, slowly and gently", "Rest", "Integration of the whole body", "Closing"]
+    bounds = [0, 30_000, 61_000, 90_500, 120_000, 150_000]
+    sections = tuple(
+        SectionPlan(title, start, end, (Entry("say", start, end - 1_000, f"Words of {title}."),), model.Background())
+        for title, start, end in zip(titles, bounds, bounds[1:])
+    )
+    return Timeline(timeline.title, bounds[-1], sections, (), timeline.session, RATE)
+
+
+def _ffprobe_chapters(path: Path) -> list[tuple[str, float, float]]:
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters", str(path)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return [(c["tags"]["title"], float(c["start_time"]), float(c["end_time"])) for c in json.loads(out)["chapters"]]
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "wav"])
+def test_chap_frames_are_stored_in_time_order(tmp_path, fmt):
+    timeline = five_sections()
+    path = tmp_path / f"evening.{fmt}"
+    encode(path, fmt, timeline)
+    write_tags(path, fmt, timeline, png_bytes())
+    data = path.read_bytes()
+    # Frame IDs in file order: the CTOC before the chapters, then chp0..chp4, the picture last.
+    ids = [data[at + 10 : at + 14] for at in range(len(data)) if data[at : at + 4] == b"CHAP"]
+    assert ids == [b"chp0", b"chp1", b"chp2", b"chp3", b"chp4"]
+    assert data.index(b"CTOC") < data.index(b"CHAP") < data.index(b"APIC")
+    tags = ID3(str(path)) if fmt == "mp3" else WAVE(str(path)).tags
+    assert [c.element_id for c in tags.getall("CHAP")] == ["chp0", "chp1", "chp2", "chp3", "chp4"]
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="no ffprobe (Debian: apt-get install ffmpeg)")
+def test_ffprobe_lists_the_chapters_in_order_and_an_ffmpeg_remux_keeps_them(tmp_path):
+    import subprocess
+
+    timeline = five_sections()
+    path = tmp_path / "evening.mp3"
+    encode(path, "mp3", timeline)
+    write_tags(path, "mp3", timeline, png_bytes())
+    expected = [(s.title, expected_ms(s.start) / 1000, expected_ms(s.end) / 1000) for s in timeline.sections]
+    probed = _ffprobe_chapters(path)
+    assert [t for t, _, _ in probed] == [t for t, _, _ in expected]
+    assert [x for _, a, b in probed for x in (a, b)] == pytest.approx([x for _, a, b in expected for x in (a, b)])
+    for suffix in (".mka", ".m4a"):
+        copy = tmp_path / f"converted{suffix}"
+        codec = ["-c", "copy"] if suffix == ".mka" else ["-c:a", "aac", "-b:a", "64k"]
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vn", *codec, str(copy)], check=True)
+        remuxed = _ffprobe_chapters(copy)
+        assert [t for t, _, _ in remuxed] == [s.title for s in timeline.sections], suffix
+        # Within the encoder's start padding, which a remux may subtract from every time.
+        assert [a for _, a, _ in remuxed] == pytest.approx([a for _, a, _ in expected], abs=0.05), suffix
+
+
+def test_a_placeholder_artist_is_warned_about(tmp_path):
+    path = tmp_path / "evening.mp3"
+    timeline = make_timeline(artist="Your practitioner")
+    encode(path, "mp3", timeline)
+    with pytest.warns(UserWarning, match="'Your practitioner', the templates' placeholder"):
+        write_tags(path, "mp3", timeline, None)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_tags(path, "mp3", make_timeline(artist="Dr. Mei Lin"), None)  # a real name: no warning

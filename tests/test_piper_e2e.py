@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 
-pytestmark = pytest.mark.piper
+pytestmark = [pytest.mark.piper, pytest.mark.slow]
 
 SCRIPT = """
 title: Piper check

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.planhtml import plan_html
-from generator.render import load, plan_timeline
+from generator.loader import load_script as load
+from generator.render import plan_timeline
 from generator.tts import SpeechBank
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -20,6 +20,7 @@ import lameenc
 import numpy as np
 import pytest
 import soundfile
+from mutagen.mp3 import MP3
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TLAN, TPE1, CTOCFlags
 
 from generator.errors import InputError
@@ -153,7 +154,7 @@ def test_feed_enclosures_match_the_files(library: Path, tmp_path: Path) -> None:
     assert channel.findtext(f"{ITUNES}author") == "Infinite Mind Medical Qigong"
     assert channel.findtext(f"{ITUNES}explicit") == "false"
     assert channel.findtext("language") == "en"
-    assert channel.find(f"{ITUNES}image").get("href") == "https://example.org/clients/anna/cover.png"
+    assert channel.find(f"{ITUNES}image").get("href") == "https://example.org/clients/anna/cover.jpg"
     found = channel.findall("item")
     assert len(found) == 3
     for item in found:
@@ -218,7 +219,8 @@ def test_tracks_without_tags_or_sidecars_fall_back_to_the_file(tmp_path: Path) -
     result = publish(tmp_path / "t", tmp_path / "site")
     found = {i.findtext("title"): i for i in items(result.feed)}
     assert set(found) == {"Quiet sitting", "Bell"}
-    assert found["Bell"].find("enclosure").get("type") == "audio/wav"
+    assert found["Bell"].find("enclosure").get("type") == "audio/mpeg"  # transcoded for podcast apps
+    assert found["Bell"].find("enclosure").get("url") == "media/bell.mp3"
     assert int(found["Bell"].findtext(f"{ITUNES}duration")) == 2
     assert found["Quiet sitting"].find(f"{PODCAST}chapters") is None
     assert any("broken.mp3" in note for note in result.notes)
@@ -236,7 +238,8 @@ def test_file_names_with_spaces_and_accents_are_addressed_correctly(tmp_path: Pa
     page = outline(result.page)
     assert page.all("article")[0]["id"] == "entspannung-fur-anna"
     assert (result.root / unquote(page.all("audio")[0]["src"])).is_file()
-    assert [a["href"] for a in page.all("a") if "data-start" in a] == ["#entspannung-fur-anna/0", "#entspannung-fur-anna/1.5"]
+    audio = "media/Entspannung%20f%C3%BCr%20Anna.mp3"
+    assert [a["href"] for a in page.all("a") if "data-start" in a] == [f"{audio}#t=0", f"{audio}#t=1.5"]
 
 
 def test_flac_and_ogg_tracks_use_their_vorbis_comments(tmp_path: Path) -> None:
@@ -265,8 +268,15 @@ def test_flac_and_ogg_tracks_use_their_vorbis_comments(tmp_path: Path) -> None:
     result = publish(folder, tmp_path / "site")
     found = {i.findtext("title"): i for i in items(result.feed)}
     assert set(found) == {"Morning Qigong", "Night Rest"}
-    assert found["Morning Qigong"].find("enclosure").get("type") == "audio/flac"
-    assert found["Night Rest"].find("enclosure").get("type") == "audio/ogg"
+    for title in found:  # Apple Podcasts plays neither FLAC nor OGG: both become MP3s
+        enclosure = found[title].find("enclosure")
+        assert enclosure.get("type") == "audio/mpeg" and enclosure.get("url").endswith(".mp3")
+        mp3 = result.root / enclosure.get("url")
+        assert int(enclosure.get("length")) == mp3.stat().st_size
+        assert MP3(mp3).info.length == pytest.approx(3.0, abs=0.06)
+        assert ID3(mp3)["TIT2"].text == [title]
+    assert [c.sub_frames["TIT2"].text[0] for c in ID3(result.root / "media/morning.mp3").getall("CHAP")] == ["Standing", "Moving"]
+    assert not (result.root / "media/morning.flac").exists()
     assert found["Night Rest"].findtext("description") == "Sleep well."
     assert int(found["Night Rest"].findtext(f"{ITUNES}duration")) == 3
     chapters = json.loads((result.root / "media/morning.chapters.json").read_text())["chapters"]
@@ -312,11 +322,12 @@ def test_page_has_a_labelled_player_chapters_and_transcript_per_track(library: P
         assert (result.root / player["src"]).is_file()  # relative even with a base URL
     seeks = [a for a in page.all("a") if "data-start" in a]
     assert [a["data-start"] for a in seeks] == ["0", "2", "4", "0", "5", "0"]
-    assert seeks[1]["href"] == "#t-01-arriving/2"
-    assert seeks[1]["aria-label"] == "Breathing: play from 0:02"
+    assert seeks[1]["href"] == "media/01-arriving.mp3#t=2"  # a media fragment: works without script
+    assert "aria-label" not in seeks[1]  # the visible text is the name (WCAG 2.5.3)
+    assert all(p["preload"] == "none" for p in players)  # nothing of a track is fetched on opening
     assert html.count('<details class="transcript">') == 3
     assert "Welcome to Breath &amp; &lt;Ease&gt;." in html
-    assert '<li data-start="2.500" data-end="4.000">' in html
+    assert '<li data-start="2.500" data-end="4.000"><button type="button">' in html
     assert "<p>Settle in.</p>\n<p>Notice the ground.</p>" in html
     assert html.count('<time datetime="PT') == 3
     assert all(img["alt"] == "" for img in page.all("img"))  # covers are decorative
@@ -366,14 +377,39 @@ def test_republishing_touches_only_what_changed_and_keeps_guids(library: Path, t
 def test_state_file_does_not_reveal_local_paths(library: Path, tmp_path: Path) -> None:
     result = publish(library, tmp_path / "site", token=True)
     for path in result.root.rglob("*"):
-        if path.is_file() and path.suffix not in (".mp3", ".png"):
+        if path.is_file() and path.suffix not in (".mp3", ".png", ".jpg"):
             assert str(tmp_path) not in path.read_text(encoding="utf-8"), path
 
 
 def test_guids_survive_a_lost_state_file(library: Path, tmp_path: Path) -> None:
-    first = publish(library, tmp_path / "a")
-    second = publish(library, tmp_path / "b")
+    first = publish(library, tmp_path / "a", base_url="https://example.org/anna")
+    second = publish(library, tmp_path / "b", base_url="https://example.org/anna")
     assert [i.findtext("guid") for i in items(first.feed)] == [i.findtext("guid") for i in items(second.feed)]
+
+
+def test_each_client_feed_has_its_own_episode_guids(library: Path, tmp_path: Path) -> None:
+    anna = publish(library, tmp_path / "anna", base_url="https://example.org/anna", token=True)
+    ben = publish(library, tmp_path / "ben", base_url="https://example.org/ben", token=True)
+    plain = [publish(library, tmp_path / name) for name in ("c", "d")]  # no address: a random seed each
+    guids = [{i.findtext("guid") for i in items(r.feed)} for r in (anna, ben, *plain)]
+    assert all(len(g) == 3 for g in guids)
+    assert len(set().union(*guids)) == 12  # no guid shared between two clients' feeds
+
+
+def test_rotating_the_token_keeps_every_guid_and_date(library: Path, tmp_path: Path) -> None:
+    def identity(feed: Path) -> tuple[str, list[tuple[str, str, str]]]:
+        channel = ET.parse(feed).getroot().find("channel")
+        episodes = [(i.findtext("title"), i.findtext("guid"), i.findtext("pubDate")) for i in channel.findall("item")]
+        return channel.findtext(f"{PODCAST}guid"), episodes
+
+    first = publish(library, tmp_path / "site", base_url="https://example.org/anna", token="first-token-0123456789")
+    rotated = publish(library, tmp_path / "site", base_url="https://example.org/anna", token="second-token-0123456789")
+    assert first.feed_url != rotated.feed_url
+    guid, episodes = identity(first.feed)
+    assert guid and identity(rotated.feed) == (guid, episodes)  # podcast:guid kept for life
+    import uuid
+
+    assert uuid.UUID(guid).version == 5
 
 
 def test_audio_is_hard_linked_when_possible(library: Path, tmp_path: Path) -> None:
@@ -492,12 +528,12 @@ def test_command_reports_what_it_did_and_maps_errors_to_exit_codes(library: Path
     assert result.exit_code == 0, result.output
     token = next(p.name for p in site.iterdir() if p.is_dir())
     assert result.stdout.splitlines() == [
-        f"published 3 tracks to {site / token} (15 files written, 0 unchanged, 0 removed)",
+        f"published 3 tracks to {site / token} (27 files written, 0 unchanged, 0 removed)",
         f"page: https://example.org/anna/{token}/index.html",
         f"feed: https://example.org/anna/{token}/feed.xml",
     ]
     again = runner.invoke(cli, args)
-    assert again.stdout.splitlines()[0] == f"published 3 tracks to {site / token} (0 files written, 15 unchanged, 0 removed)"
+    assert again.stdout.splitlines()[0] == f"published 3 tracks to {site / token} (0 files written, 27 unchanged, 0 removed)"
 
     relative = runner.invoke(cli, ["publish", str(library), "-o", str(tmp_path / "plain")])
     assert relative.exit_code == 0 and "note: no --base-url" in relative.stderr

@@ -16,7 +16,8 @@ import numpy as np
 import soundfile
 
 from generator.audio import SAMPLE_RATE
-from generator.render import PREVIEW_EDGE_FADE, RenderOptions, render
+from generator.mastering import PREVIEW_EDGE_FADE
+from generator.render import RenderOptions, render
 
 SCRIPT = """
 title: Preview

@@ -7,6 +7,7 @@ import pytest
 from generator import model
 from generator.errors import ScriptErrors
 from generator.loader import load_script
+from generator.steps import utterances
 from generator.timeline import plan
 
 RATE = 44_100
@@ -170,7 +171,7 @@ def test_only_section_starts_at_zero(write_script):
 
 def test_only_the_cue_words_a_pattern_uses_are_spoken(write_script):
     path = write_script("title: T\nsections:\n  - title: A\n    steps:\n      - breathe: {pattern: relax, cycles: 2}\n")
-    assert [u.text for u in load_script(path).utterances()] == ["Breathe in", "Breathe out"]
+    assert [u.text for u in utterances(load_script(path))] == ["Breathe in", "Breathe out"]
 
 
 def test_spoken_breathing_cues_carry_their_words(write_script):

@@ -286,7 +286,8 @@ def test_a_larger_room_rings_longer(tmp_path, write_script, fake_tts):
 def test_room_windows_are_exact(write_script, fake_tts):
     """A window rendered on its own equals that stretch of the whole track (tails included)."""
     from generator.mixer import Mixer
-    from generator.render import load, plan_timeline
+    from generator.loader import load_script as load
+    from generator.render import plan_timeline
     from generator.tts import SpeechBank
 
     session = load(write_script(ROOM_SCRIPT.format(room="room: medium")))
@@ -315,7 +316,7 @@ def test_trimming_keeps_a_word_tail_at_minus_50_db():
 
 
 def test_16_bit_output_is_dithered_and_repeatable(tmp_path):
-    from generator.output.encoders import open_encoder
+    from generator.output.formats import open_encoder
 
     t = np.arange(RATE) / RATE
     quiet = (0.4 / 32767 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)  # under half a step of 16 bits

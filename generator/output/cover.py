@@ -93,3 +93,14 @@ def default_cover(title: str, subtitle: str | None = None) -> bytes | None:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def cover_art(session) -> tuple[bytes | None, str]:
+    """The script's cover and its MIME type, or a generated calm one with the title when
+    the script names none (None without Pillow)."""
+    from generator.images import image_mime
+
+    if session.cover is not None:
+        data = session.cover.read_bytes()
+        return data, image_mime(data, "image/jpeg")
+    return default_cover(session.title, session.artist), "image/png"

@@ -22,9 +22,6 @@ import numpy as np
 
 from generator.errors import InputError
 
-FORMATS = ("mp3", "wav", "flac", "ogg")
-"""The output formats, the first being the default."""
-
 OGG_CHUNK = 4096
 """libsndfile's Vorbis writer slows down and can fail on very large writes; feed it this much at a time."""
 
@@ -44,25 +41,6 @@ class Encoder(Protocol):
     def write(self, block: np.ndarray) -> None: ...
 
     def close(self) -> None: ...
-
-
-def open_encoder(
-    path: Path,
-    fmt: str,
-    *,
-    rate: int = 44_100,
-    channels: int = 2,
-    bitrate: int = 128,
-    vbr_quality: int | None = None,
-) -> Encoder:
-    """An encoder writing `fmt` to `path`. MP3 is CBR `bitrate` kbps, or VBR when `vbr_quality` (0 best .. 9) is given."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if channels not in (1, 2):
-        raise InputError(f"channels must be 1 or 2, got {channels}")
-    if fmt == "mp3":
-        return Mp3Encoder(Path(path), rate=rate, channels=channels, bitrate=bitrate, vbr_quality=vbr_quality)
-    return SoundFileEncoder(Path(path), fmt, rate=rate, channels=channels)
 
 
 def _checked(block: np.ndarray, channels: int) -> np.ndarray:

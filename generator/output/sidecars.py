@@ -9,8 +9,6 @@ half a file and an earlier good sidecar survives a failed write.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from pathlib import Path
 
 from generator.output.tags import chapter_stamp, to_ms
@@ -51,29 +49,3 @@ def sidecar_paths(track: Path) -> tuple[Path, Path]:
     """Where the JSON and VTT of `track` go: its name with the suffix replaced."""
     track = Path(track)
     return track.with_suffix(".json"), track.with_suffix(".vtt")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` (UTF-8) to a temporary file beside `path`, then rename it into place."""
-    path = Path(path)
-    temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    # os.open with 0o666 honours the umask (mkstemp would leave the sidecar private, 0600).
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def write_sidecars(track: Path, timeline: Timeline) -> list[Path]:
-    """Write `<track>.json` and `<track>.vtt` beside `track`; returns their paths."""
-    json_path, vtt_path = sidecar_paths(track)
-    write_atomic(json_path, timeline_json(timeline))
-    write_atomic(vtt_path, webvtt(timeline))
-    return [json_path, vtt_path]

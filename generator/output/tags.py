@@ -11,28 +11,18 @@ from __future__ import annotations
 
 import base64
 import os
-import struct
 import time
+import warnings
 from pathlib import Path
+from typing import Any
 
+from generator.images import image_mime, image_size
+from generator.languages import three_letter_code as language_code
 from generator.timeline import Timeline
 
 GENRE = "Meditation"
-
-_ISO639_2 = {  # ID3 wants three-letter language codes; scripts usually say two
-    "ar": "ara", "cs": "ces", "da": "dan", "de": "deu", "el": "ell", "en": "eng", "es": "spa",
-    "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin", "hu": "hun", "it": "ita", "ja": "jpn",
-    "ko": "kor", "nb": "nob", "nl": "nld", "no": "nor", "pl": "pol", "pt": "por", "ro": "ron",
-    "ru": "rus", "sv": "swe", "tr": "tur", "uk": "ukr", "zh": "zho",
-}  # fmt: skip
-
-
-def language_code(language: str) -> str:
-    """An ISO 639-2 code for ID3 (`en` and `en-GB` become `eng`; `und` when unknown)."""
-    base = language.strip().lower().replace("_", "-").split("-")[0]
-    if len(base) == 3 and base.isalpha():
-        return base
-    return _ISO639_2.get(base, "und")
+PLACEHOLDER_NAMES = frozenset({"your practitioner", "practitioner"})
+"""Names the templates stand in for the practitioner's own (casefolded): never for a client's eyes."""
 
 
 def release_year() -> int:
@@ -55,61 +45,92 @@ def chapter_stamp(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def image_mime(data: bytes, fallback: str = "image/png") -> str:
-    """The picture's real type from its first bytes, so a mislabelled cover is still tagged right."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    return fallback
+def tag_id3_file(path: Path, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """An ID3v2.4 tag at the head of an MP3 file."""
+    from mutagen.id3 import ID3
+
+    tags = time_ordered(ID3())
+    _id3_frames(tags, timeline, cover, _cover_mime(cover, cover_mime))
+    tags.save(str(path), v2_version=4)
 
 
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height of a PNG or baseline/progressive JPEG, read from its header."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    if data.startswith(b"\xff\xd8"):
-        at = 2
-        while at + 9 < len(data):
-            if data[at] != 0xFF:
-                return None
-            marker = data[at + 1]
-            length = struct.unpack(">H", data[at + 2 : at + 4])[0]
-            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-                height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-                return width, height
-            at += 2 + length
-    return None
+def tag_wave(path: Path, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """An ID3v2.4 tag in a WAV file's ``id3`` chunk."""
+    from mutagen.wave import WAVE
+
+    audio = WAVE(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    audio.tags = time_ordered(audio.tags)
+    _id3_frames(audio.tags, timeline, cover, _cover_mime(cover, cover_mime))
+    audio.save(v2_version=4)
 
 
-def write_tags(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
-    """Tag the finished file at `path` (format `fmt`, whatever its suffix) from the timeline's session."""
-    path = Path(path)
-    if cover is not None:
-        cover_mime = image_mime(cover, cover_mime)
-    if fmt == "mp3":
-        from mutagen.id3 import ID3
+def tag_flac(path: Path, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """Vorbis comments, a picture block and CHAPTERnnn chapters in a FLAC file."""
+    _vorbis(path, "flac", timeline, cover, _cover_mime(cover, cover_mime))
 
-        tags = ID3()
-        _id3_frames(tags, timeline, cover, cover_mime)
-        tags.save(str(path), v2_version=4)
-    elif fmt == "wav":
-        from mutagen.wave import WAVE
 
-        audio = WAVE(str(path))
-        if audio.tags is None:
-            audio.add_tags()
-        _id3_frames(audio.tags, timeline, cover, cover_mime)
-        audio.save(v2_version=4)
-    elif fmt in ("flac", "ogg"):
-        _vorbis(path, fmt, timeline, cover, cover_mime)
-    else:
-        raise ValueError(f"cannot tag format {fmt!r}")
+def tag_ogg(path: Path, timeline: Timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """Vorbis comments, a picture and CHAPTERnnn chapters in an OGG Vorbis file."""
+    _vorbis(path, "ogg", timeline, cover, _cover_mime(cover, cover_mime))
+
+
+def _cover_mime(cover: bytes | None, declared: str) -> str:
+    return image_mime(cover, declared) if cover is not None else declared
+
+
+def _check_artist(timeline: Timeline) -> None:
+    """Warn when the templates' placeholder name is about to reach a client."""
+    artist = (timeline.session.artist or "").strip()
+    if artist.casefold() in PLACEHOLDER_NAMES:
+        warnings.warn(
+            f"the artist tag and the default cover say '{artist}', the templates' placeholder name: "
+            "set `practitioner` in the script (or --set practitioner='Your Name') before sending the track",
+            stacklevel=3,
+        )
+
+
+def time_ordered(tags: Any) -> Any:
+    """The same ID3 tag, but saved with its CHAP frames in time order.
+
+    mutagen writes frames sorted by size, so chapters land in the file shuffled. Apps
+    that follow the CTOC do not mind, but ffprobe and ffmpeg take chapters in file order,
+    and converting the track (to MKA or M4A) then keeps one chapter or the wrong ones.
+    The tag's class is swapped for a subclass whose frame order is: the usual text
+    frames, the CTOC, the chapters by start time, the pictures last.
+    """
+    base = type(tags)
+    if getattr(base, "_time_ordered", False):
+        return tags
+    tags.__class__ = type(f"TimeOrdered{base.__name__}", (_TimeOrderedFrames, base), {})
+    return tags
+
+
+class _TimeOrderedFrames:
+    """Mixin over mutagen's ID3 classes: overrides the frame-order step of `save`."""
+
+    _time_ordered = True
+
+    def _write(self, config: Any) -> bytearray:
+        from mutagen.id3._tags import save_frame
+
+        def key(frame: Any) -> tuple[int, int, int]:
+            if frame.FrameID == "CHAP":
+                return (2, frame.start_time, frame.end_time)
+            if frame.FrameID == "CTOC":
+                return (1, 0, 0)
+            return (3 if frame.FrameID == "APIC" else 0, 0, 0)
+
+        frames = sorted(self.values(), key=key)  # stable: insertion order within a group
+        return bytearray().join(save_frame(f, config=config) for f in frames)
 
 
 def _id3_frames(tags, timeline: Timeline, cover: bytes | None, cover_mime: str) -> None:
     """Text frames, cover and chapters into an ID3 tag (shared by MP3 and WAV)."""
     from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TCON, TDRC, TIT2, TLAN, TPE1, CTOCFlags, PictureType
+
+    _check_artist(timeline)
 
     session = timeline.session
     lang = language_code(session.language)
@@ -154,6 +175,8 @@ def _vorbis(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, cover
     """Vorbis comments, the picture and CHAPTERnnn chapters for FLAC and OGG Vorbis."""
     from mutagen.flac import FLAC, Picture
     from mutagen.id3 import PictureType
+
+    _check_artist(timeline)
     from mutagen.oggvorbis import OggVorbis
 
     audio = FLAC(str(path)) if fmt == "flac" else OggVorbis(str(path))

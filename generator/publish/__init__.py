@@ -5,34 +5,40 @@ so tracks made by older versions or by hand publish too. Layout of the site:
 
     SITE_DIR/[TOKEN/]index.html          the player page
                      feed.xml            the podcast feed (RSS 2.0 + iTunes + Podcasting 2.0)
-                     cover.jpg           the channel image, when any track or the folder has one
-                     media/NAME.mp3      the track (hard-linked when possible, else copied)
-                     media/NAME.vtt      captions, also the page's transcript
+                     cover.jpg           the channel image: the folder's cover.jpg, or one made for the show
+                     cover-80.jpg, cover-160.jpg   the same, as the page header shows it
+                     manifest.webmanifest, sw.js, icon-192.png, icon-512.png   the installable web app
+                     media/NAME.mp3      the track (hard-linked when possible, else copied;
+                                         FLAC, WAV and OGG are transcoded to MP3)
+                     media/NAME.vtt      captions cut to readable length, also the page's transcript
                      media/NAME.chapters.json
-                     media/NAME.cover.jpg
+                     media/NAME.cover.png, NAME.cover-96.jpg, NAME.cover-192.jpg
                      .meditate-publish.json   guids, first publication dates, file fingerprints
 """
 
 from __future__ import annotations
 
-import uuid
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+import hashlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.errors import InputError, MeditateError, display_path
-from generator.publish.captions import write_vtt
-from generator.publish.catalog import AUDIO_TYPES, Catalog, Cover, Track, read_catalog
+from generator.publish import identity
+from generator.publish.captions import readable_cues, write_vtt
+from generator.publish.catalog import AUDIO_TYPES, Catalog, Track, read_catalog
 from generator.publish.feed import build_feed, chapters_json
-from generator.publish.layout import FEED, PAGE, Channel, Entry, media_path, slugify
+from generator.publish.layout import FEED, MANIFEST, PAGE, WORKER, Channel, Entry, media_path, slugify
 from generator.publish.page import build_page
+from generator.publish.show import build_channel, manifest, place_thumbnails
 from generator.publish.site import SiteWriter, State, existing_tokens, guard_folder, resolve_token
+from generator.publish.transcode import RECIPE, needs_mp3, to_mp3
+from generator.publish.webapp import service_worker
 
 __all__ = ["PublishResult", "publish"]
 
-_GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "meditate:publish")
+TRACK_THUMB = 96  # CSS pixels of a track's cover on the page
+# Apple Podcasts' name for AAC in MP4; "audio/mp4" is not on its list.
+_FEED_TYPES = {"audio/mp4": "audio/x-m4a"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ def _publish(
     token: str | bool | None,
     link: bool,
 ) -> PublishResult:
-    base = _check_base_url(base_url)
+    base = identity.encode_base_url(base_url)
     if site_dir.exists() and not site_dir.is_dir():
         raise InputError(f"{display_path(site_dir)}: is a file, not a folder")
     if site_dir.resolve() == tracks_dir.resolve():
@@ -98,34 +104,24 @@ def _publish(
         raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {kinds})")
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
+    state = State.load_or_inherit(site_dir, root)  # before the open copy's state is removed
     root.mkdir(parents=True, exist_ok=True)
-    notes = list(catalog.notes)
-    if segment:
-        if guard_folder(site_dir):
-            notes.append(
-                f"removed the open copy of the site at the top of {display_path(site_dir)}: "
-                "it now lives only under the token"
-            )
-        others = sorted(set(existing_tokens(site_dir)) - {segment})
-        if others:
-            notes.append(
-                f"older token folders still open their links: {', '.join(others)} "
-                "(delete them to revoke those links)"
-            )
+    notes = list(catalog.notes) + (_token_notes(site_dir, segment) if segment else [])
     site_url = f"{base}/{segment}" if base and segment else base
 
-    state = State.load(root)
+    state.seed = state.seed or identity.feed_seed(base)
+    if not state.channel_guid and site_url:
+        state.channel_guid = identity.channel_guid(f"{site_url}/{FEED}")
     writer = SiteWriter(root, state.files, link=link)
-    _date_new_tracks(catalog.tracks, state)
-    taken: set[str] = set()
-    entries = [_place_track(track, writer, state, taken) for track in catalog.tracks]
-    channel = _channel(catalog, writer, site_url, title=title, author=author, description=description)
-    writer.write(PAGE, build_page(channel, entries))
-    writer.write(FEED, build_feed(channel, entries))
+    words = {"title": title, "author": author, "description": description}
+    channel, entries = _write_site(catalog, writer, state, site_url, words, notes)
     removed = writer.prune()
     state.files = writer.files
     state.save(root)
 
+    placeholder = identity.placeholder_note(channel.author, catalog.tracks)
+    if placeholder:
+        notes.append(placeholder)
     if not base:
         notes.append(
             "no --base-url: the page works anywhere, but the feed has relative links; podcast apps "
@@ -147,85 +143,105 @@ def _publish(
     )
 
 
-def _place_track(track: Track, writer: SiteWriter, state: State, taken: set[str]) -> Entry:
+def _write_site(
+    catalog: Catalog,
+    writer: SiteWriter,
+    state: State,
+    site_url: str | None,
+    words: dict[str, str | None],
+    notes: list[str],
+) -> tuple[Channel, list[Entry]]:
+    """Every file of the site: the tracks' own, the show's pictures, the page, the web
+    app's manifest and worker, and the feed."""
+    state.published.update(identity.publication_dates(catalog.tracks, state.published))
+    taken: set[str] = set()
+    entries = [_place_track(track, writer, state, taken, notes) for track in catalog.tracks]
+    channel = build_channel(catalog, writer, site_url, state.channel_guid or None, **words)
+    writer.write(MANIFEST, manifest(channel))
+    writer.write(PAGE, build_page(channel, entries))
+    shell = [PAGE, MANIFEST, *(rel for rel, _ in channel.icons), *channel.thumbs, *(t for e in entries for t in e.thumbs)]
+    writer.write(WORKER, service_worker(writer.root, shell))
+    writer.write(FEED, build_feed(channel, entries))
+    return channel, entries
+
+
+def _token_notes(site_dir: Path, segment: str) -> list[str]:
+    """What a listener's links become when the site moves under a token."""
+    notes = []
+    if guard_folder(site_dir):
+        notes.append(
+            f"removed the open copy of the site at the top of {display_path(site_dir)}: "
+            "it now lives only under the token"
+        )
+    others = sorted(set(existing_tokens(site_dir)) - {segment})
+    if others:
+        notes.append(
+            f"older token folders still open their links: {', '.join(others)} "
+            "(delete them to revoke those links)"
+        )
+    return notes
+
+
+def _place_track(track: Track, writer: SiteWriter, state: State, taken: set[str], notes: list[str]) -> Entry:
     """Put one track's files in the site and give it its lasting guid and date."""
     name = track.name
-    audio = media_path(name, track.audio.suffix.lower())
-    writer.place(audio, track.audio)
+    audio, mime, in_feed = _place_audio(track, writer, notes)
     captions = None
-    if track.captions is not None:
+    if track.cues:
         captions = media_path(name, ".vtt")
-        writer.place(captions, track.captions)
-    elif track.cues:
-        captions = media_path(name, ".vtt")
+        track = replace(track, cues=tuple(readable_cues(list(track.cues))))
         writer.write(captions, write_vtt(list(track.cues)).encode("utf-8"))
     chapters = None
     if track.chapters:
         chapters = media_path(name, ".chapters.json")
         writer.write(chapters, chapters_json(track))
-    cover = None
+    cover, thumbs = None, ()
     if track.cover is not None:
         cover = media_path(name, ".cover" + track.cover.suffix)
         writer.write(cover, track.cover.data)
-    guid = state.guids.setdefault(name, str(uuid.uuid5(_GUID_NAMESPACE, name)))
-    published = datetime.fromisoformat(state.published[name])
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=timezone.utc)
-    return Entry(track, slugify(name, taken), audio, guid, published, chapters, captions, cover)
+        thumbs = place_thumbnails(writer, media_path(name, ".cover"), track.cover, TRACK_THUMB)
+    guid = state.guids.setdefault(name, identity.episode_guid(state.seed, name))
+    return Entry(
+        track,
+        slugify(name, taken),
+        audio,
+        guid,
+        identity.remembered_date(state.published[name]),
+        chapters,
+        captions,
+        cover,
+        thumbs=thumbs,
+        mime=mime,
+        size=(writer.root / audio).stat().st_size,
+        in_feed=in_feed,
+    )
 
 
-def _date_new_tracks(tracks: list[Track], state: State) -> None:
-    """Give each track seen for the first time its publication date, kept from then on.
-
-    The date is the file's modification time, but tracks first published together are
-    spaced a second apart in file-name order, so podcast apps list a course in order.
-    """
-    previous: datetime | None = None
-    for track in tracks:
-        if track.name in state.published:
-            continue
-        mtime = datetime.fromtimestamp(track.audio.stat().st_mtime, timezone.utc).replace(microsecond=0)
-        if previous is not None and mtime <= previous:
-            mtime = previous + timedelta(seconds=1)
-        state.published[track.name] = mtime.isoformat()
-        previous = mtime
-
-
-def _channel(
-    catalog: Catalog,
-    writer: SiteWriter,
-    site_url: str | None,
-    *,
-    title: str | None,
-    author: str | None,
-    description: str | None,
-) -> Channel:
-    """The channel's words: options first, then what the tracks agree on."""
-    tracks = catalog.tracks
-    author = author or _common(t.artist for t in tracks)
-    title = title or _common(t.album for t in tracks) or (f"Meditations by {author}" if author else "Meditations")
-    if not description:
-        count = f"{len(tracks)} guided meditation{'s' if len(tracks) != 1 else ''}"
-        description = f"{count} by {author}." if author else f"{count}."
-    cover: Cover | None = catalog.folder_cover or next((t.cover for t in tracks if t.cover), None)
-    cover_path = None
-    if cover is not None:
-        cover_path = "cover" + cover.suffix
-        writer.write(cover_path, cover.data)
-    language = _common(t.language for t in tracks) or "en"
-    return Channel(title, author, description, language, site_url, cover_path)
+def _place_audio(track: Track, writer: SiteWriter, notes: list[str]) -> tuple[str, str, bool]:
+    """The track's audio in the site: MP3 and M4A as they are, other formats as an MP3
+    (podcast apps such as Apple Podcasts play no other). Returns path, type, in the feed."""
+    suffix = track.audio.suffix.lower()
+    if needs_mp3(suffix):
+        audio = media_path(track.name, ".mp3")
+        try:
+            writer.derive(audio, track.audio, lambda tmp: to_mp3(track, tmp), _recipe(track))
+            return audio, "audio/mpeg", True
+        except Exception as exc:  # soundfile and LAME raise many types for unreadable audio
+            writer.files.pop(audio, None)
+            notes.append(
+                f"{display_path(track.audio)}: left out of the feed, could not be made into an MP3 ({exc}); "
+                f"podcast apps do not all play {suffix[1:].upper()}, so it is only on the page"
+            )
+            audio = media_path(track.name, suffix)
+            writer.place(audio, track.audio)
+            return audio, track.mime, False
+    audio = media_path(track.name, suffix)
+    writer.place(audio, track.audio)
+    return audio, _FEED_TYPES.get(track.mime, track.mime), True
 
 
-def _common(values: Iterable[str]) -> str:
-    """The most frequent non-empty value (the first seen on a tie), or ''."""
-    counts = Counter(v for v in values if v)
-    return counts.most_common(1)[0][0] if counts else ""
-
-
-def _check_base_url(base_url: str | None) -> str | None:
-    if not base_url:
-        return None
-    url = base_url.strip().rstrip("/")
-    if not url.startswith(("https://", "http://")) or len(url.split("://", 1)[1]) == 0:
-        raise InputError(f"--base-url must be an http:// or https:// address, got '{base_url}'")
-    return url
+def _recipe(track: Track) -> str:
+    """What the transcoded file depends on besides the audio: its tags."""
+    described = repr((track.title, track.artist, track.album, track.description, track.chapters))
+    digest = hashlib.sha256(described.encode() + (track.cover.data if track.cover else b"")).hexdigest()[:16]
+    return f"{RECIPE}-{digest}"

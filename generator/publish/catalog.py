@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.images import image_mime
 from generator.errors import InputError, display_path
+from generator.languages import two_letter_code
 from generator.publish.captions import Cue, parse_timestamp, parse_vtt
 
 # Preferred first when one name exists in several formats: the feed wants MP3.
@@ -28,15 +30,6 @@ AUDIO_TYPES: dict[str, str] = {
     ".wav": "audio/wav",
 }
 IMAGE_TYPES: dict[str, str] = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
-
-# ISO 639-2 (ID3 TLAN) to the two-letter codes RSS and HTML expect.
-_LANGUAGES = {
-    "eng": "en", "deu": "de", "ger": "de", "fra": "fr", "fre": "fr", "spa": "es", "ita": "it",
-    "nld": "nl", "dut": "nl", "por": "pt", "pol": "pl", "rus": "ru", "zho": "zh", "chi": "zh",
-    "jpn": "ja", "swe": "sv", "dan": "da", "nor": "no", "fin": "fi", "ces": "cs", "cze": "cs",
-    "ell": "el", "gre": "el", "tur": "tr", "ukr": "uk", "hun": "hu", "kor": "ko",
-}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Chapter:
@@ -151,7 +144,7 @@ def read_track(path: Path, notes: list[str]) -> Track | None:
         album=tags.get("album", ""),
         description=tags.get("description", ""),
         year=tags.get("year", ""),
-        language=_language(tags.get("language", "")),
+        language=two_letter_code(tags.get("language", "")),
         chapters=tuple(chapters),
         cues=tuple(cues),
         captions=captions if captions.is_file() else None,
@@ -342,21 +335,10 @@ def _folder_cover(folder: Path) -> Cover | None:
 
 def _image_mime(declared: str, data: bytes) -> str:
     """The real type from the bytes' signature; tags often say `image/jpg` or nothing."""
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[8:12] == b"WEBP":
-        return "image/webp"
-    return declared if declared in IMAGE_TYPES.values() else "image/jpeg"
+    return image_mime(data, declared if declared in IMAGE_TYPES.values() else "image/jpeg")
 
 
 def _title_from_name(stem: str) -> str:
     words = stem.replace("_", " ").replace("-", " ").split()
     text = " ".join(words) or stem
     return text[:1].upper() + text[1:]
-
-
-def _language(value: str) -> str:
-    value = value.strip()
-    return _LANGUAGES.get(value.lower(), value if len(value) in (2, 5) else "")

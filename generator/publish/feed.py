@@ -9,7 +9,6 @@ asks directories not to list it.
 from __future__ import annotations
 
 import json
-import uuid
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
 
@@ -20,8 +19,6 @@ ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 CHAPTERS_TYPE = "application/json+chapters"
-# The Podcasting 2.0 namespace's fixed namespace for podcast:guid (a UUIDv5 of the feed URL).
-_PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
 def chapters_json(track: Track) -> bytes:
@@ -50,14 +47,14 @@ def build_feed(channel: Channel, entries: list[Entry]) -> bytes:
     _text(ch, "description", channel.description)
     _text(ch, "language", channel.language)
     _text(ch, "generator", "meditate")
-    ordered = sorted(entries, key=lambda e: (e.published, e.track.name), reverse=True)
+    ordered = sorted((e for e in entries if e.in_feed), key=lambda e: (e.published, e.track.name), reverse=True)
     if ordered:
         _text(ch, "lastBuildDate", format_datetime(ordered[0].published, usegmt=True))
     if channel.base_url:
         feed_url = channel.url(FEED)
         ET.SubElement(ch, f"{{{ATOM}}}link", {"href": feed_url, "rel": "self", "type": "application/rss+xml"})
-        bare = feed_url.split("://", 1)[-1].rstrip("/")
-        _text(ch, f"{{{PODCAST}}}guid", str(uuid.uuid5(_PODCAST_GUID_NAMESPACE, bare)))
+    if channel.guid:
+        _text(ch, f"{{{PODCAST}}}guid", channel.guid)
     _text(ch, f"{{{ITUNES}}}author", channel.author)
     _text(ch, f"{{{ITUNES}}}summary", channel.description)
     _text(ch, f"{{{ITUNES}}}explicit", "false")
@@ -88,7 +85,7 @@ def _item(parent: ET.Element, channel: Channel, entry: Entry) -> None:
     _text(item, "guid", entry.guid).set("isPermaLink", "false")
     _text(item, "pubDate", format_datetime(entry.published, usegmt=True))
     ET.SubElement(
-        item, "enclosure", {"url": channel.url(entry.audio), "length": str(track.size), "type": track.mime}
+        item, "enclosure", {"url": channel.url(entry.audio), "length": str(entry.size), "type": entry.mime}
     )
     _text(item, f"{{{ITUNES}}}title", track.title)
     _text(item, f"{{{ITUNES}}}author", track.artist or channel.author)

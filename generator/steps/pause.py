@@ -1,0 +1,55 @@
+"""`pause`: silence in the voice while the background goes on; `fill` takes a share of `length`."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+from yaml.nodes import Node, ScalarNode
+
+from generator import limits, model
+from generator.audio import to_samples
+from generator.errors import ScriptError
+from generator.placing import Draft, SoundLengths
+from generator.steps._kind import EntryStyle, LoadContext, StepKind
+from generator.yamlnodes import shorten
+
+def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.Pause | None:
+    from generator.units import parse_duration
+
+    r = ctx.read
+    if isinstance(node, ScalarNode) and node.value == "fill":
+        if not r.visit(node):
+            return None
+        ctx.note_fill(node)
+        return model.Pause(None, r.pos(key))
+    seconds = r.convert(node, "pause", parse_duration)
+    if seconds is None:
+        return None
+    limit = limits.max_total_seconds()
+    if seconds > limit:
+        r.error(node, f"pause must be at most {limits.written_limit(limit)}, got '{shorten(str(node.value))}'")
+        return None
+    return model.Pause(seconds, r.pos(key))
+
+
+def least_seconds(step: model.Pause, probed: Callable[[Path], Fraction]) -> tuple[Fraction, Fraction]:
+    return Fraction(0), step.seconds or Fraction(0)
+
+
+def draft(step: model.Pause, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:
+    if step.fill:
+        draft.fill(KIND.name)
+    else:
+        draft.entry("pause", to_samples(step.seconds, rate))
+
+
+KIND = StepKind(
+    "pause",
+    parse,
+    model.Pause,
+    draft,
+    least_seconds=least_seconds,
+    entries=(EntryStyle("pause", "pause", "#e6e1d8", "Voice", "line"),),
+)

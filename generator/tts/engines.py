@@ -1,0 +1,79 @@
+"""The speech engines: one table, one entry per engine.
+
+Everything the rest of the program asks about an engine is in its entry: its default
+voice, whether it works offline, how a script's `voice: name` is checked (at `check`
+time, with the script's folder for relative paths), how the engine is made, and the
+lines `meditate voices` shows for it. The loader, the speech bank, `meditate voices` and
+the command line's `--engine` choices read this table; none of them names an engine.
+
+Adding an engine is one entry here and one module in this package with the engine class
+(see :class:`generator.tts.base.Engine`) and its voice check.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from generator.tts import gtts_engine, piper_engine
+from generator.model import Voice
+from generator.tts.base import Engine
+
+
+class VoiceNameError(ValueError):
+    """A voice name an engine does not know; the message says what it takes instead."""
+
+
+@dataclass(frozen=True)
+class EngineKind:
+    """One speech engine and everything the program needs to know about it."""
+
+    name: str
+    default_voice: str
+    offline: bool
+    make: Callable[[], Engine]
+    """The engine, made once per run (models load lazily on first use)."""
+    check_voice: Callable[[str, Path], str]
+    """(name as written, the script's folder) -> the voice name to use; raises VoiceNameError."""
+    check_speaker: Callable[[str, str, Path], int]
+    """(voice name, speaker as written, the script's folder) -> the speaker's number; raises VoiceNameError."""
+    check_language: Callable[[Voice, Path], "tuple[str, str] | None"]
+    """("error" | "warning", message) when the voice cannot speak its language well, else None."""
+    voice_rows: Callable[[], list[tuple[str, ...]]]
+    """Rows for `meditate voices`: engine, voice, language, quality, speakers, works, licence."""
+
+
+ENGINES: dict[str, EngineKind] = {
+    kind.name: kind
+    for kind in (
+        EngineKind(
+            "piper", piper_engine.BUILTIN_VOICE, True, piper_engine.PiperEngine,
+            piper_engine.check_voice_name, piper_engine.check_speaker, piper_engine.check_language,
+            piper_engine.voice_rows,
+        ),
+        EngineKind(
+            "gtts", gtts_engine.DEFAULT_ACCENT, False, gtts_engine.GttsEngine,
+            gtts_engine.check_voice_name, gtts_engine.check_speaker, gtts_engine.check_language,
+            gtts_engine.voice_rows,
+        ),
+    )
+}
+"""Every speech engine by name; the first is the default."""
+
+DEFAULT_ENGINE = next(iter(ENGINES))
+
+
+def make_engine(name: str) -> Engine:
+    """An engine by name. MEDITATE_FAKE_TTS=1 swaps every engine for the test engine."""
+    if os.environ.get("MEDITATE_FAKE_TTS"):
+        from generator.tts.fake import FakeEngine
+
+        return FakeEngine()
+    from generator.errors import InputError
+
+    kind = ENGINES.get(name)
+    if kind is None:
+        raise InputError(f"unknown engine '{name}'; choose one of {', '.join(ENGINES)}")
+    return kind.make()
