@@ -37,8 +37,9 @@ BED_GAIN = db_to_gain(VOICE_RMS_DB + 3.0)
 layer's RMS at its `volume` relative to the voice's RMS."""
 
 
-WET_KEPT = 6
-"""Room answers kept in memory per mixer (a few seconds of stereo each): memory stays flat."""
+WET_KEPT = 2
+"""Room answers kept per mixer beyond those playing: a sentence that spans two windows of
+the measuring pass is convolved once; more would only hold memory (2 MB each)."""
 
 
 class Mixer:
