@@ -60,6 +60,7 @@ from generator.mastering import available_cores
 from generator.render import RenderOptions, chosen_format
 from generator.roster import _VARIABLE_NAME, OUTPUT_COLUMN, Roster, RosterRow
 from generator.steps import utterances as spoken
+from generator.takes.sheet import read_sheet
 from generator.tts.engines import ENGINES
 from generator.units import format_duration
 from generator.yamlnodes import did_you_mean
@@ -124,6 +125,7 @@ def render_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = max(1, jobs or available_cores())
 
+    _refuse_case_mismatches(Path(script), roster, options)
     results, sessions = _load_rows(script, roster, out_dir, options)
     if on_row:
         for result in results:
@@ -160,7 +162,9 @@ def _load_rows(
     for index, row in enumerate(roster.rows):
         output = out_dir / row.output
         try:
-            sessions[index] = load_script(script, {**options.variables, **row.variables}, engine=options.engine)
+            sessions[index] = load_script(
+                script, {**options.variables, **row.variables}, engine=options.engine, required=options.required_variables
+            )
             results.append(RowResult(row, output, "pending"))
         except ScriptErrors as exc:
             failures.append(exc)
@@ -199,6 +203,15 @@ def _stale_rows(
             continue
         todo.append(_Job(index, str(script), dict(row_options.variables), str(result.output), row_options, key))
     return todo
+
+
+def _refuse_case_mismatches(script: Path, roster: Roster, options: RenderOptions) -> None:
+    """A column `Name` for a script using `{name}` is an error (exit 2), before any row."""
+    from generator.rostercheck import column_case_errors, used_variables
+
+    errors = column_case_errors(roster.path, roster.columns, used_variables(script, options.variables, options.engine))
+    if errors:
+        raise ScriptErrors(errors)
 
 
 def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list[str]:
@@ -336,7 +349,13 @@ def _canonical(value: Any) -> Any:
             out[f.name] = _canonical(getattr(value, f.name))
         if isinstance(value, model.Voice):
             out["voice_id"] = ENGINES[value.engine].make().voice_id(value)  # the voice's files' content
+        if isinstance(value, model.Utterance) and value.voice.takes is not None:
+            out["takes"] = _takes(value.voice.takes, [value.text])
+        if isinstance(value, model.Breathe) and value.voice.takes is not None:
+            out["takes"] = _takes(value.voice.takes, [word for _, word in value.words])
         return out
+    if isinstance(value, Path) and value.is_dir():  # a recorded voice's takes folder: see _takes below
+        return {"folder": str(value)}
     if isinstance(value, Path):
         return {"file": str(value), "sha256": file_digest(value)}
     if isinstance(value, (tuple, list)):
@@ -348,6 +367,13 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)  # e.g. a Glide: its repr is its value
+
+
+def _takes(folder: Path, texts: list[str]) -> list[str]:
+    """The digests of the recordings that speak `texts`: a replaced take re-renders only its rows."""
+    sheet = read_sheet(folder)
+    recordings = [sheet.recording(row) if (row := sheet.row_for(text)) else None for text in texts]
+    return [file_digest(path) if path else "missing" for path in recordings]
 
 
 class _Manifest:

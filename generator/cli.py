@@ -2,7 +2,8 @@
 
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
-1 anything else). With generator.cli_say (the `say` command), the only modules that import click.
+1 anything else). It, `cli_say.py` (`say`), `cli_takes.py` (the own-voice commands),
+`cli_watch.py` (`watch`) and `cli_sounds.py` (`sounds`) are the only modules that import click.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import click
 from generator import __version__
 from generator.errors import InputError, MeditateError, ScriptErrors, ScriptWarning, one_line
 from generator.output.formats import FORMATS
-from generator.tts.engines import ENGINES
+from generator.tts.engines import SYNTHETIC_ENGINES
 from generator.units import format_duration
 
 
@@ -99,7 +100,7 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 
 def script_options(command: Callable) -> Callable:
     """Options shared by every command that reads one script."""
-    command = click.option("--engine", type=click.Choice(list(ENGINES)), help="Use this speech engine for every voice.")(command)
+    command = click.option("--engine", type=click.Choice(list(SYNTHETIC_ENGINES)), help="Use this speech engine for every voice.")(command)
     command = click.option(
         "--set", "sets", multiple=True, metavar="NAME=VALUE", help="Set a script variable (repeatable)."
     )(command)
@@ -163,7 +164,7 @@ def cli() -> None:
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (default: <script name>.mp3 here).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help="Output format (default: from -o, else mp3).")
-@click.option("--section", metavar="TITLE", help="Render only this section (a quick preview).")
+@click.option("--section", metavar="TITLE|N", help="Render only this section, by title (any case) or number from 1 (a quick preview).")
 @click.option("--loudness", type=click.FloatRange(-40, -5), metavar="LUFS", help="Integrated loudness target (default -16).")
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
 @click.option("--vbr", type=click.IntRange(0, 9), metavar="0-9", help="MP3 variable bitrate quality instead of CBR (0 best).")
@@ -190,6 +191,7 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
                 output=output,
                 format=fmt,
                 variables=parse_sets(sets),
+                required_variables=tuple(parse_sets(sets)),
                 engine=engine,
                 section=section,
                 use_cache=not no_cache,
@@ -228,7 +230,7 @@ def check(scripts, mono, sets, engine):
     failed = False
     for script in scripts:
         try:
-            session = load_script(script, variables, engine=engine)
+            session = load_script(script, variables, engine=engine, required=tuple(variables))
         except ScriptErrors as exc:
             failed = True
             for error in exc.errors:
@@ -249,7 +251,7 @@ def check(scripts, mono, sets, engine):
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 @click.option("--estimate", is_flag=True, help="Estimate speech lengths instead of synthesizing.")
-@click.option("--section", metavar="TITLE", help="Plan only this section.")
+@click.option("--section", metavar="TITLE|N", help="Plan only this section, by title (any case) or number from 1.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Draw the timeline as a web page in this file.")
 @script_options
 @cache_options
@@ -266,10 +268,13 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
       meditate plan scripts/relaxation.yaml --estimate --html relaxation.html
     """
     from generator.loader import load_script
-    from generator.render import plan_timeline, select_section
+    from generator.render import plan_timeline, section_title, select_section
     from generator.tts import SpeechBank
 
-    session = load_script(script, parse_sets(sets), engine=engine)
+    variables = parse_sets(sets)
+    session = load_script(script, variables, engine=engine, required=tuple(variables))
+    if section:
+        section_title(session, section)  # a wrong --section is refused before any synthesis
     speech = SpeechBank(cache_dir, use_cache=not no_cache)
     progress = _Progress()
     try:
@@ -420,8 +425,8 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
 
     table = read_roster(roster, script, fmt)
     options = RenderOptions(
-        variables=parse_sets(sets), engine=engine, use_cache=not no_cache, cache_dir=cache_dir,
-        loudness=loudness, bitrate=bitrate, sidecars=not no_sidecars,
+        variables=parse_sets(sets), required_variables=tuple(parse_sets(sets)), engine=engine,
+        use_cache=not no_cache, cache_dir=cache_dir, loudness=loudness, bitrate=bitrate, sidecars=not no_sidecars,
     )
 
     def finished(row) -> None:
@@ -491,3 +496,7 @@ cli.add_command(say)
 def main() -> None:
     """Entry point of the `meditate` console script."""
     cli(prog_name="meditate")
+
+
+# Commands in modules of their own register themselves on `cli` when imported (after it exists).
+from generator import cli_sounds, cli_takes, cli_watch  # noqa: E402,F401

@@ -7,6 +7,7 @@ from word counts, for `plan --estimate`, without synthesizing.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from generator import model
@@ -17,6 +18,12 @@ WORDS_PER_MINUTE = 157
 """Narration pace at speed 1 for `plan --estimate`: the offline voice measured over the
 session library (bench/pace.py) speaks 141 words a minute inside `say` entries at the
 default speed 0.9, pauses at commas included, sentence pauses not: 157 at speed 1."""
+
+
+HEAVY_IMPORTS = threading.Lock()
+"""Held while scipy's modules are first imported: the render's output thread imports them
+while the planner may import the bells, and scipy's lazy submodules are not safe to
+import from two threads at once (an intermittent `KeyError: 'scipy'`)."""
 
 
 class BankLengths:
@@ -33,7 +40,8 @@ class BankLengths:
     def bell(self, bell: model.Bell) -> int:
         key = (bell.sound, bell.path)
         if key not in self._bells:
-            from generator.sources.bells import bell_clip
+            with HEAVY_IMPORTS:
+                from generator.sources.bells import bell_clip
 
             self._bells[key] = int(bell_clip(bell, self.base_dir).shape[0])
         return self._bells[key]

@@ -23,8 +23,10 @@ from generator import limits, model, settings
 from generator.errors import Position, ScriptError, ScriptErrors, ScriptWarning, display_path
 from generator.images import is_cover_image
 from generator.narration import TextProblem, substitute
+from generator.nearfiles import near_file_hint
 from generator.probe import probe_seconds
 from generator.steps import STEP_KINDS
+from generator.takes.resolve import resolve_takes
 from generator.units import parse_duration
 from generator.voicekeys import read_pronounce, read_room
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, inner_position, iter_items
@@ -43,11 +45,20 @@ def load_script(
     variables: Mapping[str, str] | None = None,
     *,
     engine: str | None = None,
+    required: tuple[str, ...] = (),
+    used: set[str] | None = None,
+    files: set[Path] | None = None,
+    takes: bool = True,
 ) -> model.Session:
     """Load and validate one script. Raises :class:`ScriptErrors` listing every problem.
 
     `variables` override the script's `variables:` defaults (as `--set` does), and
-    `engine` overrides every voice's engine (as `--engine` does).
+    `engine` overrides every voice's engine (as `--engine` does). With `takes` (the
+    default), every line of a recorded voice must have a good take or a fallback voice.
+    Each name in `required` (the `--set` names) must be used by some text of the script
+    or its includes, else it is an error: a misspelt `--set` would otherwise give a track
+    with the default silently. `used`, when given, receives every variable name the texts
+    use, and `files` every file included (what `meditate watch` watches besides the script).
     """
     path = Path(path)
     errors: list[ScriptError] = []
@@ -58,11 +69,18 @@ def load_script(
         loader = Loader(path, shown, errors, dict(variables or {}), engine)
         try:
             session = loader.session(root)
+            _check_required(required, loader, shown, errors)
         except RecursionError:  # a safety net: nesting limits should stop this first
             errors.append(ScriptError("the script nests too deeply to read", Position(shown)))
             session = None
+        if used is not None:
+            used.update(loader.used_variables)
+        if files is not None:
+            files.update(loader.included_files)
         if session is not None:
             limits.check_length(session, lambda path: loader.audio_seconds.get(path, Fraction(0)), loader.read, root)
+        if session is not None and takes:
+            session = resolve_takes(session, errors)
     if errors or session is None:
         raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
     return session
@@ -86,7 +104,9 @@ class Loader:
         self.nesting = 0
         self.included_bytes = 0
         self.audio_seconds: dict[Path, Fraction] = {}
-        self.fill_nodes: list[Node] = []
+        self.fill_nodes: list[tuple[Node, str]] = []
+        self.used_variables: set[str] = set()  # every {name} met: --set names must be among them
+        self.included_files: set[Path] = set()  # what `meditate watch` watches
         self.language_node: Node | None = None
         self.voice_nodes: dict[tuple[str, str], Node | None] = {}  # where each voice was chosen
         self.warned: set[str] = set()
@@ -129,8 +149,8 @@ class Loader:
                 fields["background"] = background
         sections = self.sections(entries["sections"][1], voice) if "sections" in entries else ()
         if "length" not in entries:
-            for fill in self.fill_nodes:
-                r.error(fill, "pause: fill needs the script's length (add for example 'length: 20m' at the top)")
+            for fill, label in self.fill_nodes:
+                r.error(fill, f"{label} needs the script's length (add for example 'length: 20m' at the top)")
         if title is None or sections is None:
             return None
         session = model.Session(
@@ -177,7 +197,7 @@ class Loader:
     # --- what step and layer kinds ask for (generator.steps._kind.LoadContext) -------------
 
     def substitute(self, raw: str, node: Node) -> str:
-        text, problems = substitute(raw, self.variables)
+        text, problems = substitute(raw, self.variables, self.used_variables)
         self.report(problems, raw, node)
         return text
 
@@ -217,8 +237,8 @@ class Loader:
         self.audio_seconds[path] = seconds
         return path
 
-    def note_fill(self, node: Node) -> None:
-        self.fill_nodes.append(node)
+    def note_fill(self, node: Node, label: str = "pause: fill") -> None:
+        self.fill_nodes.append((node, label))
 
     def warn(self, node: Node | None, message: str, *, once: str | None = None) -> None:
         """A problem that does not stop the script: printed, compiler-style, as a warning
@@ -331,8 +351,9 @@ class Loader:
             r.error(node, f"includes nest deeper than {limits.MAX_INCLUDE_DEPTH} files")
             return []
         if not target.is_file():
-            r.error(node, f"included file '{raw}' not found")
+            r.error(node, f"included file '{raw}' not found{near_file_hint(self.base, raw, ('.yaml', '.yml'))}")
             return []
+        self.included_files.add(target)
         self.included_bytes += target.stat().st_size
         if self.included_bytes > MAX_INCLUDED_BYTES:
             r.error(node, f"the included files add up to more than {MAX_INCLUDED_BYTES} bytes")
@@ -414,7 +435,9 @@ def _step_kind(r: NodeReader, node: Node) -> ScalarNode | None:
                 r.error(node, f"a step has exactly one kind ({', '.join(names)}); found {', '.join(keys)}")
                 return None
             extra = [k for k in keys if k not in STEP_KINDS][0]
-            r.error(node.value[keys.index(extra)][0], f"unknown key '{extra}' beside '{known[0]}': put a step's options under it")
+            options = STEP_KINDS[known[0]].options
+            takes = f"{known[0]} takes {', '.join(options)}" if options else f"{known[0]} takes no options"
+            r.error(node.value[keys.index(extra)][0], f"unknown key '{extra}' beside '{known[0]}': put a step's options under it ({takes})")
             return None
         r.error(node, f"a step must be one of {', '.join(names)}")
         return None
@@ -423,6 +446,21 @@ def _step_kind(r: NodeReader, node: Node) -> ScalarNode | None:
         r.error(key_node, f"unknown step '{key_node.value}'{did_you_mean(str(key_node.value), names)}")
         return None
     return key_node
+
+
+def _check_required(required: tuple[str, ...], loader: Loader, shown: str, errors: list[ScriptError]) -> None:
+    """An error for each `--set` name no text of the script uses."""
+    used = loader.used_variables
+    for name in required:
+        if name in used:
+            continue
+        same_case = [u for u in sorted(used) if u.lower() == name.lower()]
+        hint = f" (did you mean '{same_case[0]}'?)" if same_case else did_you_mean(name, used | set(loader.variables) - {name})
+        known = ", ".join(sorted(used)) or "none"
+        errors.append(ScriptError(
+            f"--set {name}: no text of the script uses '{{{name}}}'{hint}; the variables it uses: {known}",
+            Position(shown),
+        ))
 
 
 def _resolved(path: Path) -> Path:

@@ -27,6 +27,8 @@ class Voice:
     paragraph_pause: Fraction = Fraction(2)
     language: str = "en"  # the script's language (a voice's own language is in its config)
     speaker: int | None = None  # a multi-speaker Piper voice's speaker id
+    takes: Path | None = None  # engine "recorded": the folder holding takes.csv and the recordings
+    fallback: str | None = None  # engine "recorded": the engine that speaks lines without a take
     pronounce: tuple[tuple[str, str], ...] = ()
     """The script's `pronounce:` entries (word, respelling or [[phonemes]]); built-ins apply anyway."""
 
@@ -118,6 +120,9 @@ class Breathe:
         ("rest", "Rest"),
     )
     voice: Voice = field(default_factory=Voice)
+    fill: bool = False
+    """`duration: fill`: `cycles` holds the pattern once; the planner repeats it as many
+    times as fit in this step's share of the script's `length`."""
 
     def word(self, kind: str) -> str:
         return dict(self.words)[kind]
@@ -168,7 +173,14 @@ class FileLoop:
     path: Path
 
 
-LayerSource = Union[Tone, Binaural, Isochronic, Noise, FileLoop]
+@dataclass(frozen=True)
+class Ambience:
+    """A shipped recording (rain, stream, ocean, ...), by its name in `audio_assets/`."""
+
+    name: str
+
+
+LayerSource = Union[Tone, Binaural, Isochronic, Noise, FileLoop, Ambience]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,12 @@ _VARIABLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _INLINE_PAUSE = re.compile(
     r"\[\s*pause\s+([^\]]*?)\s*\]|<\s*break\s+time\s*=\s*[\"']([^\"']*)[\"']\s*/?\s*>", re.IGNORECASE
 )
+_PAUSE_LIKE = re.compile(
+    r"\[\s*(?:pause|break|silence)\b[^\]\n]*\]?|<\s*/?\s*(?:break|pause)\b[^>\n]*>?", re.IGNORECASE
+)
+"""Markers that look like an inline pause but are not one (`[pause]`, `[pause: 2s]`,
+`<break>`): without this they would be spoken aloud, word for word."""
+_ANY_DURATION = re.compile(r"\d+(?:\.\d+)?\s*(?:ms|s|sec|secs|seconds?|m|min|mins|minutes?)?(?![A-Za-z])", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])[」』”’）)\]]*\s*")
 """A sentence ends at . ! ? … before a space, or at Chinese and Japanese 。！？ (written
 without a space after them), with any closing quotes or brackets kept on the sentence."""
@@ -37,8 +43,11 @@ class TextProblem:
     message: str
 
 
-def substitute(text: str, variables: Mapping[str, str]) -> tuple[str, list[TextProblem]]:
-    """Replace `{name}` with its value; `{{` and `}}` are literal braces."""
+def substitute(
+    text: str, variables: Mapping[str, str], used: set[str] | None = None
+) -> tuple[str, list[TextProblem]]:
+    """Replace `{name}` with its value; `{{` and `}}` are literal braces. The names met
+    are added to `used` (so a `--set` no text uses can be refused)."""
     problems: list[TextProblem] = []
     out: list[str] = []
     last = 0
@@ -54,6 +63,8 @@ def substitute(text: str, variables: Mapping[str, str]) -> tuple[str, list[TextP
             problems.append(TextProblem(match.start(), f"a lone '{token}': write '{token * 2}' for a literal brace"))
         else:
             name = match.group(1).strip()
+            if used is not None and _NAME.fullmatch(name):
+                used.add(name)
             if not _NAME.fullmatch(name):
                 problems.append(TextProblem(match.start(), f"'{{{match.group(1)}}}' is not a variable name"))
             elif name not in variables:
@@ -109,6 +120,7 @@ def split_narration(text: str, voice: Voice) -> tuple[tuple[Union[Utterance, Gap
                 pending_paragraph = False
                 parts.append(Utterance(sentence, voice))
 
+    problems.extend(_pause_lookalikes(text))
     last = 0
     for match in _INLINE_PAUSE.finditer(text):
         add_sentences(text[last : match.start()])
@@ -117,8 +129,50 @@ def split_narration(text: str, voice: Voice) -> tuple[tuple[Union[Utterance, Gap
         try:
             add_gap(parse_duration(raw))
         except ValueError:
-            problems.append(TextProblem(match.start(), f"an inline pause must be {DURATION_HINT}, got '{raw}'"))
+            suggestion = _duration_suggestion(raw)
+            fix = f": write it as [pause {suggestion}]" if suggestion else ""
+            problems.append(TextProblem(match.start(), f"an inline pause must be {DURATION_HINT}, got '{raw}'{fix}"))
     add_sentences(text[last:])
     if pending is not None:
         parts.append(Gap(pending))
     return tuple(parts), problems
+
+
+def _duration_suggestion(raw: str) -> str:
+    from generator.units import DurationError
+
+    try:
+        parse_duration(raw)
+    except DurationError as exc:
+        return exc.suggestion
+    return ""
+
+
+def _pause_lookalikes(text: str) -> list[TextProblem]:
+    """An error at each marker that looks like a pause but is not one, with the fix."""
+    valid = [(m.start(), m.end()) for m in _INLINE_PAUSE.finditer(text)]
+    problems = []
+    for match in _PAUSE_LIKE.finditer(text):
+        if any(start <= match.start() < end for start, end in valid):
+            continue
+        marker = match.group(0)
+        length = _marker_length(marker)
+        if length:
+            fix = f"write '[pause {length}]' or '<break time=\"{length}\"/>'"
+        else:
+            fix = "give it a length, as in '[pause 2s]' or '<break time=\"2s\"/>'"
+        problems.append(TextProblem(match.start(), f"'{marker}' is not a pause and would be spoken aloud: {fix}"))
+    return problems
+
+
+def _marker_length(marker: str) -> str:
+    """The length written inside a pause-like marker, in the script's spelling, or ''."""
+    from generator.units import compact_duration
+
+    found = _ANY_DURATION.search(marker)
+    if not found:
+        return ""
+    try:
+        return compact_duration(parse_duration(found.group(0).strip()))
+    except ValueError:
+        return ""

@@ -22,7 +22,8 @@ PRESETS: dict[str, str] = {
 }
 """Named patterns a practitioner can write instead of numbers."""
 
-PATTERN_HINT = "a preset (box, 4-7-8, coherent, relax) or seconds like '4-7-8' or '4-2-6-2'"
+PATTERN_HINT = "a preset (box, 4-7-8, coherent, relax), seconds like '4-7-8' or '4-2-6-2', or a glide like '4-4 -> 4-8'"
+_GLIDE_WORDS = re.compile(r"\s*(?:\bto\b|→|=>|-+>|>|\bthen\b)\s*", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_ -]*")
 MAX_PHASE_SECONDS = 120
@@ -52,7 +53,7 @@ def parse_phases(text: str) -> tuple[BreathPhase, ...]:
     if not 2 <= len(pieces) <= 4 or not all(_NUMBER.fullmatch(p) for p in pieces):
         if _WORD.fullmatch(name) and not any(c.isdigit() for c in name):
             raise PatternError(f"unknown breathing preset '{name}'{did_you_mean(name.lower(), PRESETS)}; use {PATTERN_HINT}")
-        raise PatternError(f"pattern must be {PATTERN_HINT}, got '{name}'")
+        raise PatternError(f"pattern must be {PATTERN_HINT}, got '{name}'{_glide_suggestion(name)}")
     seconds = [Fraction(p) for p in pieces]
     if any(s > MAX_PHASE_SECONDS for s in seconds):
         raise PatternError(f"pattern '{name}' has a phase longer than {MAX_PHASE_SECONDS}s")
@@ -60,6 +61,21 @@ def parse_phases(text: str) -> tuple[BreathPhase, ...]:
     if phases[0].seconds == 0 or next(p for p in phases if p.kind == "exhale").seconds == 0:
         raise PatternError(f"pattern '{name}': the inhale and the exhale must each last longer than 0s")
     return phases
+
+
+def _glide_suggestion(text: str) -> str:
+    """`: write it as '4-4 -> 4-8'` for a glide written another way ('4-4 to 4-8')."""
+    if not _GLIDE_WORDS.search(text):
+        return ""
+    parts = [p.strip() for p in _GLIDE_WORDS.split(text) if p.strip()]
+    if len(parts) != 2:
+        return ""
+    try:
+        for part in parts:
+            parse_phases(part)
+    except PatternError:
+        return ""
+    return f": write it as '{parts[0]} -> {parts[1]}'"
 
 
 def cycle_seconds(phases: tuple[BreathPhase, ...]) -> Fraction:

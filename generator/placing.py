@@ -10,7 +10,7 @@ on exact sample boundaries. Nothing here renders audio.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_seconds
@@ -101,6 +101,10 @@ class Fill:
 
     kind: str
     """The kind of entry it becomes in the plan."""
+    settle: Callable[[int], list[DraftEntry]] | None = None
+    """For a fill made of whole units (a breathing pacer's cycles): given its share in
+    samples, the entries it becomes, together at most that long. What they leave goes to
+    the plain fills (or stays here as an entry of `kind` when there is none)."""
 
 
 @dataclass
@@ -116,5 +120,5 @@ class Draft:
     ) -> None:
         self.items.append(DraftEntry(kind, length, text, cycle, sounds))
 
-    def fill(self, kind: str) -> None:
-        self.items.append(Fill(kind))
+    def fill(self, kind: str, settle: Callable[[int], list[DraftEntry]] | None = None) -> None:
+        self.items.append(Fill(kind, settle))

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from generator import model
 from generator.audio import to_samples
 from generator.errors import InputError, Position, ScriptError, ScriptErrors, display_path
-from generator.lengths import BankLengths, EstimatedLengths
+from generator.lengths import HEAVY_IMPORTS, BankLengths, EstimatedLengths
 from generator.limits import MAX_LENGTH_ENV, max_total_seconds
 from generator.loader import load_script
 from generator.mastering import Mastering, Progress, loudness_gain, mastered
@@ -31,7 +31,6 @@ from generator.steps import utterances as spoken
 from generator.output.formats import DEFAULT_FORMAT, OutputFormat, output_format
 from generator.timeline import Timeline, plan
 from generator.tts import SpeechBank
-from generator.yamlnodes import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,10 @@ class RenderOptions:
     mono: bool = False
     sidecars: bool = True
     progress: Progress | None = field(default=None, compare=False)
+    required_variables: tuple[str, ...] = ()
+    """`--set` names: each must be used by the script (else a script error, exit 2)."""
 
-    NOT_IN_THE_TRACK = frozenset({"output", "section", "use_cache", "cache_dir", "progress"})
+    NOT_IN_THE_TRACK = frozenset({"output", "section", "use_cache", "cache_dir", "progress", "required_variables"})
     """Fields that change where or how fast a track is made, never what it holds."""
 
     def track_key(self) -> tuple[tuple[str, Any], ...]:
@@ -126,15 +127,20 @@ def _within_limit(timeline: Timeline) -> Timeline:
     return timeline
 
 
-def select_section(timeline: Timeline, title: str) -> Timeline:
-    """The timeline of the section called `title` alone (for previews)."""
-    try:
-        return timeline.only_section(title)
-    except KeyError:
-        titles = [s.title for s in timeline.sections]
-        raise InputError(
-            f"no section titled '{title}'{did_you_mean(title, titles)}; sections are: " + ", ".join(f"'{t}'" for t in titles)
-        ) from None
+def section_title(session: model.Session, wanted: str) -> str:
+    """The title of the section `wanted` names (a title in any case, or a number from 1);
+    InputError listing the sections otherwise."""
+    from generator.sectionpick import pick_section
+
+    return pick_section([s.title for s in session.sections], wanted)
+
+
+def select_section(timeline: Timeline, wanted: str) -> Timeline:
+    """One section of the timeline alone (for previews), by title (case ignored) or
+    number from 1 (see :mod:`generator.sectionpick`)."""
+    from generator.sectionpick import pick_section
+
+    return timeline.only_section(pick_section([s.title for s in timeline.sections], wanted))
 
 
 def chosen_format(path: Path, requested: str | None) -> OutputFormat:
@@ -149,7 +155,8 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
     options = options or RenderOptions()
     started = time.perf_counter()
     script = Path(script)
-    session = load_script(script, options.variables, engine=options.engine)
+    session = load_script(script, options.variables, engine=options.engine, required=options.required_variables)
+    chosen = section_title(session, options.section) if options.section else None  # before any synthesis
     if options.mono:
         _refuse_binaural_in_mono(session)
     fmt = chosen_format(options.output or Path(script.stem + ".mp3"), options.format)
@@ -171,8 +178,8 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
             if options.section:
                 # A preview sounds exactly like its stretch of the whole track (same glides,
                 # fades, ducking and loudness gain); its file is that section alone.
-                timeline = select_section(full, options.section)
-                section = next(s for s in full.sections if s.title == options.section)
+                timeline = full.only_section(chosen)
+                section = next(s for s in full.sections if s.title == chosen)
                 window = (section.start, section.end)
             target = options.loudness if options.loudness is not None else session.loudness
             mixer = Mixer(full, speech)
@@ -234,10 +241,11 @@ def _refuse_binaural_in_mono(session: model.Session) -> None:
 
 def _prepare_output(session: model.Session) -> tuple[bytes | None, str]:
     """Import what the passes will need (scipy.signal alone takes a second or two), then make the cover."""
-    import generator.bed  # noqa: F401
-    import generator.output.formats  # noqa: F401
-    import generator.loudness  # noqa: F401
-    import generator.output.writing  # noqa: F401
+    with HEAVY_IMPORTS:
+        import generator.bed  # noqa: F401
+        import generator.output.formats  # noqa: F401
+        import generator.loudness  # noqa: F401
+        import generator.output.writing  # noqa: F401
     from generator.output.cover import cover_art
 
     return cover_art(session)

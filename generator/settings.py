@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from generator.loader import Loader
 
 VOICE_KEYS = ("engine", "name", "speaker", "speed", "sentence_pause", "paragraph_pause")
+ENGINE_VOICE_KEYS = {key: kind.name for kind in ENGINES.values() for key in kind.voice_keys}
+"""Keys that belong to one engine's voices (a recorded voice's `takes`), by key."""
 BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "duck_hold", "crossfade", "layers")
 SECTION_BACKGROUND_KEYS = ("crossfade", "layers")
 
@@ -28,7 +30,7 @@ def read_voice(loader: Loader, node: Node | None, base: model.Voice) -> model.Vo
     """A `voice:` mapping over the voice in force (the script's, a section's)."""
     r = loader.read
     changes: dict = {}
-    entries = (r.mapping(node, "voice", VOICE_KEYS) if node is not None else {}) or {}
+    entries = (r.mapping(node, "voice", VOICE_KEYS + tuple(ENGINE_VOICE_KEYS)) if node is not None else {}) or {}
     if "engine" in entries:
         engine = r.text(entries["engine"][1], "voice engine")
         if engine is not None:
@@ -40,17 +42,19 @@ def read_voice(loader: Loader, node: Node | None, base: model.Voice) -> model.Vo
     changes["engine"] = engine
     if engine != base.engine:
         changes["name"] = ENGINES[engine].default_voice
+    changes.update(_engine_keys(loader, entries, engine, base, node))
+    speaking = changes.get("fallback", base.fallback) or engine  # a recorded voice's name is its fallback's
     if "name" in entries:
         name = r.text(entries["name"][1], "voice name")
-        if name is not None and not _another_engines_voice(loader, name, engine):
+        if name is not None and not _another_engines_voice(loader, name, speaking):
             try:
-                changes["name"] = ENGINES[engine].check_voice(name, loader.base)
+                changes["name"] = ENGINES[speaking].check_voice(name, loader.base)
             except VoiceNameError as exc:
                 r.error(entries["name"][1], str(exc))
     if changes.get("name", base.name) != base.name or engine != base.engine:
         changes["speaker"] = None  # a speaker belongs to the voice it was chosen for
     if "speaker" in entries:
-        _speaker(loader, entries["speaker"][1], engine, changes.get("name", base.name), changes)
+        _speaker(loader, entries["speaker"][1], speaking, changes.get("name", base.name), changes)
     if "speed" in entries:
         speed = r.number(entries["speed"][1], "voice speed", 0.5, 2.0)
         if speed is not None:
@@ -106,6 +110,21 @@ def check_languages(loader: Loader, session: model.Session) -> None:
             node = loader.voice_nodes.get((voice.engine, voice.name))
             where = loader.language_node if not ENGINES[voice.engine].offline or node is None else node
             (loader.read.error if problem[0] == "error" else loader.warn)(where, problem[1])
+
+
+def _engine_keys(loader: Loader, entries: dict, engine: str, base: model.Voice, node: Node | None) -> dict:
+    """The voice keys of the engine in force; those of other engines are reset (and an error
+    when written without that engine, unless `--engine` replaced it)."""
+    changes: dict = {}
+    for key, owner in ENGINE_VOICE_KEYS.items():
+        if owner != engine:
+            changes[key] = None
+            if key in entries and not loader.engine_override:
+                loader.read.error(entries[key][0], f"{key} belongs to a {owner} voice: add 'engine: {owner}'")
+    kind = ENGINES[engine]
+    if kind.read_keys is not None:
+        changes.update(kind.read_keys(loader, entries, ENGINES, base, node))
+    return changes
 
 
 def read_background(loader: Loader, node: Node, *, section: bool) -> model.Background | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from generator import model
 from generator.audio import SAMPLE_RATE, to_samples, to_seconds
 from generator.errors import ScriptError, ScriptErrors
-from generator.placing import BreathCue, Draft, DraftEntry, Entry, Placement, SoundLengths
+from generator.placing import BreathCue, Draft, DraftEntry, Entry, Fill, Placement, SoundLengths
 from generator.steps import STEP_KINDS
 from generator.units import format_duration
 
@@ -98,7 +98,8 @@ def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE)
     drafts = [_draft_section(section, session, lengths, rate, errors) for section in session.sections]
     fixed = sum(item.length for d in drafts for item in d.items if isinstance(item, DraftEntry))
     fills = sum(1 for d in drafts for item in d.items if not isinstance(item, DraftEntry))
-    fill_lengths = iter(_share_fill(session, fixed, fills, rate, errors))
+    shares = _share_fill(session, fixed, fills, rate, errors)
+    fill_lengths = iter(_settle_fills(drafts, shares) if not errors else shares)
     if errors:
         raise ScriptErrors(errors)
 
@@ -144,6 +145,38 @@ def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, error
         return []
     base, extra = divmod(spare, fills)
     return [base + (1 if i < extra else 0) for i in range(fills)]
+
+
+def _settle_fills(drafts: list[Draft], shares: list[int]) -> list[int]:
+    """Turn each fill made of whole units (`breathe: {duration: fill}`) into its entries.
+
+    Such a fill counts like a `pause: fill` when the spare time is shared. What its whole
+    units leave over (less than one breathing cycle) goes to the plain fills, shared
+    equally, so a breath is never cut off and the track still lasts exactly `length`;
+    without a plain fill it stays as a short entry right after. Returns the lengths of
+    the plain fills left in the drafts, in order.
+    """
+    slots = [(draft, i) for draft in drafts for i, item in enumerate(draft.items) if isinstance(item, Fill)]
+    if not any(draft.items[i].settle for draft, i in slots):
+        return shares
+    plain = [k for k, (draft, i) in enumerate(slots) if draft.items[i].settle is None]
+    settled: dict[int, list] = {}
+    leftover = 0
+    for k, (draft, i) in enumerate(slots):
+        fill = draft.items[i]
+        if fill.settle is None:
+            continue
+        entries = fill.settle(shares[k])
+        rest = shares[k] - sum(entry.length for entry in entries)
+        if plain:
+            leftover, rest = leftover + rest, 0
+        settled[k] = entries + ([DraftEntry(fill.kind, rest)] if rest > 0 else [])
+    base, extra = divmod(leftover, len(plain)) if plain else (0, 0)
+    out = [shares[k] + base + (1 if n < extra else 0) for n, k in enumerate(plain)]
+    for k in sorted(settled, reverse=True):  # from the end, so earlier indexes stay valid
+        draft, i = slots[k]
+        draft.items[i : i + 1] = settled[k]
+    return out
 
 
 def _draft_section(

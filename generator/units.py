@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 _NUMBER = r"\d+(?:\.\d+)?|\.\d+"
-_DURATION_PART = re.compile(rf"\s*({_NUMBER})\s*(ms|h|m|s)\s*", re.IGNORECASE)
+_UNIT_WORDS = {
+    "h": ("h", "hr", "hrs", "hour", "hours"),
+    "m": ("m", "min", "mins", "minute", "minutes"),
+    "s": ("s", "sec", "secs", "second", "seconds"),
+    "ms": ("ms", "msec", "msecs", "millisecond", "milliseconds"),
+}
+_UNIT_OF = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_UNIT_PATTERN = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
+_DURATION_PART = re.compile(rf"\s*(?:,|and\b)?\s*({_NUMBER})\s*({_UNIT_PATTERN})(?![A-Za-z])\s*", re.IGNORECASE)
+_CLOCK = re.compile(r"(\d+):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?|(\d+):([0-5]?\d(?:\.\d+)?)")
 _UNIT_SECONDS = {"h": Fraction(3600), "m": Fraction(60), "s": Fraction(1), "ms": Fraction(1, 1000)}
 _UNIT_ORDER = {"h": 0, "m": 1, "s": 2, "ms": 3}
 
@@ -23,20 +32,30 @@ VOLUME_HINT = "a volume like '-26dB'"
 FREQUENCY_HINT = "a frequency in Hz like '200' or a glide like '10 -> 6'"
 
 
+class DurationError(ValueError):
+    """A refused duration; `suggestion` is the nearest accepted spelling, when one is clear."""
+
+    def __init__(self, message: str, suggestion: str = ""):
+        super().__init__(message)
+        self.suggestion = suggestion
+
+
 def parse_duration(value: object) -> Fraction:
-    """`500ms`, `3s`, `1.5s`, `2m`, `1m30s`, `1h`, or a bare number of seconds."""
+    """`500ms`, `3s`, `1.5s`, `2m`, `1m30s`, `1h`, a bare number of seconds, the words
+    people write (`12 min`, `10 sec`, `90 seconds`, `1 minute`, `2 hours`, `1h 2m`), or
+    a clock time (`1:30` is a minute and a half, `1:02:03` an hour, two minutes, three seconds)."""
     if isinstance(value, bool) or value is None:
-        raise ValueError(DURATION_HINT)
+        raise DurationError(DURATION_HINT)
     if isinstance(value, int):
         if value < 0:
-            raise ValueError(f"{DURATION_HINT}, never negative")
+            raise DurationError(f"{DURATION_HINT}, never negative")
         return Fraction(value)
     if isinstance(value, float):
         if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{DURATION_HINT}, never negative")
+            raise DurationError(f"{DURATION_HINT}, never negative")
         return Fraction(str(value))
     if not isinstance(value, str):
-        raise ValueError(DURATION_HINT)
+        raise DurationError(DURATION_HINT)
     return _parse_duration_text(value.strip())
 
 
@@ -47,24 +66,105 @@ def _parse_duration_text(text: str) -> Fraction:
     if re.fullmatch(_NUMBER, text):
         return Fraction(text)
     if text.startswith("-"):
-        raise ValueError(f"{DURATION_HINT}, never negative")
+        raise DurationError(f"{DURATION_HINT}, never negative")
+    clock = _clock(text)
+    if clock is not None:
+        return clock
+    total = _parts(text, ordered=True)
+    if total is None:
+        raise DurationError(DURATION_HINT, _suggest(text))
+    return total
+
+
+def _clock(text: str) -> Fraction | None:
+    match = _CLOCK.fullmatch(text)
+    if not match:
+        return None
+    if match.group(4) is not None:  # m:ss
+        return int(match.group(4)) * 60 + Fraction(match.group(5))
+    if match.group(3) is None:  # m:ss without decimals (the first alternative)
+        return int(match.group(1)) * 60 + Fraction(match.group(2))
+    return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + Fraction(match.group(3))
+
+
+def _parts(text: str, *, ordered: bool) -> Fraction | None:
+    """`1h 2m`, `12 min`, `1 minute, 30 seconds`: the sum, or None if it does not read so.
+    With `ordered`, each unit must be smaller than the one before (as written in English)."""
     total = Fraction(0)
     pos = 0
     last_order = -1
+    seen: set[str] = set()
     while pos < len(text):
         match = _DURATION_PART.match(text, pos)
         if not match or match.end() == pos:
-            raise ValueError(DURATION_HINT)
-        unit = match.group(2).lower()
+            return None
+        unit = _UNIT_OF[match.group(2).lower()]
         order = _UNIT_ORDER[unit]
-        if order <= last_order:
-            raise ValueError(DURATION_HINT)
+        if (ordered and order <= last_order) or unit in seen:
+            return None
+        seen.add(unit)
         last_order = order
         total += Fraction(match.group(1)) * _UNIT_SECONDS[unit]
         pos = match.end()
-    if pos == 0:
-        raise ValueError(DURATION_HINT)
-    return total
+    return total if pos else None
+
+
+_NUMBER_WORDS = {
+    word: index
+    for index, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_NUMBER_WORDS.update({"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "a": 1, "an": 1, "half": 0.5})
+
+
+def _suggest(text: str) -> str:
+    """The accepted spelling nearest to a refused duration (`twelve minutes` -> `12m`), or ''."""
+    import difflib
+
+    words = re.findall(r"\d+(?:\.\d+)?|\.\d+|[A-Za-z]+|[^\sA-Za-z\d]", text.lower())
+    out: list[str] = []
+    pending: float | None = None  # number words add up: "twenty five"
+    for word in words:
+        if word in _NUMBER_WORDS and not (word in ("a", "an") and pending is not None):
+            pending = (pending or 0) + _NUMBER_WORDS[word]
+            continue
+        if pending is not None:
+            out.append(f"{pending:g}")
+            pending = None
+        if word.isalpha() and word not in _UNIT_OF and word != "and":
+            close = difflib.get_close_matches(word, list(_UNIT_OF), n=1, cutoff=0.6)
+            if not close:
+                return ""
+            word = close[0]
+        out.append(word)
+    if pending is not None:
+        out.append(f"{pending:g}")
+    fixed = " ".join(out).replace(" .", ".")
+    if re.fullmatch(_NUMBER, fixed):
+        return ""  # a lone number in words ('ten'): the message's examples already show the way
+    if ":" in fixed:
+        seconds: Fraction | None = _clock(fixed.replace(" ", ""))
+    else:
+        seconds = _parts(fixed, ordered=False)
+    if seconds is None or seconds <= 0:
+        return ""
+    return compact_duration(seconds)
+
+
+def compact_duration(seconds: Fraction) -> str:
+    """Seconds in the script's shortest spelling: `12m`, `1m30s`, `500ms`, `1.5s`, `1h2m`."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, rest = divmod(rest, 60)
+    parts = [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if minutes else []
+    if rest:
+        if rest < 1 and (rest * 1000).denominator == 1:
+            parts.append(f"{rest * 1000}ms")
+        else:
+            parts.append(f"{float(rest):g}s")
+    return "".join(parts) or "0s"
 
 
 _VOLUME = re.compile(rf"\s*([+-]?(?:{_NUMBER}))\s*(?:db)?\s*", re.IGNORECASE)

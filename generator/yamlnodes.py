@@ -101,7 +101,11 @@ class NodeReader:
                 self.error(key_node, f"duplicate key '{key}' in {what} (first given at line {first.line})")
                 continue
             if key not in allowed:
-                self.error(key_node, f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}")
+                hint = braced_text_hint(node)
+                if hint:
+                    self.error(node, f"{what} got a mapping instead of text{hint}")
+                    return None
+                self.error(key_node, f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}{valid_keys(allowed)}")
                 continue
             out[key] = (key_node, value_node)
         for key in required:
@@ -122,7 +126,7 @@ class NodeReader:
         if not self.visit(node):
             return _MISSING
         if not isinstance(node, ScalarNode):
-            self.error(node, f"{what} must be a single value, got {describe(node)}")
+            self.error(node, f"{what} must be a single value, got {describe(node)}{braced_text_hint(node)}")
             return _MISSING
         return scalar_value(node)
 
@@ -148,7 +152,9 @@ class NodeReader:
             return parse(value, *extra)
         except ValueError as exc:
             shown = node.value if isinstance(node, ScalarNode) else value
-            self.error(node, f"{what} must be {exc}, got '{shorten(str(shown))}'")
+            suggestion = getattr(exc, "suggestion", "")
+            fix = f": write it as {suggestion}" if suggestion else ""
+            self.error(node, f"{what} must be {exc}, got '{shorten(str(shown))}'{fix}")
             return None
 
     def duration(self, node: Node, what: str, at_most: int, limit: str):
@@ -198,6 +204,29 @@ class NodeReader:
             self.error(node, f"{what} must be between {low:g} and {high:g}, got {shorten(str(getattr(node, 'value', value)))}")
             return None
         return number
+
+
+def valid_keys(allowed: tuple[str, ...] | list[str]) -> str:
+    """`"; valid keys: a, b, c"`, so a user never has to look the keys up."""
+    return f"; valid keys: {', '.join(allowed)}" if allowed else ""
+
+
+def braced_text_hint(node: Node) -> str:
+    """Advice for `artist: {practitioner}`: YAML read the braces as a mapping, while the
+    writer meant text holding a variable. Empty for any other node."""
+    if not isinstance(node, MappingNode) or not node.flow_style or not node.value:
+        return ""
+    for key, value in node.value:
+        if not isinstance(key, ScalarNode) or not isinstance(value, ScalarNode) or value.value != "" or key.style:
+            return ""
+    braces = "{" + ", ".join(str(k.value) for k, _ in node.value) + "}"
+    mark = node.start_mark
+    prefix = ""
+    if mark.buffer:
+        line_start = mark.buffer.rfind("\n", 0, mark.pointer) + 1
+        prefix = mark.buffer[line_start : mark.pointer].strip().lstrip("-").strip()
+    example = f'{prefix} "{braces}"'.strip()
+    return f": a value beginning with '{{' is read as a mapping; quote it: '{example}'"
 
 
 class _Missing:
@@ -277,6 +306,12 @@ def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
+        from generator.yamlhints import hints
+
+        found, keep_parser = hints(text, exc)
+        errors.extend(ScriptError(h.message, Position(shown, h.line, h.column)) for h in found)
+        if not keep_parser:
+            return None
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join((exc.problem or "invalid YAML").split())
         if exc.context and "while scanning" not in exc.context:

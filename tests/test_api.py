@@ -39,7 +39,7 @@ def test_the_public_face_names_each_thing_once():
 
 def test_render_from_python_gives_a_measured_track(tmp_path, write_script, fake_tts):
     script = write_script(SCRIPT)
-    result = render(script, RenderOptions(output=tmp_path / "call.wav"))
+    result = render(script, RenderOptions(output=tmp_path / "call.wav", cache_dir=tmp_path / "cache"))
     samples, rate = soundfile.read(result.path)
     assert samples.shape[0] == result.timeline.length and rate == result.timeline.rate
     loudness = pyloudnorm.Meter(rate).integrated_loudness(samples)

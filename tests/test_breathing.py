@@ -350,9 +350,9 @@ def test_bad_patterns_are_errors_at_check(write_script, fake_tts):
     shown = result.output.strip().splitlines()
     assert shown == [
         f"{path}:5:28: error: unknown breathing preset 'boxx' (did you mean 'box'?); use a preset "
-        "(box, 4-7-8, coherent, relax) or seconds like '4-7-8' or '4-2-6-2'",
-        f"{path}:6:28: error: pattern must be a preset (box, 4-7-8, coherent, relax) or seconds like "
-        "'4-7-8' or '4-2-6-2', got '4-x-4'",
+        "(box, 4-7-8, coherent, relax), seconds like '4-7-8' or '4-2-6-2', or a glide like '4-4 -> 4-8'",
+        f"{path}:6:28: error: pattern must be a preset (box, 4-7-8, coherent, relax), seconds like "
+        "'4-7-8' or '4-2-6-2', or a glide like '4-4 -> 4-8', got '4-x-4'",
         f"{path}:7:28: error: both ends of a breathing glide need the same number of phases, got 2 and 3 "
         "(write a hold of 0 to make them match, e.g. '4-0-4 -> 4-4-6')",
         f"{path}:8:56: error: pattern '4-6' needs cycles: here ({{pattern: 4-6, cycles: N}}) or on the breathe step",

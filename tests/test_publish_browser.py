@@ -39,7 +39,7 @@ pytestmark = pytest.mark.skipif(
 class DevTools:
     """A minimal DevTools protocol client over Chromium's debugging pipe."""
 
-    def __init__(self, binary: str, profile: Path):
+    def __init__(self, binary: str, profile: Path, extra: tuple[str, ...] = ()):
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
         # Move the child's ends above 9, so the shell's "3<&R 4>&W" cannot overwrite one with the other.
@@ -48,7 +48,7 @@ class DevTools:
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run", "--disable-sync", "--mute-audio",
             "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--remote-debugging-pipe",
-            "--window-size=900,1200", "about:blank",
+            "--window-size=900,1200", *extra, "about:blank",
         ]  # fmt: skip
         # The browser reads commands on fd 3 and writes replies on fd 4.
         launcher = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'

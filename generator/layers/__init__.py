@@ -14,10 +14,10 @@ and a `LayerKind`, its model class in :mod:`generator.model`, its sound in
 
 from __future__ import annotations
 
-from generator.layers import beats, file, noise, tone
+from generator.layers import ambience, beats, file, noise, tone
 from generator.layers._kind import BedContext, LayerKind, LayerLoadContext, LayerTable
 
-LAYER_KINDS = LayerTable((tone.KIND, beats.BINAURAL, beats.ISOCHRONIC, noise.KIND, file.KIND))
+LAYER_KINDS = LayerTable((tone.KIND, beats.BINAURAL, beats.ISOCHRONIC, noise.KIND, file.KIND, ambience.KIND))
 """Every layer kind by name (the key a layer is written with)."""
 
 __all__ = ["LAYER_KINDS", "BedContext", "LayerKind", "LayerLoadContext"]

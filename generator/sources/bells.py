@@ -208,3 +208,8 @@ def bell_clip(bell: model.Bell, base_dir: Path) -> np.ndarray:
     if not path.is_absolute():
         path = Path(base_dir) / path
     return _from_file(path.resolve()).copy()
+
+
+def bell_seconds(name: str) -> float:
+    """How long the built-in bell `name` rings (until it has faded to -60 dB)."""
+    return _builtin(name).shape[0] / SAMPLE_RATE

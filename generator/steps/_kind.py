@@ -38,8 +38,8 @@ class LoadContext(Protocol):
         """A sound file the script names, checked to be readable audio (None: reported)."""
         ...
 
-    def note_fill(self, node: Node) -> None:
-        """A `fill` was written here (an error later if the script has no `length`)."""
+    def note_fill(self, node: Node, label: str = "pause: fill") -> None:
+        """A `fill` was written here (an error later, named by `label`, if the script has no `length`)."""
         ...
 
     def warn(self, node: Node | None, message: str, *, once: str | None = None) -> None:
@@ -126,6 +126,8 @@ class StepKind:
     sounds: Mapping[type, SoundMaker] = field(default_factory=dict)
     """How the mixer makes each kind of sound the step places."""
     entries: tuple[EntryStyle, ...] = ()
+    options: tuple[str, ...] = ()
+    """The keys of the step's mapping form (named when one is written beside the step)."""
 
 
 class StepTable(dict):

@@ -89,6 +89,7 @@ KIND = StepKind(
     parse,
     model.Bell,
     draft,
+    options=("sound", "strikes", "every", "volume"),
     weight=lambda step: step.strikes,
     least_seconds=least_seconds,
     sounds={model.Bell: bell_sound},

@@ -8,6 +8,7 @@ exactly as long as the phase.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable
@@ -19,7 +20,8 @@ from generator import limits, model, patterns
 from generator.audio import to_samples
 from generator.errors import ScriptError
 from generator.languages import CUE_KINDS, cue_words, language_name
-from generator.placing import BreathCue, Draft, Sound, SoundLengths
+from generator.placing import BreathCue, Draft, DraftEntry, Sound, SoundLengths
+from generator.units import format_duration
 from generator.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 from generator.yamlnodes import did_you_mean, iter_items
 
@@ -46,6 +48,8 @@ def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.
         r.error(entries["duration"][0], "breathe takes cycles or duration, not both")
     elif "cycles" in entries:
         cycles = r.integer(entries["cycles"][1], "cycles", 1, 10_000)
+    elif "duration" in entries and _is_fill(entries["duration"][1]):
+        pass  # planned from the fill: see _fill below
     elif "duration" in entries:
         limit = limits.max_total_seconds()
         duration = r.duration(entries["duration"][1], "duration", limit, limits.written_limit(limit))
@@ -56,6 +60,8 @@ def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.
         elif cues is not None:
             fields["cues"] = cues
     fields["words"] = _words(ctx, entries.get("words", (None, None))[1], voice, key, fields.get("cues", "both"))
+    if "duration" in entries and "cycles" not in entries and _is_fill(entries["duration"][1]):
+        return _fill(ctx, entries, fields, key)
     counted = "cycles" in entries or "duration" in entries
     all_cycles = _cycles(ctx, node, entries["pattern"][1], cycles, duration, counted)
     if all_cycles is None:
@@ -67,6 +73,31 @@ def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.
         r.error(node, f"that is {len(all_cycles)} breathing cycles; at most {patterns.MAX_CYCLES} in one step")
         return None
     return model.Breathe(tuple(all_cycles), r.pos(key), **fields)
+
+
+def _is_fill(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.value == "fill" and not node.style
+
+
+def _fill(ctx: LoadContext, entries: dict, fields: dict, key: Node) -> model.Breathe | None:
+    """`breathe: {pattern: P, duration: fill}`: one pattern, repeated by the planner over
+    this step's share of the fill, in whole cycles (see :func:`draft`)."""
+    r = ctx.read
+    fill_node = entries["duration"][1]
+    if not r.visit(fill_node):
+        return None
+    pattern_node = entries["pattern"][1]
+    text = r.text(pattern_node, "pattern") if isinstance(pattern_node, ScalarNode) else None
+    if text is None or "->" in text:
+        r.error(pattern_node, "duration: fill takes one pattern (not a list or a glide); give a glide cycles or a duration")
+        return None
+    try:
+        phases = patterns.parse_phases(text)
+    except patterns.PatternError as exc:
+        r.error(pattern_node, str(exc))
+        return None
+    ctx.note_fill(fill_node, "duration: fill")
+    return model.Breathe((phases,), r.pos(key), fill=True, **fields)
 
 
 def _words(
@@ -166,10 +197,33 @@ def _listed_cycles(
 
 
 def least_seconds(step: model.Breathe, probed: Callable[[Path], Fraction]) -> tuple[Fraction, Fraction]:
+    if step.fill:
+        return Fraction(0), Fraction(0)
     return Fraction(0), sum((patterns.cycle_seconds(c) for c in step.cycles), Fraction(0))
 
 
 def draft(step: model.Breathe, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:
+    """The step's phases; for `duration: fill`, a fill that becomes whole cycles."""
+    if not step.fill:
+        _draft_cycles(step, lengths, rate, draft, errors)
+        return
+
+    def settle(share: int) -> list[DraftEntry]:
+        """As many whole cycles as fit in `share` samples (the planner gives the rest to
+        the `pause: fill`s, or leaves it as a pause after the breathing)."""
+        count = int(Fraction(share, rate) // patterns.cycle_seconds(step.cycles[0]))
+        if not 1 <= count <= patterns.MAX_CYCLES:
+            amount = "less than one breathing cycle" if count < 1 else f"{count} breathing cycles; at most {patterns.MAX_CYCLES}"
+            errors.append(ScriptError(f"duration: fill gets {format_duration(share / rate)} here, {amount}", step.position))
+            return []
+        cycles = Draft(draft.title, draft.background)
+        _draft_cycles(replace(step, cycles=(step.cycles[0],) * count, fill=False), lengths, rate, cycles, errors)
+        return [item for item in cycles.items if isinstance(item, DraftEntry)]
+
+    draft.fill("pause", settle)
+
+
+def _draft_cycles(step: model.Breathe, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:
     """Phases placed back to back on exact sample boundaries (no drift over many cycles).
 
     Each phase gets its voice cue (starting on the phase's first sample) and its tone
@@ -240,6 +294,7 @@ KIND = StepKind(
     model.Breathe,
     draft,
     weight=lambda step: sum(len(cycle) for cycle in step.cycles),
+    options=("pattern", "cycles", "duration", "cues", "words"),
     least_seconds=least_seconds,
     utterances=utterances,
     sounds={BreathCue: tone},

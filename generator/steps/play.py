@@ -72,6 +72,7 @@ KIND = StepKind(
     parse,
     model.Play,
     draft,
+    options=("file", "volume", "fade_in", "fade_out", "duration"),
     least_seconds=least_seconds,
     sounds={model.Play: play_sound},
     entries=(EntryStyle("play", "sound", "#b07f86", "Sounds"),),

@@ -27,4 +27,4 @@ def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> list[m
     return inner * times
 
 
-KIND = StepKind("repeat", parse)
+KIND = StepKind("repeat", parse, options=("times", "steps"))

@@ -82,6 +82,7 @@ KIND = StepKind(
     parse,
     model.Say,
     draft,
+    options=("text", "voice"),
     weight=lambda step: len(step.parts),
     least_seconds=least_seconds,
     utterances=utterances,

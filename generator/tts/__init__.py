@@ -21,7 +21,7 @@ from generator.model import Utterance, Voice
 from generator.pronounce import spoken_text
 from generator.tts.base import Engine
 from generator.tts.cache import SpeechCache, cache_key, default_cache_dir
-from generator.tts.delivery import speak
+from generator.tts.delivery import shaped_clip, speak
 from generator.tts.engines import make_engine
 
 Progress = Callable[[int, int], None]
@@ -66,7 +66,10 @@ class SpeechBank:
         if utterance not in self._keys:
             voice = utterance.voice
             engine = self.engine(voice)
-            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, self.spoken(utterance))
+            # An engine that speaks from files (recorded) keys each text on its file's content too.
+            text_id = getattr(engine, "text_id", None)
+            text = text_id(utterance.text, voice) if text_id else self.spoken(utterance)
+            self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, text)
         return self._keys[utterance]
 
     def cached_length(self, utterance: Utterance) -> int | None:
@@ -111,7 +114,10 @@ class SpeechBank:
 
     def _synthesize(self, utterance: Utterance) -> np.ndarray:
         engine = self.engine(utterance.voice)
-        samples = speak(engine, self.spoken(utterance), utterance.voice)
+        if getattr(engine, "text_id", None):  # a recording of the written text: no respelling, no clauses
+            samples = shaped_clip(engine.synthesize(utterance.text, utterance.voice))
+        else:
+            samples = speak(engine, self.spoken(utterance), utterance.voice)
         if samples.size == 0:
             samples = np.zeros(1, dtype=np.float32)
         self.cache.store(self.key(utterance), samples)

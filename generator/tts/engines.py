@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from generator.tts import gtts_engine, piper_engine
+from generator.tts import gtts_engine, piper_engine, recorded_engine
 from generator.model import Voice
 from generator.tts.base import Engine
 
@@ -43,6 +43,13 @@ class EngineKind:
     """("error" | "warning", message) when the voice cannot speak its language well, else None."""
     voice_rows: Callable[[], list[tuple[str, ...]]]
     """Rows for `meditate voices`: engine, voice, language, quality, speakers, works, licence."""
+    synthetic: bool = True
+    """Speaks any text (so `--engine` and a recorded voice's `fallback` may choose it)."""
+    voice_keys: tuple[str, ...] = ()
+    """`voice:` keys only this engine takes; each is also a field of the model's Voice."""
+    read_keys: Callable[..., dict] | None = None
+    """(loader, the voice's entries, engine kinds, the voice in force, the voice node) -> changes
+    to the Voice, for `voice_keys` (see generator.tts.recorded_engine.read_voice_keys)."""
 
 
 ENGINES: dict[str, EngineKind] = {
@@ -58,22 +65,32 @@ ENGINES: dict[str, EngineKind] = {
             gtts_engine.check_voice_name, gtts_engine.check_speaker, gtts_engine.check_language,
             gtts_engine.voice_rows,
         ),
+        EngineKind(  # the practitioner's own takes; `name` is the fallback's voice (piper's unless said)
+            "recorded", piper_engine.BUILTIN_VOICE, True, recorded_engine.RecordedEngine,
+            piper_engine.check_voice_name, piper_engine.check_speaker, recorded_engine.check_language,
+            recorded_engine.voice_rows,
+            synthetic=False, voice_keys=recorded_engine.VOICE_KEYS, read_keys=recorded_engine.read_voice_keys,
+        ),
     )
 }
 """Every speech engine by name; the first is the default."""
 
 DEFAULT_ENGINE = next(iter(ENGINES))
 
+SYNTHETIC_ENGINES = tuple(name for name, kind in ENGINES.items() if kind.synthetic)
+"""The engines that speak any text: `--engine` choices and a recorded voice's fallbacks."""
+
 
 def make_engine(name: str) -> Engine:
-    """An engine by name. MEDITATE_FAKE_TTS=1 swaps every engine for the test engine."""
-    if os.environ.get("MEDITATE_FAKE_TTS"):
+    """An engine by name. MEDITATE_FAKE_TTS=1 swaps every synthetic engine for the test engine
+    (recordings are real input: they are never faked)."""
+    kind = ENGINES.get(name)
+    if os.environ.get("MEDITATE_FAKE_TTS") and (kind is None or kind.synthetic):
         from generator.tts.fake import FakeEngine
 
         return FakeEngine()
     from generator.errors import InputError
 
-    kind = ENGINES.get(name)
     if kind is None:
         raise InputError(f"unknown engine '{name}'; choose one of {', '.join(ENGINES)}")
     return kind.make()
