@@ -488,15 +488,10 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
         click.echo(f"note: {note}", err=True)
 
 
-from generator.cli_say import say  # noqa: E402  (a command of its own module, over the helpers above)
-
-cli.add_command(say)
-
-
 def main() -> None:
     """Entry point of the `meditate` console script."""
     cli(prog_name="meditate")
 
 
 # Commands in modules of their own register themselves on `cli` when imported (after it exists).
-from generator import cli_sounds, cli_takes, cli_watch  # noqa: E402,F401
+from generator import cli_say, cli_sounds, cli_takes, cli_watch  # noqa: E402,F401

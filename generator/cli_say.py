@@ -1,4 +1,4 @@
-"""`meditate say`: the command, added to the `meditate` group by generator.cli.
+"""`meditate say`: the command, registered on the `meditate` group when generator.cli imports it.
 
 Kept beside cli.py (and using its error handling and cache options) so cli.py stays one
 sitting long; the work is in generator.say.
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from generator.cli import cache_options, reports_errors
+from generator.cli import cache_options, cli, reports_errors
 
 
-@click.command()
+@cli.command()
 @click.argument("text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("say.wav"), show_default=True, help="Audio file to write (wav, flac, mp3 or ogg).")
 @click.option("--phonemes", is_flag=True, help="Print the phonemes the voice will speak instead (one line, nothing synthesized).")
