@@ -12,6 +12,7 @@ from pathlib import Path
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_samples
+from generator.placing import BellLength
 from generator.tts import SpeechBank
 
 WORDS_PER_MINUTE = 157
@@ -32,18 +33,19 @@ class BankLengths:
     def __init__(self, speech: SpeechBank, base_dir: Path):
         self.speech_bank = speech
         self.base_dir = base_dir
-        self._bells: dict[tuple, int] = {}
+        self._bells: dict[tuple, BellLength] = {}
 
     def speech(self, utterance: model.Utterance) -> int:
         return self.speech_bank.length(utterance)
 
-    def bell(self, bell: model.Bell) -> int:
+    def bell(self, bell: model.Bell) -> BellLength:
+        """How long the bell rings, and how long its step holds the timeline."""
         key = (bell.sound, bell.path)
         if key not in self._bells:
-            with HEAVY_IMPORTS:
-                from generator.sources.bells import bell_clip
+            with HEAVY_IMPORTS:  # a file bell is measured with scipy's filters
+                from generator.sources.bells import bell_lengths
 
-            self._bells[key] = int(bell_clip(bell, self.base_dir).shape[0])
+                self._bells[key] = BellLength(*bell_lengths(bell, self.base_dir))
         return self._bells[key]
 
     def file(self, play: model.Play) -> int:

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from scipy import ndimage, signal
 
+from generator.sources.loudness import k_weighting as _k_weighting
+
 ABSOLUTE_GATE = -70.0
 """LUFS below which a block counts as silence (BS.1770-4)."""
 
@@ -25,15 +27,6 @@ RELATIVE_GATE = -10.0
 
 CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
 """BS.1770 channel weights in the order L, R, C, Ls, Rs (stereo and mono use 1.0)."""
-
-
-def _k_weighting(rate: int) -> np.ndarray:
-    """The two K-weighting stages as second-order sections, from pyloudnorm's own design."""
-    from pyloudnorm import IIRfilter
-
-    shelf = IIRfilter(4.0, 1 / math.sqrt(2), 1500.0, rate, "high_shelf")
-    highpass = IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")
-    return np.vstack([np.concatenate([f.b / f.a[0], f.a / f.a[0]]) for f in (shelf, highpass)])
 
 
 def gating_blocks(hops: np.ndarray, rate: int) -> np.ndarray:

@@ -123,6 +123,8 @@ class Breathe:
     fill: bool = False
     """`duration: fill`: `cycles` holds the pattern once; the planner repeats it as many
     times as fit in this step's share of the script's `length`."""
+    volume: float = 0.0
+    """dB: the pacer tone's level relative to its default (see generator.steps.breathe)."""
 
     def word(self, kind: str) -> str:
         return dict(self.words)[kind]

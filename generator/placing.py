@@ -10,10 +10,22 @@ on exact sample boundaries. Nothing here renders audio.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_seconds
+
+
+class BellLength(NamedTuple):
+    """A bell's two lengths in samples: it sounds for `ring`, its step lasts `hold`."""
+
+    ring: int
+    hold: int
+
+
+SILENCE = "pause"
+"""The plan's entry kind for silence in the voice: written pauses, gaps between sentences,
+fills and the lead-in (the timeline JSON's `pause`)."""
 
 
 class SoundLengths(Protocol):
@@ -21,7 +33,7 @@ class SoundLengths(Protocol):
 
     def speech(self, utterance: model.Utterance) -> int: ...
 
-    def bell(self, bell: model.Bell) -> int: ...
+    def bell(self, bell: model.Bell) -> BellLength: ...
 
     def file(self, play: model.Play) -> int: ...
 
@@ -33,6 +45,18 @@ class BreathCue:
     kind: str
     samples: int
     cycle: int
+
+
+@dataclass(frozen=True)
+class BellStrike:
+    """One strike of a bell. `index` counts the session's strikes of that bell from 0
+    (numbered by the planner), so each strike can sound a little different and the same
+    in every render; `cut` is set when the track ends before the ring does (the strike
+    then fades out over its last second)."""
+
+    bell: model.Bell
+    index: int = 0
+    cut: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,9 @@ class DraftEntry:
     text: str | None = None
     cycle: int | None = None
     sounds: tuple[Sound, ...] = ()
+    startles: bool = False
+    """A sudden sound (a strike, a played file) the track must not open on: the planner
+    puts a moment of quiet before it when it would be the first thing heard."""
 
 
 @dataclass(frozen=True)
@@ -116,9 +143,16 @@ class Draft:
     items: list[DraftEntry | Fill] = field(default_factory=list)
 
     def entry(
-        self, kind: str, length: int, text: str | None = None, cycle: int | None = None, sounds: tuple[Sound, ...] = ()
+        self,
+        kind: str,
+        length: int,
+        text: str | None = None,
+        cycle: int | None = None,
+        sounds: tuple[Sound, ...] = (),
+        *,
+        startles: bool = False,
     ) -> None:
-        self.items.append(DraftEntry(kind, length, text, cycle, sounds))
+        self.items.append(DraftEntry(kind, length, text, cycle, sounds, startles))
 
     def fill(self, kind: str, settle: Callable[[int], list[DraftEntry]] | None = None) -> None:
         self.items.append(Fill(kind, settle))

@@ -7,17 +7,24 @@ Nothing here renders audio: the mixer turns the placements into sound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 from generator import model
 from generator.audio import SAMPLE_RATE, to_samples, to_seconds
 from generator.errors import ScriptError, ScriptErrors
-from generator.placing import BreathCue, Draft, DraftEntry, Entry, Fill, Placement, SoundLengths
+from generator.placing import SILENCE, BellStrike, BreathCue, Draft, DraftEntry, Entry, Fill, Placement, SoundLengths
 from generator.steps import STEP_KINDS
 from generator.units import format_duration
 
-__all__ = ["BreathCue", "Entry", "Placement", "SectionPlan", "SoundLengths", "Timeline", "plan"]
+__all__ = ["BreathCue", "Entry", "LEAD_IN", "Placement", "SectionPlan", "SoundLengths", "Timeline", "plan"]
 
+LEAD_IN = Fraction(2)
+"""Seconds of bed (or room) before the first sound when a track would open on a bell or
+a played file: a strike at 0.000 s startles; a moment of quiet first lets the listener
+arrive. The lead-in is a `pause` entry at the start of the first section. A track that
+opens with words or the breathing pacer starts on them as written (speech begins on its
+own soft consonant and the pacer swells in)."""
 
 @dataclass(frozen=True)
 class SectionPlan:
@@ -96,6 +103,9 @@ def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE)
     """
     errors: list[ScriptError] = []
     drafts = [_draft_section(section, session, lengths, rate, errors) for section in session.sections]
+    _lead_in(drafts, rate)
+    _ring_out(drafts)
+    _number_strikes(drafts)
     fixed = sum(item.length for d in drafts for item in d.items if isinstance(item, DraftEntry))
     fills = sum(1 for d in drafts for item in d.items if not isinstance(item, DraftEntry))
     shares = _share_fill(session, fixed, fills, rate, errors)
@@ -122,8 +132,57 @@ def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE)
             cursor += item.length
         sections.append(SectionPlan(draft.title, start, cursor, tuple(entries), draft.background))
 
+    placements = [_cut(p, cursor) for p in placements]
     placements.sort(key=lambda p: p.start)
     return Timeline(session.title, cursor, tuple(sections), tuple(placements), session, rate)
+
+
+# --- bells ring on ---------------------------------------------------------------------
+
+
+def _lead_in(drafts: list[Draft], rate: int) -> None:
+    """A LEAD_IN pause in front of the first sound when the track would open on a strike."""
+    for draft in drafts:
+        for item in draft.items:
+            if not isinstance(item, DraftEntry) or item.length > 0:
+                if isinstance(item, DraftEntry) and item.startles:
+                    draft.items.insert(0, DraftEntry(SILENCE, to_samples(LEAD_IN, rate)))
+                return
+
+
+def _ring_out(drafts: list[Draft]) -> None:
+    """A bell that ends the track lasts its whole ring, so the track does not cut it off."""
+    for draft in reversed(drafts):
+        if draft.items:
+            last = draft.items[-1]
+            if isinstance(last, DraftEntry) and any(isinstance(s.sound, BellStrike) for s in last.sounds):
+                draft.items[-1] = replace(last, length=max([last.length] + [s.length for s in last.sounds]))
+            return
+
+
+def _number_strikes(drafts: list[Draft]) -> None:
+    """Number each bell's strikes over the session (0, 1, ...), so no two sound alike."""
+    struck: dict[tuple, int] = {}
+    for draft in drafts:
+        for at, item in enumerate(draft.items):
+            if not isinstance(item, DraftEntry) or not any(isinstance(s.sound, BellStrike) for s in item.sounds):
+                continue
+            sounds = []
+            for sound in item.sounds:
+                if isinstance(sound.sound, BellStrike):
+                    key = (sound.sound.bell.sound, sound.sound.bell.path)
+                    sound = replace(sound, sound=replace(sound.sound, index=struck.get(key, 0)))
+                    struck[key] = sound.sound.index + 1
+                sounds.append(sound)
+            draft.items[at] = replace(item, sounds=tuple(sounds))
+
+
+def _cut(placement: Placement, end: int) -> Placement:
+    """A strike still ringing when the track ends, cut there (it fades out; see steps.bell)."""
+    if not isinstance(placement.sound, BellStrike) or placement.end <= end:
+        return placement
+    length = end - placement.start
+    return replace(placement, length=length, sound=replace(placement.sound, cut=length))
 
 
 def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, errors: list[ScriptError]) -> list[int]:

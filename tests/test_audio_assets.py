@@ -75,7 +75,8 @@ def test_each_sound_is_audible_at_the_reference_loudness_with_headroom(name):
 
 
 def test_each_ambience_moves_unlike_a_noise_colour():
-    noise = NoiseSource("pink", 3, SAMPLE_RATE).render(0, 60 * SAMPLE_RATE).astype(np.float64).mean(axis=1)
+    # The bare colour (without the slow drift a noise layer has), the stillest bed there is.
+    noise = NoiseSource("pink", 3, SAMPLE_RATE, drift=False).render(0, 60 * SAMPLE_RATE).astype(np.float64).mean(axis=1)
     still = window_levels(noise, SAMPLE_RATE).std()
     assert still < 0.3
     for name in ALL:
@@ -222,7 +223,7 @@ def test_unknown_names_say_what_was_meant():
 def test_list_sounds_has_recordings_and_bells():
     sounds = {s.name: s for s in assets.list_sounds()}
     assert set(sounds) == set(ALL) | set(model.BELL_NAMES)
-    assert sounds["bowl"].kind == "bell" and 5 < sounds["bowl"].seconds < 12
+    assert sounds["bowl"].kind == "bell" and 20 < sounds["bowl"].seconds < 40  # it rings for half a minute
     assert sounds["pad"].kind == "music" and sounds["night"].kind == "ambience"
     assert all(s.licence == "GPL-3.0-or-later" for s in sounds.values())
 

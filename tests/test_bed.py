@@ -14,9 +14,12 @@ from generator.audio import SAMPLE_RATE as RATE
 from generator.bed import Bed
 from generator.errors import Position
 from generator.sources.files import FileLoopSource
-from generator.sources.tones import ToneSource
+from generator.sources.tones import DRONE_DRIFT_DB, ToneSource
 from generator.timeline import Placement, SectionPlan, Timeline
 from generator.units import Glide
+
+DRIFT = 10 ** (DRONE_DRIFT_DB / 20)
+"""A drone's level wanders by up to this factor (see generator.sources.tones)."""
 
 HERE = Position("test.yaml", 1, 1)
 
@@ -125,7 +128,7 @@ def test_duck_attack_and_release_are_smooth():
     voice = np.zeros(tl.length, dtype=bool)
     voice[2 * RATE : 3 * RATE] = True
     out = render(Bed(tl, Path(".")), voice)[:, 0]
-    assert np.abs(np.diff(out)).max() <= 2 * np.pi * 100 / RATE * 1.001
+    assert np.abs(np.diff(out)).max() <= 2 * np.pi * 100 / RATE * 1.001 * DRIFT  # a (drifting) unit sine's steepest step
     # Attack: about 0.3 s to the full depth; release: about 1 s back.
     assert rms_db(out[int(2.0 * RATE) : int(2.1 * RATE)]) > rms_db(out[: RATE]) - 3.0
     assert rms_db(out[int(2.32 * RATE) : int(2.9 * RATE)]) < rms_db(out[: RATE]) - 11.5
@@ -189,7 +192,7 @@ def test_volume_is_db_relative_to_a_unit_layer():
     loud = render(Bed(timeline(model.Background(layers=(layer(tone(200), 0.0),)), [(3, None)]), Path(".")))
     soft = render(Bed(timeline(model.Background(layers=(layer(tone(200), -20.0),)), [(3, None)]), Path(".")))
     assert abs(rms_db(loud) - rms_db(soft) - 20.0) < 0.01
-    assert abs(rms_db(loud) + 3.01) < 0.05  # a unit sine
+    assert abs(rms_db(loud) + 3.01) < DRONE_DRIFT_DB + 0.05  # a unit sine, give or take its slow drift
 
 
 def scenario(tmp_path: Path) -> tuple[Bed, np.ndarray, list[model.Layer]]:

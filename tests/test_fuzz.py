@@ -23,6 +23,7 @@ from generator import model
 from generator.audio import to_samples
 from generator.errors import InputError, ScriptError, ScriptErrors
 from generator.loader import load_script
+from generator.placing import BellLength
 from generator.timeline import plan
 from generator.units import parse_duration, parse_glide, parse_volume
 
@@ -236,7 +237,7 @@ class Lengths:
         return 1 + round(len(utterance.text) * 0.05 * RATE)
 
     def bell(self, bell):
-        return 2 * RATE + 17
+        return BellLength(3 * RATE + 5, 2 * RATE + 17)
 
     def file(self, play):
         return RATE

@@ -114,7 +114,7 @@ sections:
     steps:
       - say: Welcome, and settle in. Let the shoulders drop, and the breath slow down.
       - pause: 20s
-      - bell: bowl
+      - bell: {sound: woodblock, strikes: 3, volume: 12dB}  # hot knocks: they drive the limiter
       - say: Notice the breath, in and out. Rest in the stillness for a while.
       - pause: fill
       - say: Slowly come back, and open your eyes.

@@ -7,20 +7,21 @@ import pytest
 from generator import model
 from generator.errors import ScriptErrors
 from generator.loader import load_script
+from generator.placing import BellLength
 from generator.steps import utterances
-from generator.timeline import plan
+from generator.timeline import LEAD_IN, plan
 
 RATE = 44_100
 
 
 class Lengths:
-    """Speech lasts 0.05 s per character; bells 6 s; files 3 s."""
+    """Speech lasts 0.05 s per character; bells ring 9 s and hold 6 s; files 3 s."""
 
     def speech(self, utterance):
         return round(len(utterance.text) * 0.05 * RATE)
 
     def bell(self, bell):
-        return 6 * RATE
+        return BellLength(9 * RATE, 6 * RATE)
 
     def file(self, play):
         return 3 * RATE
@@ -49,9 +50,16 @@ def test_entries_are_contiguous_and_total_is_their_sum(write_script):
         assert before.end == after.start
     assert entries[-1].end == timeline.length
     kinds = [e.kind for e in entries]
-    assert kinds == ["bell", "say", "pause", "say", "pause", "say", "bell", "bell", "bell"]
-    assert [e.length for e in entries if e.kind == "bell"] == [6 * RATE, 5 * RATE, 5 * RATE, 6 * RATE]
-    pause = entries[4]
+    assert kinds == ["pause", "bell", "say", "pause", "say", "pause", "say", "bell", "bell", "bell"]
+    assert entries[0].length == LEAD_IN * RATE  # the track does not open on the strike
+    # Each strike holds the timeline for its hold (or `every`); the last one ends the
+    # track, so it lasts its whole ring.
+    assert [e.length for e in entries if e.kind == "bell"] == [6 * RATE, 5 * RATE, 5 * RATE, 9 * RATE]
+    bells = [p for p in timeline.placements if p.sound.__class__.__name__ == "BellStrike"]
+    assert [p.length for p in bells] == [9 * RATE] * 4  # every strike rings in full
+    assert [p.sound.index for p in bells] == [0, 0, 1, 2]  # counted per bell over the session
+    assert bells[0].end > entries[2].start  # the bowl rings on under the words
+    pause = entries[5]
     assert pause.length == 10 * RATE
     assert timeline.sections[1].start == timeline.sections[0].end
 

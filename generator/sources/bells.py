@@ -1,215 +1,221 @@
-"""Bells: built-in struck sounds synthesized from inharmonic partials, or a sound file.
+"""Bells: built-in struck sounds (see :mod:`generator.sources.bellsynth`) or a sound file,
+levelled by loudness and placed to ring on under the steps that follow.
 
-A struck bowl, chime, gong or block rings at a few partials that are not whole multiples
-of the lowest one; each decays exponentially at its own rate (high partials die first,
-so the sound darkens as it fades), and each is split into two very close frequencies,
-because a real bowl or gong is never perfectly round: the pair beats slowly, which is
-the shimmer that makes a singing bowl sound like one. The two halves of each pair lean
-to opposite sides, so the beating also moves gently between the ears. The strike is a
-short, soft noise burst (the mallet), and the onset is a raised-cosine ramp of a few
-milliseconds, so even the hardest strike starts without a click.
+**Level.** A bell is levelled by how loud it sounds, not by its highest sample: its
+loudest 400 ms (maximum momentary loudness, BS.1770) sits BELL_UNDER_VOICE_LU under the
+voice's loudest speech, the place a producer gives a bell under narration (8 to 12 LU
+under). The step's `volume` moves it from there. A file bell is levelled the same way,
+so `bell: my-bell.wav` sits where a built-in would, however it was recorded.
 
-Synthesis runs at first use (well under a second), is deterministic (fixed phases from a
-seed per bell), and is cached. Every clip is trimmed where it has decayed to -60 dB of its
-peak, with a short fade, and normalised to a peak of -3 dBFS; the mixer applies the step's
-`volume`. A file bell is normalised to the same peak, so `bell: my-bell.wav` sits where a
-built-in would.
+**Length.** A bell rings until it is inaudible (a bowl for half a minute), but the
+step holds the timeline only for its *hold*: the built-ins' musical pause after a strike
+(a bowl 7 s, a chime 4 s), and for a file the time its loudness takes to fall 20 LU
+under its loudest moment. The planner places the whole ring and moves on after the
+hold, so the next words begin while the bowl still sings, as a teacher would speak.
+
+**Variation.** Each strike is synthesized from its index (its number among the
+session's strikes of that bell), so repeated strikes differ a little, yet every render
+is the same. Each strike is levelled on its own, then made up to STRENGTH_DB harder or
+softer than the first, as a player's strikes are. Synthesis takes a fraction of a second per strike; the last few strikes
+are cached.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import butter, sosfilt
 
 from generator import model
 from generator.audio import SAMPLE_RATE, db_to_gain
+from generator.sources.bellsynth import BellDesign, Mode, synthesize
 from generator.sources.files import load_sound
+from generator.sources.loudness import momentary
+from generator.tts.base import VOICE_RMS_DB
+
+VOICE_LOUDEST_LU = 3.8
+"""The voice's loudest speech (95th percentile of its momentary loudness, in LUFS) over
+its RMS level in dBFS: speech levelled to VOICE_RMS_DB measures -15.6 and -14.8 LUFS with
+the offline voice (the library's welcome and breathing sessions, +4.4 and +5.2) and
+-17.3 with the test engine (+2.7). Between them, nearer the real voice: bells then
+measure about 10.5 to 11.5 LU under the offline voice and 9 under the test engine."""
+
+BELL_UNDER_VOICE_LU = 10.0
+"""How far a bell's loudest moment sits under the voice's loudest speech by default."""
+
+BELL_LOUDNESS = VOICE_RMS_DB + VOICE_LOUDEST_LU - BELL_UNDER_VOICE_LU
+"""LUFS: every bell's maximum momentary loudness at `volume: 0dB`."""
 
 PEAK_DB = -3.0
-TRIM_DB = -60.0
+"""No bell peaks above this before the final loudness stage, whatever its loudness."""
 
+STRENGTH_DB = 0.5
+"""Strikes vary in strength by up to this much either way, as a player's do."""
 
-@dataclass(frozen=True)
-class Partial:
-    """One mode of the struck body: frequency ratio, amplitude, decay time to -60 dB, beat."""
-
-    ratio: float
-    amplitude: float
-    t60: float
-    beat: float
-    swell: float = 0.0  # seconds for the mode to build up (a gong's bloom); 0 = at the strike
-
-
-@dataclass(frozen=True)
-class BellDesign:
-    """A built-in bell: its lowest frequency, its partials and its strike."""
-
-    fundamental: float
-    partials: tuple[Partial, ...]
-    attack: float  # seconds of raised-cosine onset
-    strike: float  # level of the mallet's noise burst, relative to the partials' peak
-    strike_band: tuple[float, float]  # Hz, the burst's band
-    strike_decay: float  # seconds, time constant of the burst
-    seed: int
-
+FILE_HOLD_DROP_LU = 20.0
+"""A file bell holds the timeline until its loudness has fallen this far under its loudest."""
 
 BUILTIN_BELLS: dict[str, BellDesign] = {
-    # A Tibetan-style singing bowl around G3; ratios measured on real bowls are close to
-    # 1 : 2.7 : 5.0 : 7.9 : 11.3. Slow beating (about 1-4 Hz) is the bowl's "wah-wah".
+    # A Tibetan-style singing bowl around G3. Ratios measured on real bowls are close to
+    # 1 : 2.76 : 5.15 : 8.16 : 11.7; the fundamental rings for half a minute, the upper
+    # modes far less, and each mode beats slowly (about 1-5 Hz), the bowl's "wah-wah".
     "bowl": BellDesign(
         196.0,
         (
-            Partial(1.000, 1.00, 8.0, 1.3),
-            Partial(2.710, 0.55, 6.0, 2.1),
-            Partial(5.030, 0.28, 4.0, 3.0),
-            Partial(7.920, 0.12, 2.5, 3.7),
-            Partial(11.31, 0.05, 1.6, 4.4),
+            Mode(1.000, 1.00, 32.0, 0.9),
+            Mode(2.760, 0.60, 16.0, 1.7),
+            Mode(5.150, 0.30, 8.0, 2.6),
+            Mode(8.160, 0.14, 4.5, 3.4),
+            Mode(11.70, 0.06, 2.8, 4.1),
+            Mode(15.80, 0.025, 1.6, 5.0),
         ),
-        attack=0.004,
-        strike=0.12,
-        strike_band=(300.0, 2500.0),
-        strike_decay=0.012,
+        attack=0.010,
+        strike=0.05,
+        strike_band=(200.0, 1500.0),
+        strike_decay=0.008,
+        hold=7.0,
         seed=1,
     ),
-    # A metal chime (a free tube) around C6: ratios of a free-free bar, bright and clear.
+    # A metal chime (a free tube) around C6: the modes of a free-free bar, bright, clear,
+    # ringing for several seconds after a small hard beater.
     "chime": BellDesign(
         1046.5,
         (
-            Partial(1.000, 1.00, 4.5, 0.6),
-            Partial(2.756, 0.50, 2.6, 1.1),
-            Partial(5.404, 0.22, 1.3, 1.7),
-            Partial(8.933, 0.08, 0.7, 2.3),
+            Mode(1.000, 1.00, 9.0, 0.35),
+            Mode(2.756, 0.45, 4.5, 0.7),
+            Mode(5.404, 0.20, 2.0, 1.1),
+            Mode(8.933, 0.07, 0.9, 1.6),
         ),
-        attack=0.0015,
-        strike=0.10,
-        strike_band=(2000.0, 9000.0),
-        strike_decay=0.004,
+        attack=0.004,
+        strike=0.06,
+        strike_band=(2000.0, 8000.0),
+        strike_decay=0.003,
+        hold=4.0,
         seed=2,
     ),
-    # A gong around 98 Hz: a dense cluster of inharmonic modes; the upper ones bloom a
-    # moment after the strike, which gives the gong its swelling shimmer.
+    # A gong around G2: a dense cluster of inharmonic modes; the upper ones bloom a moment
+    # after the strike (a large soft beater), which gives the gong its swelling shimmer.
     "gong": BellDesign(
         98.0,
         (
-            Partial(1.000, 1.00, 10.0, 0.8),
-            Partial(1.520, 0.70, 9.0, 1.2),
-            Partial(2.030, 0.55, 8.0, 1.6),
-            Partial(2.610, 0.45, 7.0, 2.0, swell=0.25),
-            Partial(3.270, 0.38, 6.0, 2.4, swell=0.45),
-            Partial(3.830, 0.30, 5.0, 2.9, swell=0.6),
-            Partial(4.600, 0.22, 4.0, 3.3, swell=0.8),
-            Partial(5.510, 0.15, 3.0, 3.8, swell=0.9),
+            Mode(1.000, 1.00, 26.0, 0.5),
+            Mode(1.520, 0.70, 20.0, 0.8),
+            Mode(2.030, 0.55, 16.0, 1.1),
+            Mode(2.610, 0.45, 13.0, 1.4, swell=0.3),
+            Mode(3.270, 0.38, 10.0, 1.8, swell=0.5),
+            Mode(3.830, 0.30, 8.0, 2.2, swell=0.7),
+            Mode(4.600, 0.22, 6.0, 2.6, swell=0.9),
+            Mode(5.510, 0.15, 4.5, 3.0, swell=1.0),
+            Mode(6.800, 0.08, 3.0, 3.5, swell=1.1),
         ),
-        attack=0.008,
-        strike=0.20,
-        strike_band=(80.0, 1200.0),
-        strike_decay=0.03,
+        attack=0.025,
+        strike=0.12,
+        strike_band=(60.0, 600.0),
+        strike_decay=0.04,
+        hold=8.0,
         seed=3,
     ),
-    # A wooden block: two short, strongly damped modes and a crisp knock.
+    # A wooden block: three short, strongly damped modes and a crisp knock.
     "woodblock": BellDesign(
         820.0,
         (
-            Partial(1.000, 1.00, 0.22, 0.0),
-            Partial(2.240, 0.35, 0.10, 0.0),
-            Partial(3.910, 0.12, 0.06, 0.0),
+            Mode(1.000, 1.00, 0.22, 0.0),
+            Mode(2.240, 0.35, 0.10, 0.0),
+            Mode(3.910, 0.12, 0.06, 0.0),
         ),
-        attack=0.0006,
+        attack=0.0008,
         strike=0.35,
         strike_band=(1200.0, 5000.0),
         strike_decay=0.003,
+        hold=0.6,
         seed=4,
     ),
 }
 
 
-def _raised(x: np.ndarray) -> np.ndarray:
-    """0 -> 1 along a raised cosine for x in 0..1 (clipped outside)."""
-    return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+def _level_gain(samples: np.ndarray) -> float:
+    """The gain that puts a clip's loudest 400 ms at BELL_LOUDNESS, its peak at most PEAK_DB."""
+    loudest = float(momentary(samples).max())
+    gain = db_to_gain(BELL_LOUDNESS - loudest) if loudest > -70.0 else 1.0
+    peak = float(np.max(np.abs(samples))) * gain if samples.size else 0.0
+    if peak > db_to_gain(PEAK_DB):
+        gain *= db_to_gain(PEAK_DB) / peak
+    return gain
 
 
-def _synthesize(design: BellDesign, rate: int = SAMPLE_RATE) -> np.ndarray:
-    longest = max(p.t60 + p.swell for p in design.partials)
-    n = int((longest + 0.5) * rate)
-    t = np.arange(n) / rate
-    rng = np.random.default_rng(design.seed)
-    out = np.zeros((n, 2))
-    onset = _raised(t / design.attack)
-    for partial in design.partials:
-        decay = np.exp(-np.log(1000.0) * t / partial.t60)  # -60 dB at t60
-        swell = _raised(t / partial.swell) if partial.swell else 1.0
-        envelope = partial.amplitude * decay * swell * onset
-        freq = design.fundamental * partial.ratio
-        # Two close modes, unequal in strength and leaning a little to either side: the
-        # beating swells by about 6 dB on the left and 10 dB on the right, never cutting out.
-        for offset, weight, lean in ((-partial.beat / 2, 0.7, 0.45), (partial.beat / 2, 0.3, 0.55)):
-            wave = envelope * weight * np.sin(2 * np.pi * (freq + offset) * t + rng.uniform(0, 2 * np.pi))
-            out[:, 0] += wave * np.cos(0.5 * np.pi * lean)
-            out[:, 1] += wave * np.sin(0.5 * np.pi * lean)
-    if design.strike:
-        burst_n = int(design.strike_decay * 8 * rate)
-        burst = rng.standard_normal((burst_n, 2))
-        low, high = design.strike_band
-        sos = butter(2, [low, min(high, 0.45 * rate)], btype="bandpass", fs=rate, output="sos")
-        burst = sosfilt(sos, burst, axis=0)
-        burst *= (np.exp(-t[:burst_n] / design.strike_decay) * onset[:burst_n])[:, None]
-        burst *= design.strike * np.max(np.abs(out)) / max(np.max(np.abs(burst)), 1e-12)
-        out[:burst_n] += burst
-    return _trim(out, rate)
+def _frozen(samples: np.ndarray) -> np.ndarray:
+    samples = samples.astype(np.float32, copy=False)
+    samples.flags.writeable = False
+    return samples
 
 
-def _trim(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Cut where the sound has fallen to TRIM_DB below its peak, with a 50 ms fade to zero."""
-    frame = int(0.01 * rate)
-    count = samples.shape[0] // frame
-    frames = np.abs(samples[: count * frame]).reshape(count, frame * 2).max(axis=1)
-    loud = np.nonzero(frames > frames.max() * db_to_gain(TRIM_DB))[0]
-    end = min(samples.shape[0], (int(loud[-1]) + 1) * frame)
-    out = samples[:end].copy()
-    fade = min(int(0.05 * rate), end // 2)
-    out[end - fade :] *= (1.0 - _raised(np.arange(fade) / fade))[:, None]
-    return out
+def strength_db(index: int) -> float:
+    """How much harder or softer than the first strike strike `index` is (within
+    STRENGTH_DB either way, from the index; the first strike is the reference)."""
+    if index == 0:
+        return 0.0
+    return float(np.random.default_rng([index, 0x5717]).uniform(-STRENGTH_DB, STRENGTH_DB))
 
 
-def _normalise(samples: np.ndarray) -> np.ndarray:
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    if peak > 0:
-        samples = samples * (db_to_gain(PEAK_DB) / peak)
-    return samples.astype(np.float32)
-
-
-@lru_cache(maxsize=None)
-def _builtin(name: str) -> np.ndarray:
-    clip = _normalise(_synthesize(BUILTIN_BELLS[name]))
-    clip.flags.writeable = False
-    return clip
+@lru_cache(maxsize=6)
+def _builtin(name: str, index: int) -> np.ndarray:
+    """Strike `index` of a built-in bell, levelled (the last few are kept)."""
+    raw = synthesize(BUILTIN_BELLS[name], index)
+    return _frozen(raw * np.float32(_level_gain(raw) * db_to_gain(strength_db(index))))
 
 
 @lru_cache(maxsize=32)
 def _from_file(path: Path) -> np.ndarray:
-    clip = _normalise(load_sound(path))
-    clip.flags.writeable = False
-    return clip
+    clip = load_sound(path)
+    return _frozen(clip * np.float32(_level_gain(clip)))
 
 
-def bell_clip(bell: model.Bell, base_dir: Path) -> np.ndarray:
-    """One strike of `bell` as float32 stereo (n, 2) at 44.1 kHz, peaking at -3 dBFS.
-
-    A built-in name gives the synthesized bell; anything else is a sound file, relative
-    paths resolved against `base_dir` (the script's folder). The result is a fresh copy.
-    """
+def _path(bell: model.Bell, base_dir: Path) -> Path | None:
+    """The bell's sound file, or None for a built-in."""
     if bell.path is None and bell.sound in BUILTIN_BELLS:
-        return _builtin(bell.sound).copy()
+        return None
     path = Path(bell.path if bell.path is not None else bell.sound)
     if not path.is_absolute():
         path = Path(base_dir) / path
-    return _from_file(path.resolve()).copy()
+    return path.resolve()
+
+
+def bell_clip(bell: model.Bell, base_dir: Path, index: int = 0) -> np.ndarray:
+    """Strike `index` of `bell` as float32 stereo (n, 2) at 44.1 kHz, levelled by loudness.
+
+    A built-in name gives the synthesized bell; anything else is a sound file, relative
+    paths resolved against `base_dir` (the script's folder; a file sounds the same at
+    every strike). The result is read-only: copy it to change it.
+    """
+    path = _path(bell, base_dir)
+    if path is not None:
+        return _from_file(path)
+    return _builtin(bell.sound, index)
+
+
+@lru_cache(maxsize=64)
+def _file_hold(path: Path) -> int:
+    blocks = momentary(_from_file(path))
+    loudest = int(np.argmax(blocks))
+    quiet = np.nonzero(blocks[loudest:] < blocks[loudest] - FILE_HOLD_DROP_LU)[0]
+    hop = SAMPLE_RATE // 10
+    length = int(_from_file(path).shape[0])
+    if quiet.size == 0:
+        return length
+    return min(length, (loudest + int(quiet[0])) * hop + 4 * hop)  # the end of that 400 ms block
+
+
+def bell_lengths(bell: model.Bell, base_dir: Path) -> tuple[int, int]:
+    """(ring, hold) in samples: how long the bell sounds, and how long its step lasts."""
+    path = _path(bell, base_dir)
+    if path is not None:
+        return int(_from_file(path).shape[0]), _file_hold(path)
+    design = BUILTIN_BELLS[bell.sound]
+    ring = int(design.seconds * SAMPLE_RATE)
+    return ring, min(ring, round(design.hold * SAMPLE_RATE))
 
 
 def bell_seconds(name: str) -> float:
-    """How long the built-in bell `name` rings (until it has faded to -60 dB)."""
-    return _builtin(name).shape[0] / SAMPLE_RATE
+    """How long the built-in bell `name` rings (until it is inaudible), without synthesizing it."""
+    return int(BUILTIN_BELLS[name].seconds * SAMPLE_RATE) / SAMPLE_RATE

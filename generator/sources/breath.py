@@ -1,18 +1,23 @@
 """The breathing pacer's tone: a soft sound that rises through an inhale and falls through an exhale.
 
 The pitch follows the breath (up while the lungs fill, down while they empty), so a
-listener can follow the pacer with closed eyes and without words. The timbre is a sine
-with a touch of second and third harmonic, warm rather than electronic, between 220 and
-330 Hz (A3 to E4, a fifth). The pitch moves along a raised-cosine curve (slow at both
-ends) and the level swells in and out with raised-cosine envelopes, so the tone never
-starts or stops abruptly and phase boundaries stay exact.
+listener can follow the pacer with closed eyes and without words. The timbre is meant
+to be felt more than heard: a sine between 220 and 330 Hz (A3 to E4, a fifth) with a
+touch of the octave below for warmth and a breath of soft, band-passed noise (like air
+through the nose) under it; no upper harmonics, which are what make a tone sound
+electronic. The pitch moves along a raised-cosine curve (slow at both ends) and the level
+swells in and out with raised-cosine envelopes, so the tone never starts or stops
+abruptly and phase boundaries stay exact.
 
 Through a hold the tone stays steady at the pitch the breath reached (high after an
 inhale, low after an exhale) rather than falling silent: with closed eyes, silence is
-easily mistaken for the end of the exercise. The planner plays it softer than the
-moving phases. Every phase is its own swell that starts and ends at (nearly) zero, so
-back-to-back phases meet without a click whatever the waveforms' phases are, and the
-brief dip at each boundary marks the change of phase.
+easily mistaken for the end of the exercise. Every phase is its own swell that starts
+and ends at (nearly) zero, so back-to-back phases meet without a click whatever the
+waveforms' phases are, and the brief dip at each boundary marks the change of phase.
+
+Level: at full swell the tone's RMS equals the voice's (VOICE_RMS_DB); the planner then
+places it BREATH_TONE_DB (10 dB) under the voice, a hold HOLD_TONE_DB (16 dB) under, and
+the step's `volume` moves both.
 """
 
 from __future__ import annotations
@@ -20,11 +25,18 @@ from __future__ import annotations
 import numpy as np
 
 from generator.audio import SAMPLE_RATE, db_to_gain
+from generator.tts.base import VOICE_RMS_DB
 
 LOW_HZ = 220.0
 HIGH_HZ = 330.0
-PEAK_DB = -6.0
-_HARMONICS = ((1, 1.0), (2, 0.18), (3, 0.05))
+SUB_OCTAVE = 0.2
+"""Amplitude of the octave below, against the tone's (about -14 dB): warmth, not a second note."""
+
+AIR = 0.08
+"""RMS of the breath noise against the tone's amplitude (about -22 dB under it)."""
+
+AIR_BAND = (350.0, 2200.0)
+"""Hz: the breath noise's band (second-order band-pass), soft and without hiss."""
 _PITCH = {"inhale": (LOW_HZ, HIGH_HZ), "exhale": (HIGH_HZ, LOW_HZ), "hold": (HIGH_HZ, HIGH_HZ), "rest": (LOW_HZ, LOW_HZ)}
 
 
@@ -48,10 +60,21 @@ def _envelope(samples: int, rate: int) -> np.ndarray:
     return env
 
 
+def _air(kind: str, samples: int, rate: int) -> np.ndarray:
+    """Soft band-passed noise of unit RMS, (samples, 2), different in each ear; seeded by
+    the phase kind and length, so the same phase always sounds the same."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng([list(_PITCH).index(kind), samples])
+    sos = butter(2, AIR_BAND, btype="bandpass", fs=rate, output="sos")
+    noise = sosfilt(sos, rng.standard_normal((samples, 2)), axis=0)
+    return noise / max(float(np.sqrt(np.mean(noise**2))), 1e-12)
+
+
 def breath_tone(kind: str, samples: int, rate: int = SAMPLE_RATE) -> np.ndarray:
     """The pacer's tone for one phase (`inhale`, `exhale`, `hold`, `rest`): float32 (samples, 2).
 
-    Peaks at about -6 dBFS; the planner places it 14 dB under the voice.
+    At full swell its RMS is the voice's (VOICE_RMS_DB); the planner sets it under the voice.
     """
     if kind not in _PITCH:
         raise ValueError(f"breath phase must be one of {', '.join(_PITCH)}, got {kind!r}")
@@ -59,9 +82,8 @@ def breath_tone(kind: str, samples: int, rate: int = SAMPLE_RATE) -> np.ndarray:
         return np.zeros((0, 2), dtype=np.float32)
     f0, f1 = _PITCH[kind]
     phase = 2.0 * np.pi * _phase(f0, f1, samples, rate)
-    wave = sum(weight * np.sin(number * phase) for number, weight in _HARMONICS)
-    wave = wave * _envelope(samples, rate)
-    peak = float(np.max(np.abs(wave)))
-    if peak > 0:
-        wave *= db_to_gain(PEAK_DB) / peak
-    return np.repeat(wave.astype(np.float32)[:, None], 2, axis=1)
+    tone = np.sin(phase) + SUB_OCTAVE * np.sin(0.5 * phase)
+    wave = tone[:, None] + AIR * _air(kind, samples, rate)
+    full = np.sqrt((1.0 + SUB_OCTAVE**2) / 2.0 + AIR**2)  # RMS at full swell
+    wave *= (_envelope(samples, rate) * db_to_gain(VOICE_RMS_DB) / full)[:, None]
+    return wave.astype(np.float32)

@@ -9,15 +9,29 @@ ends and the next begins. A glide moves linearly from its start to its end value
 position 0 the start value holds, so a layer that fades in ahead of its section (a
 crossfade centred on the boundary) sounds continuous too.
 
-All sources here have unit peak amplitude; the bed applies each layer's volume.
+All sources here have unit peak amplitude; the bed applies each layer's volume. A drone
+(`tone`, `binaural`) also breathes a little: its level wanders within DRONE_DRIFT_DB over
+tens of seconds along a slow random curve (:class:`~generator.sources.drift.Drift`),
+seeded by its frequencies and read at the absolute position, so it too renders exactly
+in any window and the same drone on both sides of a section boundary is the same sound.
+Isochronic pulses keep a steady level: their rhythm is the point.
 """
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 from generator.audio import SAMPLE_RATE
+from generator.sources.drift import Drift
 from generator.units import Glide
+
+DRONE_DRIFT_DB = 0.75
+"""The most a drone's level wanders from its `volume`, either way: felt, not noticed."""
+
+DRONE_DRIFT_SPACING = 25 * SAMPLE_RATE
+"""Samples between the knots of a drone's level curve."""
 
 
 def glide_phase(glide: Glide, span: int, positions: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -58,17 +72,31 @@ def _stereo(mono: np.ndarray) -> np.ndarray:
     return np.repeat(mono.astype(np.float32)[:, None], 2, axis=1)
 
 
+def _drift(*glides: Glide) -> Drift:
+    """A drone's level curve, seeded by its frequencies (the same drone drifts the same)."""
+    return Drift(zlib.crc32(repr(glides).encode()), DRONE_DRIFT_SPACING)
+
+
+def _drift_gain(drift: Drift | None, start: int, count: int) -> np.ndarray | float:
+    """The drone's gain over a window (1 without drift)."""
+    if drift is None:
+        return 1.0
+    curve = drift.at(np.arange(start, start + count, dtype=np.float64))
+    return (10.0 ** (DRONE_DRIFT_DB * curve / 20.0)).astype(np.float32)
+
+
 class ToneSource:
     """A sine drone (the same in both ears) at a steady or gliding frequency."""
 
-    def __init__(self, frequency: Glide, span: int, rate: int = SAMPLE_RATE):
+    def __init__(self, frequency: Glide, span: int, rate: int = SAMPLE_RATE, *, drift: bool = True):
         self.frequency = frequency
         self.span = span
         self.rate = rate
+        self.drift = _drift(frequency) if drift else None
 
     def render(self, start: int, count: int) -> np.ndarray:
         phase = glide_phase(self.frequency, self.span, _positions(start, count), self.rate)
-        return _stereo(_sine(phase))
+        return _stereo(_sine(phase) * _drift_gain(self.drift, start, count))
 
 
 class BinauralSource:
@@ -78,17 +106,20 @@ class BinauralSource:
     linear glide and the beat between them follows the written beat glide exactly.
     """
 
-    def __init__(self, carrier: Glide, beat: Glide, span: int, rate: int = SAMPLE_RATE):
+    def __init__(self, carrier: Glide, beat: Glide, span: int, rate: int = SAMPLE_RATE, *, drift: bool = True):
         self.left = Glide(carrier.start - beat.start / 2.0, carrier.end - beat.end / 2.0)
         self.right = Glide(carrier.start + beat.start / 2.0, carrier.end + beat.end / 2.0)
         self.span = span
         self.rate = rate
+        self.drift = _drift(carrier, beat) if drift else None
 
     def render(self, start: int, count: int) -> np.ndarray:
         n = _positions(start, count)
         out = np.empty((count, 2), dtype=np.float32)
         out[:, 0] = _sine(glide_phase(self.left, self.span, n, self.rate))
         out[:, 1] = _sine(glide_phase(self.right, self.span, n, self.rate))
+        if self.drift is not None:
+            out *= _drift_gain(self.drift, start, count)[:, None]
         return out
 
 

@@ -12,7 +12,7 @@ from yaml.nodes import MappingNode, Node
 from generator import model
 from generator.audio import to_samples
 from generator.errors import ScriptError
-from generator.placing import Draft, Sound, SoundLengths
+from generator.placing import BellStrike, Draft, Sound, SoundLengths
 from generator.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 from generator.yamlnodes import did_you_mean
 
@@ -70,18 +70,28 @@ def least_seconds(step: model.Bell, probed: Callable[[Path], Fraction]) -> tuple
 
 
 def draft(step: model.Bell, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:
-    ring = lengths.bell(step)
-    every = to_samples(step.every, rate) if step.every is not None else ring
+    """Each strike holds the timeline for the bell's hold (or `every`) and rings on in
+    full under what follows (the planner numbers the strikes over the session)."""
+    ring, hold = lengths.bell(step)
+    every = to_samples(step.every, rate) if step.every is not None else hold
     for strike in range(step.strikes):
         last = strike == step.strikes - 1
-        draft.entry("bell", ring if last else every, sounds=(Sound(0, ring, step, step.volume, False),))
+        draft.entry("bell", hold if last else every, sounds=(Sound(0, ring, BellStrike(step), step.volume, False),), startles=True)
 
 
-def bell_sound(bell: model.Bell, mixer: SoundContext) -> np.ndarray:
-    """The bell's clip (synthesized once per mixer for a built-in bell, else the file)."""
+def bell_sound(strike: BellStrike, mixer: SoundContext) -> np.ndarray:
+    """The strike's samples (the bells module keeps the last few strikes); a ring the
+    track's end cuts short fades out over its last second."""
     from generator.sources.bells import bell_clip
 
-    return mixer.cached(("bell", bell.sound, bell.path), lambda: bell_clip(bell, mixer.base_dir))
+    samples = bell_clip(strike.bell, mixer.base_dir, strike.index)
+    if strike.cut is None or strike.cut >= samples.shape[0]:
+        return samples
+    samples = samples[: strike.cut].copy()
+    fade = min(strike.cut // 2, 44_100)
+    if fade > 1:
+        samples[strike.cut - fade :] *= (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)[:, None]
+    return samples
 
 
 KIND = StepKind(
@@ -92,6 +102,6 @@ KIND = StepKind(
     options=("sound", "strikes", "every", "volume"),
     weight=lambda step: step.strikes,
     least_seconds=least_seconds,
-    sounds={model.Bell: bell_sound},
+    sounds={BellStrike: bell_sound},
     entries=(EntryStyle("bell", "bell", "#c9953c", "Bells", "dot"),),
 )

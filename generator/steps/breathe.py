@@ -20,7 +20,7 @@ from generator import limits, model, patterns
 from generator.audio import to_samples
 from generator.errors import ScriptError
 from generator.languages import CUE_KINDS, cue_words, language_name
-from generator.placing import BreathCue, Draft, DraftEntry, Sound, SoundLengths
+from generator.placing import SILENCE, BreathCue, Draft, DraftEntry, Sound, SoundLengths
 from generator.units import format_duration
 from generator.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 from generator.yamlnodes import did_you_mean, iter_items
@@ -28,18 +28,20 @@ from generator.yamlnodes import did_you_mean, iter_items
 CUES = ("voice", "tone", "both", "none")
 BREATH_WORDS = ("inhale", "hold", "exhale", "rest")
 
-BREATH_TONE_DB = -14.0
-"""The pacer's tone through an inhale or exhale, relative to the voice: its RMS sits a few
-dB under the voice's RMS and its peaks far under the voice's, so a spoken cue stays on top."""
+BREATH_TONE_DB = -10.0
+"""The pacer's tone through an inhale or exhale, relative to the voice: at full swell its
+RMS sits 10 dB under the voice's RMS (its loudest moments 10 to 13 LU under the voice's
+loudest speech), a guide felt under the words, never competing with them. A `breathe`
+step's `volume` moves it from here."""
 
-HOLD_TONE_DB = -20.0
+HOLD_TONE_DB = -16.0
 """Through a hold the tone stays at the pitch the breath reached, 6 dB softer still: a
 listener with closed eyes hears that the breath is held, not that the pacer stopped."""
 
 
 def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.Breathe | None:
     r = ctx.read
-    entries = r.mapping(node, "breathe", ("pattern", "cycles", "duration", "cues", "words"), required=("pattern",))
+    entries = r.mapping(node, "breathe", ("pattern", "cycles", "duration", "cues", "words", "volume"), required=("pattern",))
     if entries is None or "pattern" not in entries:
         return None
     fields: dict = {"voice": voice}
@@ -59,6 +61,10 @@ def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.
             r.error(entries["cues"][1], f"unknown cues '{cues}'{did_you_mean(cues, CUES)}; choose voice, tone, both or none")
         elif cues is not None:
             fields["cues"] = cues
+    if "volume" in entries:
+        volume = r.volume(entries["volume"][1])
+        if volume is not None:
+            fields["volume"] = volume
     fields["words"] = _words(ctx, entries.get("words", (None, None))[1], voice, key, fields.get("cues", "both"))
     if "duration" in entries and "cycles" not in entries and _is_fill(entries["duration"][1]):
         return _fill(ctx, entries, fields, key)
@@ -220,7 +226,7 @@ def draft(step: model.Breathe, lengths: SoundLengths, rate: int, draft: Draft, e
         _draft_cycles(replace(step, cycles=(step.cycles[0],) * count, fill=False), lengths, rate, cycles, errors)
         return [item for item in cycles.items if isinstance(item, DraftEntry)]
 
-    draft.fill("pause", settle)
+    draft.fill(SILENCE, settle)
 
 
 def _draft_cycles(step: model.Breathe, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:
@@ -253,7 +259,7 @@ def _draft_cycles(step: model.Breathe, lengths: SoundLengths, rate: int, draft: 
                     too_long[cue.text] = (cue_length, kind, min(shortest, length), count + 1)
                 sounds.append(Sound(0, min(cue_length, length), cue, 0.0, True))
             if cue_tone:
-                gain = BREATH_TONE_DB if kind in ("inhale", "exhale") else HOLD_TONE_DB
+                gain = (BREATH_TONE_DB if kind in ("inhale", "exhale") else HOLD_TONE_DB) + step.volume
                 sounds.append(Sound(0, length, BreathCue(phase.kind, length, number), gain, False))
             spoken = step.word(phase.kind) if cue_voice else None  # in the plan and the captions
             draft.entry(kind, length, spoken, number, tuple(sounds))
@@ -294,7 +300,7 @@ KIND = StepKind(
     model.Breathe,
     draft,
     weight=lambda step: sum(len(cycle) for cycle in step.cycles),
-    options=("pattern", "cycles", "duration", "cues", "words"),
+    options=("pattern", "cycles", "duration", "cues", "words", "volume"),
     least_seconds=least_seconds,
     utterances=utterances,
     sounds={BreathCue: tone},

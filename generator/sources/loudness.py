@@ -1,0 +1,52 @@
+"""Momentary loudness (ITU-R BS.1770, 400 ms) of a whole clip, for levelling foreground sounds.
+
+A bell is heard by how loud it sounds, not by its highest sample: a chime's sharp
+strike and a gong's slow bloom with the same peak differ by many LU on a meter. So
+built-in and file bells are levelled by their loudest 400 ms (the *maximum momentary
+loudness*), the measure a producer reads when balancing a bell under a voice. The
+K-weighting is the standard's (pyloudnorm's design, as the track's own meter uses), and
+blocks advance by 100 ms. The finished track's meter lives in `generator.output`; this
+one only measures short clips held whole in memory.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from generator.audio import SAMPLE_RATE
+
+
+def k_weighting(rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The two K-weighting stages as second-order sections, from pyloudnorm's own design."""
+    from pyloudnorm import IIRfilter
+
+    shelf = IIRfilter(4.0, 1 / math.sqrt(2), 1500.0, rate, "high_shelf")
+    highpass = IIRfilter(0.0, 0.5, 38.0, rate, "high_pass")
+    return np.vstack([np.concatenate([f.b / f.a[0], f.a / f.a[0]]) for f in (shelf, highpass)])
+
+
+def momentary(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Momentary loudness in LUFS of every 400 ms block (100 ms apart) of a clip.
+
+    Mono clips count as the same signal in both ears (as the mixer plays them). The
+    clip is followed by 400 ms of silence, so a clip shorter than a block is measured too.
+    """
+    from scipy.signal import sosfilt
+
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim == 1:
+        x = np.repeat(x[:, None], 2, axis=1)
+    x = np.concatenate([x, np.zeros((2 * rate // 5, x.shape[1]))])
+    power = np.square(sosfilt(k_weighting(rate), x, axis=0)).sum(axis=1)
+    hop = rate // 10
+    count = power.size // hop
+    hops = power[: count * hop].reshape(count, hop).sum(axis=1)
+    blocks = (hops[:-3] + hops[1:-2] + hops[2:-1] + hops[3:]) / (4 * hop)
+    return -0.691 + 10.0 * np.log10(np.maximum(blocks, 1e-20))
+
+
+def max_momentary(samples: np.ndarray, rate: int = SAMPLE_RATE) -> float:
+    """The loudest 400 ms of a clip, in LUFS."""
+    return float(momentary(samples, rate).max())
