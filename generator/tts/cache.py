@@ -19,8 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-SHAPING_VERSION = "1"
-"""Bump when trimming or levelling changes, so old entries are not reused."""
+from generator.tts.chain import CHAIN_VERSION
+from generator.tts.delivery import PHRASING_VERSION
+
+SHAPING_VERSION = "2"
+"""Bump when trimming or levelling changes, so old entries are not reused (the voice
+chain's and the phrasing's own versions are in the key too)."""
 
 _MAGIC = b"MDSPCH1\0"
 _HEADER = struct.Struct("<8sQ32s")  # magic, sample count, sha256 of the samples
@@ -37,7 +41,9 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(engine: str, voice_id: str, speed: float, rate: int, text: str) -> str:
-    payload = "\x1f".join([SHAPING_VERSION, engine, voice_id, f"{speed:.4f}", str(rate), text])
+    """The entry's name; `text` is the text the engine reads (pronunciations applied)."""
+    versions = f"{SHAPING_VERSION}.{CHAIN_VERSION}.{PHRASING_VERSION}"
+    payload = "\x1f".join([versions, engine, voice_id, f"{speed:.4f}", str(rate), text])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
