@@ -1,4 +1,8 @@
-"""The room: a reverb that voice and bells are sent to, so words end in a space, not in digital quiet.
+"""The room: a reverb the voice is sent to, so words end in a space, not in digital quiet.
+
+Which sounds are heard in it is each step kind's word (`StepKind.in_room`): the voice
+(narration and spoken cues) is; the bells are synthesized already ringing in a room of
+their own (generator.sources.bellsynth), so they are not sent twice.
 
 A reverb bus is a filter with memory, and the mixer renders arbitrary windows of the track
 on their own (previews, the measuring pass's sampled windows), so a stateful bus would
@@ -20,12 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
-
 import numpy as np
 
 from generator import model
 from generator.audio import SAMPLE_RATE, db_to_gain
+from generator.steps import STEP_KINDS
 from generator.timeline import Placement, Timeline
 
 SIZES: dict[str, tuple[float, float]] = {
@@ -47,13 +50,14 @@ SEED = 0x524F4F4D
 class RoomSend:
     """The room's answer to one placed sound (its first `length` samples, at `gain_db`)."""
 
-    sound: Union[model.Utterance, model.Bell]
+    sound: object
     length: int
 
 
 def sends_to_room(sound: object) -> bool:
-    """Voice and bells are heard in the room; breathing tones and played files are not."""
-    return isinstance(sound, (model.Utterance, model.Bell))
+    """Whether a placed sound is heard in the room: its step kind says (the voice is; bells
+    ring in the room they were synthesized in, tones and played files in none)."""
+    return STEP_KINDS.heard_in_room(sound)
 
 
 def tail_samples(room: model.Room, rate: int = SAMPLE_RATE) -> int:

@@ -87,5 +87,6 @@ KIND = StepKind(
     least_seconds=least_seconds,
     utterances=utterances,
     sounds={model.Utterance: speech},
+    in_room=(model.Utterance,),
     entries=(EntryStyle("say", "speech", "#6f8fb3", "Voice"),),
 )
