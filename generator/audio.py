@@ -80,7 +80,8 @@ def trim_silence(samples: np.ndarray, rate: int, threshold_db: float = -45.0, ke
     """Cut leading and trailing silence so a written pause is the real gap between words.
 
     The threshold is relative to the clip's own peak, measured over 5 ms windows, and a
-    few milliseconds are kept at each edge (with a short fade) so no consonant is clipped.
+    few milliseconds are kept at each edge (with a raised-cosine fade over them) so no
+    consonant is clipped.
     """
     if samples.size == 0:
         return samples
@@ -101,7 +102,7 @@ def trim_silence(samples: np.ndarray, rate: int, threshold_db: float = -45.0, ke
     out = samples[start:end].astype(np.float32, copy=True)
     fade = min(keep, out.shape[0] // 2)
     if fade > 1:
-        ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+        ramp = raised_cosine(np.linspace(0.0, 1.0, fade)).astype(np.float32)
         out[:fade] *= ramp
         out[-fade:] *= ramp[::-1]
     return out

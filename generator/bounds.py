@@ -36,8 +36,8 @@ characters 481 MB; synthesis alone of 600 characters took 721 MB and of 2,000 ab
 2 GB. So a longer sentence is split at a comma, semicolon, colon or dash, else between
 words."""
 
-CLAUSE_PAUSE = Fraction(1, 4)
-"""The silence between the pieces of a sentence split for length: a breath at a comma."""
+CLAUSE_PAUSE = Fraction(3, 10)
+"""The silence between the pieces of a sentence split for length: the voice's pause at a comma."""
 
 MIN_RATE, MAX_RATE = 8_000, 384_000
 """Sample rates a sound file may claim. An 80 kB WAV claiming 1 Hz would last 11 hours

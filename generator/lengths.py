@@ -15,9 +15,10 @@ from generator.audio import SAMPLE_RATE, to_samples
 from generator.placing import BellLength
 from generator.tts import SpeechBank
 
-WORDS_PER_MINUTE = 170
+WORDS_PER_MINUTE = 157
 """Narration pace at speed 1 for `plan --estimate`: the offline voice measured over the
-session library speaks about 172 words a minute at speed 1 (pauses not counted)."""
+session library (bench/pace.py) speaks 141 words a minute inside `say` entries at the
+default speed 0.9, pauses at commas included, sentence pauses not: 157 at speed 1."""
 
 
 HEAVY_IMPORTS = threading.Lock()

@@ -28,6 +28,7 @@ from generator.nearfiles import near_file_hint
 from generator.steps import STEP_KINDS
 from generator.takes.resolve import resolve_takes, take_files
 from generator.units import parse_duration
+from generator.voicekeys import read_pronounce, read_room
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, inner_position, iter_items
 
 MAX_INCLUDED_BYTES = 4 * MAX_SCRIPT_BYTES
@@ -35,7 +36,7 @@ MAX_INCLUDED_BYTES = 4 * MAX_SCRIPT_BYTES
 
 _SESSION_KEYS = (
     "title", "artist", "album", "description", "cover", "language", "length", "voice",
-    "variables", "background", "sections", "loudness",
+    "variables", "background", "sections", "loudness", "pronounce", "room",
 )
 
 
@@ -141,7 +142,11 @@ class Loader:
             loudness = r.number(entries["loudness"][1], "loudness (LUFS)", -40, -5)
             if loudness is not None:
                 fields["loudness"] = loudness
-        voice = self.voice(entries["voice"][1] if "voice" in entries else None, model.Voice(language=fields.get("language", "en")))
+        pronounce = read_pronounce(r, entries["pronounce"][1]) if "pronounce" in entries else ()
+        if "room" in entries:
+            fields["room"] = read_room(r, entries["room"][1])
+        base_voice = model.Voice(language=fields.get("language", "en"), pronounce=pronounce)
+        voice = self.voice(entries["voice"][1] if "voice" in entries else None, base_voice)
         if "background" in entries:
             background = self.background(entries["background"][1], section=False)
             if background is not None:

@@ -11,16 +11,21 @@ the state it has there (see :meth:`Bed.seek`). That is what a section preview an
 measuring pass's sampled windows are built on. A window that does not start or end with
 the track can fade the bed in and out at its edges, so a preview does not start or stop
 abruptly; the voice is never faded.
+
+Voice and bells are also sent to the room (generator.room): each such placement gets a
+second, non-ducking placement with its reverb, which rings on past the sound's end.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 from typing import Callable, Iterator
 
 import numpy as np
 
 from generator.audio import BLOCK_SAMPLES, db_to_gain, raised_cosine
+from generator.room import RoomSend, reverb, with_room
 from generator.sources import ClipSource
 from generator.steps import STEP_KINDS
 from generator.timeline import Placement, Timeline
@@ -32,6 +37,11 @@ BED_GAIN = db_to_gain(VOICE_RMS_DB + 3.0)
 layer's RMS at its `volume` relative to the voice's RMS."""
 
 
+WET_KEPT = 2
+"""Room answers kept per mixer beyond those playing: a sentence that spans two windows of
+the measuring pass is convolved once; more would only hold memory (2 MB each)."""
+
+
 class Mixer:
     """Renders a timeline as consecutive stereo float32 blocks of at most `block` samples."""
 
@@ -41,11 +51,13 @@ class Mixer:
         self.block = block
         self.base_dir = timeline.session.path.parent
         self._sounds: dict[object, np.ndarray] = {}
+        self._wet: OrderedDict[RoomSend, np.ndarray] = OrderedDict()
         self._bed = None
-        self._starts = [p.start for p in timeline.placements]
+        self.placements = with_room(timeline)  # the timeline's sounds and the room's answers to them
+        self._starts = [p.start for p in self.placements]
         # Placements are sorted by start; the longest one bounds how far back a window
         # must look for sounds that began before it and still ring into it.
-        self._longest = max((p.length for p in timeline.placements), default=0)
+        self._longest = max((p.length for p in self.placements), default=0)
 
     def sibling(self) -> Mixer:
         """A mixer of the same timeline for another thread (see Bed.sibling)."""
@@ -74,7 +86,7 @@ class Mixer:
         start = max(0, min(start, end))
         bed = self.bed
         bed.seek(start)
-        placements = self.timeline.placements
+        placements = self.placements
         upcoming = bisect.bisect_left(self._starts, start - self._longest)
         active: list[tuple[Placement, ClipSource]] = []
         fade_in = edge_fade if start > 0 else 0
@@ -112,11 +124,25 @@ class Mixer:
     def _source(self, placement: Placement) -> ClipSource:
         """The placement's samples (made by the kind of step that placed it), at its gain,
         cut to its planned length."""
-        samples = STEP_KINDS.sound_maker(placement.sound)(placement.sound, self)
+        sound = placement.sound
+        samples = self._reverb(sound) if isinstance(sound, RoomSend) else STEP_KINDS.sound_maker(sound)(sound, self)
         if not isinstance(samples, np.ndarray):  # a source read from disk a block at a time (a play)
             return samples.placed(placement.gain_db, placement.length)
         gain = db_to_gain(placement.gain_db)
         return ClipSource(samples[: placement.length] * gain if gain != 1.0 else samples[: placement.length])
+
+    def _reverb(self, send: RoomSend) -> np.ndarray:
+        """The room's answer to a sound, kept for the few most recent: a sound that spans
+        several windows of the measuring pass is convolved once, not once per window."""
+        if send in self._wet:
+            self._wet.move_to_end(send)
+            return self._wet[send]
+        dry = STEP_KINDS.sound_maker(send.sound)(send.sound, self)[: send.length]
+        wet = reverb(dry, self.timeline.session.room)
+        self._wet[send] = wet
+        while len(self._wet) > WET_KEPT:
+            self._wet.popitem(last=False)
+        return wet
 
     def cached(self, key: object, make: Callable[[], np.ndarray]) -> np.ndarray:
         """A sound made once per mixer (a bell, a breathing tone)."""

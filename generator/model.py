@@ -29,6 +29,16 @@ class Voice:
     speaker: int | None = None  # a multi-speaker Piper voice's speaker id
     takes: Path | None = None  # engine "recorded": the folder holding takes.csv and the recordings
     fallback: str | None = None  # engine "recorded": the engine that speaks lines without a take
+    pronounce: tuple[tuple[str, str], ...] = ()
+    """The script's `pronounce:` entries (word, respelling or [[phonemes]]); built-ins apply anyway."""
+
+
+@dataclass(frozen=True)
+class Room:
+    """The room voice and bells are heard in: a reverb whose tail runs on into the pauses."""
+
+    size: str = "small"  # small | medium | hall
+    mix: float = -17.0  # dB: the reverb's level against the sound sent to it
 
 
 # --- narration -------------------------------------------------------------------------
@@ -228,6 +238,7 @@ class Session:
     length_position: Position | None = None
     background: Background = field(default_factory=Background)
     loudness: float = -16.0
+    room: Room | None = field(default_factory=Room)
     variables: tuple[tuple[str, str], ...] = ()
     inputs: tuple[Path, ...] = field(default=(), compare=False)
     """Every file the loader read or will read: the script, its includes, sound files,

@@ -23,6 +23,11 @@ class BellLength(NamedTuple):
     hold: int
 
 
+SILENCE = "pause"
+"""The plan's entry kind for silence in the voice: written pauses, gaps between sentences,
+fills and the lead-in (the timeline JSON's `pause`)."""
+
+
 class SoundLengths(Protocol):
     """What the planner needs to know about sounds before it can place them (in samples)."""
 
@@ -112,6 +117,9 @@ class DraftEntry:
     text: str | None = None
     cycle: int | None = None
     sounds: tuple[Sound, ...] = ()
+    startles: bool = False
+    """A sudden sound (a strike, a played file) the track must not open on: the planner
+    puts a moment of quiet before it when it would be the first thing heard."""
 
 
 @dataclass(frozen=True)
@@ -135,9 +143,16 @@ class Draft:
     items: list[DraftEntry | Fill] = field(default_factory=list)
 
     def entry(
-        self, kind: str, length: int, text: str | None = None, cycle: int | None = None, sounds: tuple[Sound, ...] = ()
+        self,
+        kind: str,
+        length: int,
+        text: str | None = None,
+        cycle: int | None = None,
+        sounds: tuple[Sound, ...] = (),
+        *,
+        startles: bool = False,
     ) -> None:
-        self.items.append(DraftEntry(kind, length, text, cycle, sounds))
+        self.items.append(DraftEntry(kind, length, text, cycle, sounds, startles))
 
     def fill(self, kind: str, settle: Callable[[int], list[DraftEntry]] | None = None) -> None:
         self.items.append(Fill(kind, settle))

@@ -13,7 +13,7 @@ from fractions import Fraction
 from generator import model
 from generator.audio import SAMPLE_RATE, to_samples, to_seconds
 from generator.errors import ScriptError, ScriptErrors
-from generator.placing import BellStrike, BreathCue, Draft, DraftEntry, Entry, Fill, Placement, SoundLengths
+from generator.placing import SILENCE, BellStrike, BreathCue, Draft, DraftEntry, Entry, Fill, Placement, SoundLengths
 from generator.steps import STEP_KINDS
 from generator.units import format_duration
 
@@ -25,10 +25,6 @@ a played file: a strike at 0.000 s startles; a moment of quiet first lets the li
 arrive. The lead-in is a `pause` entry at the start of the first section. A track that
 opens with words or the breathing pacer starts on them as written (speech begins on its
 own soft consonant and the pacer swells in)."""
-
-LEAD_IN_KINDS = ("bell", "play")
-"""The entry kinds a track never opens on."""
-
 
 @dataclass(frozen=True)
 class SectionPlan:
@@ -149,8 +145,8 @@ def _lead_in(drafts: list[Draft], rate: int) -> None:
     for draft in drafts:
         for item in draft.items:
             if not isinstance(item, DraftEntry) or item.length > 0:
-                if isinstance(item, DraftEntry) and item.kind in LEAD_IN_KINDS:
-                    draft.items.insert(0, DraftEntry("pause", to_samples(LEAD_IN, rate)))
+                if isinstance(item, DraftEntry) and item.startles:
+                    draft.items.insert(0, DraftEntry(SILENCE, to_samples(LEAD_IN, rate)))
                 return
 
 

@@ -127,7 +127,7 @@ CASES: dict[str, Case] = {
     "total_over_12h_speech.yaml": Case("1:1", "of speech); a track may last at most 12h"),
     "total_over_12h_include.yaml": Case("1:1", "the script lasts at least 14:00:00.0"),
     "planned_total_over_limit.yaml": Case(
-        "", "the planned track lasts 0:14.5; a track may last at most 0:12.0", "plan", (("MEDITATE_MAX_LENGTH", "12s"),)
+        "", "the planned track lasts 0:15.0; a track may last at most 0:12.0", "plan", (("MEDITATE_MAX_LENGTH", "12s"),)
     ),
     # voices and engines
     "voice_speed_words.yaml": Case("2:16", "voice speed must be a number, got 'fast'"),

@@ -40,3 +40,19 @@ def test_benchmark_runs_on_a_tiny_session(tmp_path):
     assert abs(warm["extra"]["lufs"] - -16.0) < 1.0  # the written file reached the target
     assert "warm/encode@0.25" in report["summary"]
     assert "| warm | 0.25 |" in result.stdout
+
+
+@pytest.mark.slow
+def test_voice_benchmark_runs_on_a_tiny_session(tmp_path):
+    """The voice chain's and the room's cost stage runs and reports its shares of a warm render."""
+    out = tmp_path / "voice.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCH.parent / "voice_bench.py"), "--minutes", "0.2", "--engine", "fake", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["warm_seconds"] > 0 and report["dry_seconds"] > 0 and report["chain_seconds"] > 0
+    assert report["speech_seconds"] > 0 and "room_share_of_warm" in report and "chain_share_of_warm" in report

@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.piper, pytest.mark.slow]
 SCRIPT = """
 title: Piper check
 voice: {speed: 0.9}
+room: off
 sections:
   - title: One
     steps:

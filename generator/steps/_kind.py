@@ -126,6 +126,9 @@ class StepKind:
     sounds: Mapping[type, SoundMaker] = field(default_factory=dict)
     """How the mixer makes each kind of sound the step places."""
     entries: tuple[EntryStyle, ...] = ()
+    in_room: tuple[type, ...] = ()
+    """The sounds it places that are heard in the script's room (generator.room): the voice
+    is; bells carry the room they were recorded in, tones and played files none."""
     options: tuple[str, ...] = ()
     """The keys of the step's mapping form (named when one is written beside the step)."""
 
@@ -148,6 +151,10 @@ class StepTable(dict):
             if maker is not None:
                 return maker
         raise TypeError(f"no step kind makes a {type(sound).__name__}")
+
+    def heard_in_room(self, sound: object) -> bool:
+        """Whether a placed sound is sent to the room, whichever kind placed it."""
+        return any(isinstance(sound, kind.in_room) for kind in self.values() if kind.in_room)
 
     def entry_styles(self) -> dict[str, EntryStyle]:
         """How every plan entry kind is drawn, in the order the kinds are listed."""

@@ -76,7 +76,7 @@ def draft(step: model.Bell, lengths: SoundLengths, rate: int, draft: Draft, erro
     every = to_samples(step.every, rate) if step.every is not None else hold
     for strike in range(step.strikes):
         last = strike == step.strikes - 1
-        draft.entry("bell", hold if last else every, sounds=(Sound(0, ring, BellStrike(step), step.volume, False),))
+        draft.entry("bell", hold if last else every, sounds=(Sound(0, ring, BellStrike(step), step.volume, False),), startles=True)
 
 
 def bell_sound(strike: BellStrike, mixer: SoundContext) -> np.ndarray:

@@ -20,7 +20,7 @@ from generator import bounds, limits, model, patterns
 from generator.audio import to_samples
 from generator.errors import ScriptError
 from generator.languages import CUE_KINDS, cue_words, language_name
-from generator.placing import BreathCue, Draft, DraftEntry, Sound, SoundLengths
+from generator.placing import SILENCE, BreathCue, Draft, DraftEntry, Sound, SoundLengths
 from generator.units import format_duration
 from generator.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 from generator.yamlnodes import did_you_mean, iter_items
@@ -230,7 +230,7 @@ def draft(step: model.Breathe, lengths: SoundLengths, rate: int, draft: Draft, e
         _draft_cycles(replace(step, cycles=(step.cycles[0],) * count, fill=False), lengths, rate, cycles, errors)
         return [item for item in cycles.items if isinstance(item, DraftEntry)]
 
-    draft.fill("pause", settle)
+    draft.fill(SILENCE, settle)
 
 
 def _draft_cycles(step: model.Breathe, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:

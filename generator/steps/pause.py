@@ -11,7 +11,7 @@ from yaml.nodes import Node, ScalarNode
 from generator import limits, model
 from generator.audio import to_samples
 from generator.errors import ScriptError
-from generator.placing import Draft, SoundLengths
+from generator.placing import SILENCE, Draft, SoundLengths
 from generator.steps._kind import EntryStyle, LoadContext, StepKind
 from generator.yamlnodes import shorten
 
@@ -42,7 +42,7 @@ def draft(step: model.Pause, lengths: SoundLengths, rate: int, draft: Draft, err
     if step.fill:
         draft.fill(KIND.name)
     else:
-        draft.entry("pause", to_samples(step.seconds, rate))
+        draft.entry(SILENCE, to_samples(step.seconds, rate))
 
 
 KIND = StepKind(

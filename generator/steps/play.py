@@ -46,7 +46,7 @@ def least_seconds(step: model.Play, probed: Callable[[Path], Fraction]) -> tuple
 
 def draft(step: model.Play, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:
     length = lengths.file(step)
-    draft.entry("play", length, sounds=(Sound(0, length, step, step.volume, False),))
+    draft.entry("play", length, sounds=(Sound(0, length, step, step.volume, False),), startles=True)
 
 
 def play_sound(play: model.Play, mixer: SoundContext) -> PlayedSource:

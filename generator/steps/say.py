@@ -12,7 +12,7 @@ from generator import model
 from generator.audio import to_samples
 from generator.errors import ScriptError
 from generator.narration import MAX_TEXT_CHARS, split_narration
-from generator.placing import Draft, Sound, SoundLengths
+from generator.placing import SILENCE, Draft, Sound, SoundLengths
 from generator.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 
 SPEECH_CHARS_PER_SECOND = 40
@@ -62,7 +62,7 @@ def least_seconds(step: model.Say, probed: Callable[[Path], Fraction]) -> tuple[
 def draft(step: model.Say, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:
     for part in step.parts:
         if isinstance(part, model.Gap):
-            draft.entry("pause", to_samples(part.seconds, rate))
+            draft.entry(SILENCE, to_samples(part.seconds, rate))
         else:
             length = lengths.speech(part)
             draft.entry("say", length, part.text, sounds=(Sound(0, length, part, 0.0, True),))
@@ -87,5 +87,6 @@ KIND = StepKind(
     least_seconds=least_seconds,
     utterances=utterances,
     sounds={model.Utterance: speech},
+    in_room=(model.Utterance,),
     entries=(EntryStyle("say", "speech", "#6f8fb3", "Voice"),),
 )

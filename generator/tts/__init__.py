@@ -18,8 +18,10 @@ import numpy as np
 
 from generator.audio import SAMPLE_RATE
 from generator.model import Utterance, Voice
-from generator.tts.base import Engine, shape
+from generator.pronounce import spoken_text
+from generator.tts.base import Engine
 from generator.tts.cache import SpeechCache, cache_key, default_cache_dir
+from generator.tts.delivery import shaped_clip, speak
 from generator.tts.engines import make_engine
 
 Progress = Callable[[int, int], None]
@@ -54,13 +56,19 @@ class SpeechBank:
             self._engines[voice.engine] = make_engine(voice.engine)
         return self._engines[voice.engine]
 
+    def spoken(self, utterance: Utterance) -> str:
+        """The text the engine reads: the written text with its pronunciations applied."""
+        engine = self.engine(utterance.voice)
+        reads_phonemes = bool(getattr(engine, "reads_phonemes", False))
+        return spoken_text(utterance.text, utterance.voice.pronounce, phonemes=reads_phonemes)
+
     def key(self, utterance: Utterance) -> str:
         if utterance not in self._keys:
             voice = utterance.voice
             engine = self.engine(voice)
             # An engine that speaks from files (recorded) keys each text on its file's content too.
             text_id = getattr(engine, "text_id", None)
-            text = text_id(utterance.text, voice) if text_id else utterance.text
+            text = text_id(utterance.text, voice) if text_id else self.spoken(utterance)
             self._keys[utterance] = cache_key(engine.name, engine.voice_id(voice), voice.speed, SAMPLE_RATE, text)
         return self._keys[utterance]
 
@@ -106,7 +114,10 @@ class SpeechBank:
 
     def _synthesize(self, utterance: Utterance) -> np.ndarray:
         engine = self.engine(utterance.voice)
-        samples = shape(engine.synthesize(utterance.text, utterance.voice))
+        if getattr(engine, "text_id", None):  # a recording of the written text: no respelling, no clauses
+            samples = shaped_clip(engine.synthesize(utterance.text, utterance.voice))
+        else:
+            samples = speak(engine, self.spoken(utterance), utterance.voice)
         if samples.size == 0:
             samples = np.zeros(1, dtype=np.float32)
         self.cache.store(self.key(utterance), samples)

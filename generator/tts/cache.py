@@ -20,8 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-SHAPING_VERSION = "1"
-"""Bump when trimming or levelling changes, so old entries are not reused."""
+from generator.tts.chain import CHAIN_VERSION
+from generator.tts.delivery import PHRASING_VERSION
+
+SHAPING_VERSION = "2"
+"""Bump when trimming or levelling changes, so old entries are not reused (the voice
+chain's and the phrasing's own versions are in the key too)."""
 
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 """An utterance is at most a few hundred characters (generator.limits): some 30 s, 5 MB."""
@@ -41,7 +45,9 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(engine: str, voice_id: str, speed: float, rate: int, text: str) -> str:
-    payload = "\x1f".join([SHAPING_VERSION, engine, voice_id, f"{speed:.4f}", str(rate), text])
+    """The entry's name; `text` is the text the engine reads (pronunciations applied)."""
+    versions = f"{SHAPING_VERSION}.{CHAIN_VERSION}.{PHRASING_VERSION}"
+    payload = "\x1f".join([versions, engine, voice_id, f"{speed:.4f}", str(rate), text])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

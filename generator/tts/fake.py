@@ -20,6 +20,7 @@ SECONDS_PER_CHARACTER = 0.06
 class FakeEngine:
     name = "fake"
     offline = True
+    reads_phonemes = True
 
     def voice_id(self, voice: Voice) -> str:
         return f"fake:{voice.engine}:{voice.name}:{voice.speaker}"

@@ -10,8 +10,8 @@ rather than muting it: a fully gated floor chops the ends of soft consonants and
 
 Trimming then uses a threshold above the cleaned floor, so a take that started a second
 before the first word starts on the word; a lone click at either end (the mouse that
-stopped the recording) is cut with the silence. Levelling, and everything after it, is the
-same `shape` path every engine's speech goes through.
+stopped the recording) is cut with the silence. Levelling, the voice chain and everything
+after them are the same path every engine's speech goes through (generator.tts.delivery).
 """
 
 from __future__ import annotations
