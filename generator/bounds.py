@@ -180,6 +180,17 @@ def probed_seconds(loader, node, what: str, path: Path) -> Fraction | None:
     return seconds
 
 
+def sound_ok(loader, node, what: str, path: Path) -> bool:
+    """A sound file probed (once: its length goes to `loader.audio_seconds`) and within
+    its bounds; False with the problem reported at `node`."""
+    if path not in loader.audio_seconds:
+        seconds = probed_seconds(loader, node, what, path)
+        if seconds is None:
+            return False
+        loader.audio_seconds[path] = seconds
+    return sound_fits(loader, node, what, path)
+
+
 def sound_fits(loader, node, what: str, path: Path) -> bool:
     """A sound file within the length its use allows, and the script's sound files within
     MAX_AUDIO_SECONDS together; False with the problem reported at `node`."""

@@ -233,14 +233,7 @@ class Loader:
         script, before any speech is synthesized, and gives its length to the limit check.
         """
         path = self._file(node, what)
-        if path is None:
-            return None
-        if path not in self.audio_seconds:
-            seconds = bounds.probed_seconds(self, node, what, path)  # a believable header, some sound
-            if seconds is None:
-                return None
-            self.audio_seconds[path] = seconds
-        return path if bounds.sound_fits(self, node, what, path) else None
+        return path if path is not None and bounds.sound_ok(self, node, what, path) else None
 
     def note_fill(self, node: Node, label: str = "pause: fill") -> None:
         self.fill_nodes.append((node, label))
