@@ -115,7 +115,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="meditate-voice-bench-") as temp:
         report = bench(args.minutes, args.engine, max(1, args.repeat), Path(temp), args.script, args.utterances)
-    print(f"| job | wall s | peak RSS MB | share of warm |\n|---|---:|---:|---:|")
+    print("| job | wall s | peak RSS MB | share of warm |\n|---|---:|---:|---:|")
     print(f"| warm (room) | {report['warm_seconds']:.2f} | {report['warm_mb']:.0f} | 100 % |")
     print(f"| dry (room: off) | {report['dry_seconds']:.2f} | {report['dry_mb']:.0f} | room: {report['room_share_of_warm'] * 100:.1f} % |")
     print(f"| chain ({report['speech_seconds']:.0f} s of speech) | {report['chain_seconds']:.2f} | | {report['chain_share_of_warm'] * 100:.1f} % |")
