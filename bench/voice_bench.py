@@ -52,12 +52,14 @@ def chain_job(script: str, cache: str) -> dict:
     return {"seconds": seconds, "speech_seconds": sum(c.shape[0] for c in clips) / 44_100}
 
 
-def bench(minutes: float, engine: str, repeat: int, work: Path, script: Path | None = None) -> dict:
+def bench(
+    minutes: float, engine: str, repeat: int, work: Path, script: Path | None = None, utterances: int | None = None
+) -> dict:
     env = dict(os.environ)
     env.pop("MEDITATE_FAKE_TTS", None)
     if engine == "fake":
         env["MEDITATE_FAKE_TTS"] = "1"
-    text = script.read_text(encoding="utf-8") if script else session_yaml(minutes)
+    text = script.read_text(encoding="utf-8") if script else session_yaml(minutes, utterances=utterances) if utterances else session_yaml(minutes)
     folder = script.resolve().parent if script else work  # a library script's includes and files stay found
     scripts = {}
     for name, extra in (("warm", ""), ("dry", "room: off\n")):
@@ -104,6 +106,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=("piper", "fake"), default="piper")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--script", type=Path, help="bench this script instead of the generated session")
+    parser.add_argument("--utterances", type=int, help="speak only this many of the session's sentences (tiny test runs)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--job", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -111,8 +114,8 @@ def main() -> None:
         print(json.dumps(chain_job(**json.loads(args.job))))
         return
     with tempfile.TemporaryDirectory(prefix="meditate-voice-bench-") as temp:
-        report = bench(args.minutes, args.engine, max(1, args.repeat), Path(temp), args.script)
-    print(f"| job | wall s | peak RSS MB | share of warm |\n|---|---:|---:|---:|")
+        report = bench(args.minutes, args.engine, max(1, args.repeat), Path(temp), args.script, args.utterances)
+    print("| job | wall s | peak RSS MB | share of warm |\n|---|---:|---:|---:|")
     print(f"| warm (room) | {report['warm_seconds']:.2f} | {report['warm_mb']:.0f} | 100 % |")
     print(f"| dry (room: off) | {report['dry_seconds']:.2f} | {report['dry_mb']:.0f} | room: {report['room_share_of_warm'] * 100:.1f} % |")
     print(f"| chain ({report['speech_seconds']:.0f} s of speech) | {report['chain_seconds']:.2f} | | {report['chain_share_of_warm'] * 100:.1f} % |")

@@ -147,6 +147,21 @@ def channel_peaks(block: np.ndarray) -> np.ndarray:
     return magnitude
 
 
+def estimated_true_peaks(block: np.ndarray, sample_peaks: np.ndarray) -> np.ndarray:
+    """`sample_peaks` (channel_peaks of the block) with the peak between each sample and
+    the next estimated by cubic interpolation at the midpoint: most of what the true-peak
+    detector finds, at a small part of its cost. The measuring pass's limiter model uses
+    it, since a voice with its air shelf has intersample peaks a sample peak misses."""
+    magnitude = sample_peaks.copy()
+    if block.shape[0] < 4:
+        return magnitude
+    for channel in range(block.shape[1]):
+        x = block[:, channel]
+        middle = np.abs(9.0 * (x[1:-2] + x[2:-1]) - (x[:-3] + x[3:])) / 16.0
+        np.maximum(magnitude[1:-2], middle, out=magnitude[1:-2])
+    return magnitude
+
+
 class InterSamplePeaks:
     """A streaming true-peak detector: for each incoming sample, the largest magnitude
     across channels of the sample `delay` samples earlier and of the three values the 4x

@@ -47,7 +47,8 @@ def test_voice_benchmark_runs_on_a_tiny_session(tmp_path):
     """The voice chain's and the room's cost stage runs and reports its shares of a warm render."""
     out = tmp_path / "voice.json"
     result = subprocess.run(
-        [sys.executable, str(BENCH.parent / "voice_bench.py"), "--minutes", "0.2", "--engine", "fake", "--json", str(out)],
+        [sys.executable, str(BENCH.parent / "voice_bench.py"), "--minutes", "0.25", "--utterances", "2", "--engine", "fake",
+         "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
