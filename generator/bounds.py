@@ -28,13 +28,13 @@ MAX_INCLUDES = 500
 """`include` steps reached, each alias and repeat counted: a short script that reaches one
 file 40,000 times through aliases is refused at once instead of parsing it 40,000 times."""
 
-MAX_UTTERANCE_CHARS = 250
-"""The most characters the voice is given at once. Piper's memory grows with the length of
-what it speaks in one go. Peak of a whole render with the real voice and one sentence of
-N characters: a short sentence 282 MB, 150 characters 416 MB, 200 characters 440 MB, 250
-characters 481 MB; synthesis alone of 600 characters took 721 MB and of 2,000 about
-2 GB. So a longer sentence is split at a comma, semicolon, colon or dash, else between
-words."""
+MAX_UTTERANCE_CHARS = 150
+"""The most characters the voice is given at once. Its memory grows with the length of
+what it speaks in one go (Piper, then the voice chain on the whole utterance). Peak of a
+whole render with the real voice and one sentence of N characters without a comma: a
+short sentence 301 MB, 100 characters 425 MB, 150 characters 495 MB, 200 characters
+616 MB, 250 characters 685 MB; Piper alone on 2,000 characters took about 2 GB. So a
+longer sentence is split at a comma, semicolon, colon or dash, else between words."""
 
 CLAUSE_PAUSE = Fraction(3, 10)
 """The silence between the pieces of a sentence split for length: the voice's pause at a comma."""

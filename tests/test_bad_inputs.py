@@ -205,8 +205,8 @@ CASES: dict[str, Case] = {
     # resources bounded before any synthesis
     "sections_256.yaml": Case("3:3", "a script may have at most 255 sections"),
     "layers_too_many.yaml": Case("4:5", "a background may have at most 8 layers, this one has 9"),
-    "say_word_too_long.yaml": Case("5:18", "a word of 300 characters without a space; the voice takes at most 250"),
-    "breathe_word_too_long.yaml": Case("5:60", "the exhale word is 279 characters long; at most 250"),
+    "say_word_too_long.yaml": Case("5:18", "a word of 300 characters without a space; the voice takes at most 150"),
+    "breathe_word_too_long.yaml": Case("5:60", "the exhale word is 279 characters long; at most 150"),
     "play_one_hertz.yaml": Case("5:15", "play file 'one_hertz.wav' claims a sample rate of 1 Hz"),
 }
 

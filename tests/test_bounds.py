@@ -151,13 +151,13 @@ def test_a_long_sentence_is_split_at_commas_then_spaces():
 
 def test_a_word_longer_than_the_voice_takes_is_refused_at_its_place(tmp_path):
     lines = errors_of(script(tmp_path, STEPS + "      - say: Now " + "a" * 300 + "\n"))
-    assert lines == [f"{tmp_path / 's.yaml'}:5:18: error: a word of 300 characters without a space; the voice takes at most 250 at once"]
+    assert lines == [f"{tmp_path / 's.yaml'}:5:18: error: a word of 300 characters without a space; the voice takes at most 150 at once"]
 
 
 def test_a_breathing_word_is_bounded_too(tmp_path):
     body = STEPS + "      - breathe: {pattern: box, cycles: 1, words: {inhale: " + "in " * 100 + "}}\n"
     lines = errors_of(script(tmp_path, body))
-    assert any("the inhale word is 299 characters long; at most 250" in line for line in lines), lines
+    assert any("the inhale word is 299 characters long; at most 150" in line for line in lines), lines
 
 
 @settings(max_examples=200, deadline=None)
