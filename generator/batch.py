@@ -132,6 +132,7 @@ def render_batch(
             if result.status == "failed":
                 on_row(result)
 
+    _refuse_unsafe_outputs(results, sessions, roster, options.sidecars, out_dir)
     for message in unused_columns(script, roster, options):
         (on_warning or (lambda m: warnings.warn(m, stacklevel=3)))(message)
     manifest = _Manifest(out_dir)
@@ -212,6 +213,22 @@ def _refuse_case_mismatches(script: Path, roster: Roster, options: RenderOptions
     errors = column_case_errors(roster.path, roster.columns, used_variables(script, options.variables, options.engine))
     if errors:
         raise ScriptErrors(errors)
+
+
+def _refuse_unsafe_outputs(
+    results: list[RowResult], sessions: dict[int, model.Session], roster: Roster, sidecars: bool, out_dir: Path
+) -> None:
+    """Before any row is rendered: no row's track or sidecar may replace the roster, the
+    script or a file it reads (for any row), nor anything that is not a regular file."""
+    from generator.output.sidecars import sidecar_paths
+    from generator.output.targets import InputFiles, refuse_unsafe
+
+    inputs = InputFiles([roster.path, *(p for s in sessions.values() for p in s.inputs)])
+    outputs = [out_dir / MANIFEST]
+    for index in sessions:
+        track = results[index].output
+        outputs += [track, *(sidecar_paths(track) if sidecars else ())]
+    refuse_unsafe(outputs, inputs, what="the batch")
 
 
 def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list[str]:
@@ -344,7 +361,7 @@ def _canonical(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {"~": type(value).__name__}
         for f in dataclasses.fields(value):
-            if f.name in ("position", "length_position") or (isinstance(value, model.Session) and f.name == "path"):
+            if f.name in ("position", "length_position") or (isinstance(value, model.Session) and f.name in ("path", "inputs")):
                 continue
             out[f.name] = _canonical(getattr(value, f.name))
         if isinstance(value, model.Voice):

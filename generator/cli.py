@@ -21,6 +21,7 @@ import click
 
 from generator import __version__
 from generator.errors import InputError, MeditateError, ScriptErrors, ScriptWarning, one_line
+from generator.output import targets
 from generator.output.formats import FORMATS
 from generator.tts.engines import SYNTHETIC_ENGINES
 from generator.units import format_duration
@@ -89,12 +90,15 @@ def _count(number: int, noun: str) -> str:
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    """`--set NAME=VALUE` pairs, each value cleaned (generator.cleantext.set_value)."""
+    from generator.cleantext import set_value
+
     out: dict[str, str] = {}
     for value in values:
         name, sep, text = value.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got '{value}'", param_hint="--set")
-        out[name.strip()] = text
+            raise click.BadParameter(f"expected NAME=VALUE, got '{one_line(value)}'", param_hint="--set")
+        out[name.strip()] = set_value(name.strip(), text)
     return out
 
 
@@ -111,7 +115,7 @@ def cache_options(command: Callable) -> Callable:
     command = click.option("--no-cache", is_flag=True, help="Synthesize everything afresh; keep nothing.")(command)
     command = click.option(
         "--cache-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # an unusable folder turns the cache off, with a warning
         envvar="MEDITATE_CACHE_DIR",
         help="Speech cache folder (default: your user cache folder; env MEDITATE_CACHE_DIR).",
     )(command)
@@ -275,6 +279,8 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
     session = load_script(script, variables, engine=engine, required=tuple(variables))
     if section:
         section_title(session, section)  # a wrong --section is refused before any synthesis
+    if html_file:  # never over a file the script reads, nor a FIFO: refused before any speech
+        targets.refuse_unsafe([html_file], session.inputs, main=Path(script))
     speech = SpeechBank(cache_dir, use_cache=not no_cache)
     progress = _Progress()
     try:
@@ -289,7 +295,9 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
 
         if not html_file.parent.is_dir():
             raise InputError(f"{html_file.parent}: the folder does not exist")
-        html_file.write_text(plan_html(timeline, estimated=estimate), encoding="utf-8")
+        from generator.atomic import write_atomic
+
+        write_atomic(html_file, plan_html(timeline, estimated=estimate))
         click.echo(f"wrote {html_file} ({format_duration(timeline.seconds)}, {len(timeline.sections)} sections)")
         return
     if as_json:
@@ -368,7 +376,7 @@ def new(template, file, list_them, force):
       meditate new --list
       meditate new relaxation evening.yaml
     """
-    from generator.templates import TEMPLATES, template_text
+    from generator.templates import TEMPLATES, write_template
     from generator.yamlnodes import did_you_mean
 
     if list_them:
@@ -383,15 +391,7 @@ def new(template, file, list_them, force):
             f"unknown template '{template}'{did_you_mean(template, TEMPLATES)}; "
             f"templates are: {', '.join(TEMPLATES)} (see meditate new --list)"
         )
-    if not file.parent.is_dir():
-        raise InputError(f"{file.parent}: the folder does not exist")
-    try:  # "x" refuses an existing file in the same call that creates it: no race
-        with open(file, "w" if force else "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(template_text(template))
-    except FileExistsError:
-        raise InputError(f"{file} already exists; choose another name or add --force to overwrite it") from None
-    except IsADirectoryError:
-        raise InputError(f"{file} is a folder; give a file name such as {file / (template + '.yaml')}") from None
+    write_template(template, file, force=force)
     click.echo(f"wrote {file} from the '{template}' template; next: meditate check {file}")
 
 
@@ -420,8 +420,8 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
       meditate batch scripts/relaxation.yaml --roster clients.csv -o out -j 2
     """
     from generator.batch import render_batch, summary_table
-    from generator.roster import read_roster
     from generator.render import RenderOptions
+    from generator.roster import read_roster
 
     table = read_roster(roster, script, fmt)
     options = RenderOptions(

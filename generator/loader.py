@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, Mapping
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from generator import limits, model, settings
+from generator import bounds, limits, model, settings
 from generator.errors import Position, ScriptError, ScriptErrors, ScriptWarning, display_path
 from generator.images import is_cover_image
 from generator.narration import TextProblem, substitute
 from generator.nearfiles import near_file_hint
-from generator.probe import probe_seconds
 from generator.steps import STEP_KINDS
-from generator.takes.resolve import resolve_takes
+from generator.takes.resolve import resolve_takes, take_files
 from generator.units import parse_duration
 from generator.voicekeys import read_pronounce, read_room
 from generator.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, did_you_mean, inner_position, iter_items
@@ -81,6 +81,7 @@ def load_script(
             limits.check_length(session, lambda path: loader.audio_seconds.get(path, Fraction(0)), loader.read, root)
         if session is not None and takes:
             session = resolve_takes(session, errors)
+            session = replace(session, inputs=session.inputs + take_files(session))
     if errors or session is None:
         raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
     return session
@@ -110,6 +111,9 @@ class Loader:
         self.language_node: Node | None = None
         self.voice_nodes: dict[tuple[str, str], Node | None] = {}  # where each voice was chosen
         self.warned: set[str] = set()
+        self.inputs: list[Path] = [path]  # every file read: outputs are kept off them (Session.inputs)
+        self.layers = self.includes = 0  # counted against generator.bounds
+        self.streamed: set[Path] = set()  # sound files libsndfile reads (not decoded whole)
 
     # --- the session ---------------------------------------------------------------------
 
@@ -159,6 +163,7 @@ class Loader:
             path=self.path,
             voice=voice,
             variables=tuple(sorted(self.variables.items())),
+            inputs=tuple(dict.fromkeys([*self.inputs, *sorted(self.included_files)])),
             **fields,
         )
         settings.check_languages(self, session)
@@ -177,7 +182,9 @@ class Loader:
                     values[name] = str(value)
                 elif value is not None and value is not _MISSING:
                     self.read.error(value_node, f"variable '{name}' must be text")
-        values.update(self.overrides)
+        from generator.cleantext import clean_values
+
+        values.update(clean_values(self.overrides, lambda message: self.read.error(None, message)))  # --set, roster
         return values
 
     def _text(self, entries: dict, key: str, what: str | None = None) -> str | None:
@@ -216,6 +223,7 @@ class Loader:
         if suffixes and path.suffix.lower() not in suffixes:
             self.read.error(node, f"{what} must be one of {', '.join(suffixes)}, got '{raw}'")
             return None
+        self.inputs.append(path)
         return path
 
     def audio_file(self, node: Node, what: str) -> Path | None:
@@ -225,17 +233,7 @@ class Loader:
         script, before any speech is synthesized, and gives its length to the limit check.
         """
         path = self._file(node, what)
-        if path is None or path in self.audio_seconds:
-            return path
-        seconds = probe_seconds(path)
-        if seconds is None:
-            self.read.error(node, f"{what} file '{path.name}' is not an audio file this tool can read (WAV, FLAC, OGG or MP3; other formats need ffmpeg)")
-            return None
-        if seconds <= 0:
-            self.read.error(node, f"{what} file '{path.name}' holds no sound")
-            return None
-        self.audio_seconds[path] = seconds
-        return path
+        return path if path is not None and bounds.sound_ok(self, node, what, path) else None
 
     def note_fill(self, node: Node, label: str = "pause: fill") -> None:
         self.fill_nodes.append((node, label))
@@ -268,6 +266,9 @@ class Loader:
             return None
         if not items:
             r.error(node, "sections must list at least one section")
+            return None
+        if len(items) > bounds.MAX_SECTIONS:
+            r.error(node, f"a script may have at most {bounds.MAX_SECTIONS} sections (a track's chapter list holds no more), this one has {len(items)}")
             return None
         sections = []
         titles: dict[str, Node] = {}
@@ -341,6 +342,8 @@ class Loader:
         r = self.read
         raw = r.text(node, what)
         if raw is None:
+            return []
+        if not bounds.include_fits(self, node):
             return []
         target = _resolved(self.base / raw)
         if target in self.include_stack:

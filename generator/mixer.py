@@ -63,6 +63,7 @@ class Mixer:
         """A mixer of the same timeline for another thread (see Bed.sibling)."""
         twin = Mixer(self.timeline, self.speech, block=self.block)
         twin._bed = self.bed.sibling()
+        twin._sounds = self._sounds  # read-only clips and decoded files, shared like the bed's
         return twin
 
     @property
@@ -125,6 +126,8 @@ class Mixer:
         cut to its planned length."""
         sound = placement.sound
         samples = self._reverb(sound) if isinstance(sound, RoomSend) else STEP_KINDS.sound_maker(sound)(sound, self)
+        if not isinstance(samples, np.ndarray):  # a source read from disk a block at a time (a play)
+            return samples.placed(placement.gain_db, placement.length)
         gain = db_to_gain(placement.gain_db)
         return ClipSource(samples[: placement.length] * gain if gain != 1.0 else samples[: placement.length])
 

@@ -240,3 +240,6 @@ class Session:
     loudness: float = -16.0
     room: Room | None = field(default_factory=Room)
     variables: tuple[tuple[str, str], ...] = ()
+    inputs: tuple[Path, ...] = field(default=(), compare=False)
+    """Every file the loader read or will read: the script, its includes, sound files,
+    the cover and voice files (generator.output.targets keeps outputs off them)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping, Union
 
+from generator.bounds import CLAUSE_PAUSE, MAX_UTTERANCE_CHARS, pieces
 from generator.model import Gap, Utterance, Voice
 from generator.units import DURATION_HINT, parse_duration
 
@@ -83,6 +84,22 @@ def substitute(
     return "".join(out), problems
 
 
+def _pieces(sentence: str, text: str, problems: list[TextProblem]) -> list[str]:
+    """A sentence as the voice is given it: split when too long (generator.bounds.pieces),
+    refused (a problem at the long word) when one word alone is too long."""
+    if len(sentence) <= MAX_UTTERANCE_CHARS:
+        return [sentence]
+    cut = pieces(sentence)
+    if cut is not None:
+        return cut
+    word = max(sentence.split(), key=len)
+    problems.append(TextProblem(
+        max(text.find(word), 0),
+        f"a word of {len(word)} characters without a space; the voice takes at most {MAX_UTTERANCE_CHARS} at once",
+    ))
+    return []
+
+
 def split_narration(text: str, voice: Voice) -> tuple[tuple[Union[Utterance, Gap], ...], list[TextProblem]]:
     """Text (variables already substituted) to alternating utterances and gaps."""
     problems: list[TextProblem] = []
@@ -118,7 +135,10 @@ def split_narration(text: str, voice: Voice) -> tuple[tuple[Union[Utterance, Gap
                     parts.append(Gap(pending))
                 pending = None
                 pending_paragraph = False
-                parts.append(Utterance(sentence, voice))
+                for index, piece in enumerate(_pieces(sentence, text, problems)):
+                    if index:
+                        parts.append(Gap(CLAUSE_PAUSE))
+                    parts.append(Utterance(piece, voice))
 
     problems.extend(_pause_lookalikes(text))
     last = 0

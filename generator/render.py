@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from generator import model
 from generator.audio import to_samples
@@ -161,7 +161,11 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
         _refuse_binaural_in_mono(session)
     fmt = chosen_format(options.output or Path(script.stem + ".mp3"), options.format)
     output = _output_path(script, options.output, fmt)
-    _refuse_overwriting_inputs(script, output, options.sidecars)
+    _refuse_overwriting_inputs(script, output, options.sidecars, session.inputs)
+    from generator.output import leftovers
+    from generator.output.diskfull import full_disk_reported
+
+    leftovers.sweep(output, options.sidecars)  # what a killed render of this output left
     master = Mastering(options.mono, options.true_peak - fmt.peak_margin, options.progress)
     speech = SpeechBank(options.cache_dir, use_cache=options.use_cache)
     try:
@@ -184,18 +188,20 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
             target = options.loudness if options.loudness is not None else session.loudness
             mixer = Mixer(full, speech)
             measured, gain_db = loudness_gain(full, speech, master, target, mixer=mixer)
-        staged = stage_sidecars(output, timeline) if options.sidecars else []
         delivery = Delivery(
             timeline, fmt, master.channels, options.bitrate, options.vbr_quality, cover_data, cover_mime
         )
-        try:
-            write_track(mastered(full, speech, master, gain_db, window=window, mixer=mixer), output, delivery, staged)
-        finally:
-            discard(staged)  # renamed into place on success; leftovers on failure
+        with full_disk_reported(output.parent):
+            staged = stage_sidecars(output, timeline) if options.sidecars else []
+            try:
+                write_track(mastered(full, speech, master, gain_db, window=window, mixer=mixer), output, delivery, staged)
+            finally:
+                discard(staged)  # renamed into place on success; leftovers on failure
         sidecars = [final for _, final in staged]
         elapsed = time.perf_counter() - started
         return RenderResult(output, timeline, sidecars, measured, gain_db, speech.synthesized, elapsed)
     finally:
+        leftovers.release()
         speech.close()
 
 
@@ -215,17 +221,16 @@ def binaural_layers(session: model.Session) -> list[model.Layer]:
     return [layer for bg in backgrounds for layer in bg.layers if isinstance(layer.source, model.Binaural)]
 
 
-def _refuse_overwriting_inputs(script: Path, output: Path, sidecars: bool) -> None:
-    """An output path that would replace the script, or a track its own sidecar would replace."""
+def _refuse_overwriting_inputs(script: Path, output: Path, sidecars: bool, inputs: Sequence[Path] = ()) -> None:
+    """An output path that would replace a file the script reads (the script, an include,
+    a sound, the cover) or something that is not a regular file, or a track its own
+    sidecar would replace (see generator.output.targets)."""
     from generator.output.sidecars import sidecar_paths
+    from generator.output.targets import refuse_unsafe
 
     targets = [output, *(sidecar_paths(output) if sidecars else ())]
+    refuse_unsafe(targets, [script, *inputs], main=script)
     real = os.path.realpath  # unlike Path.resolve, never raises on a symbolic link loop
-    if real(script) in {real(t) for t in targets}:
-        raise InputError(f"{output}: rendering there would overwrite the script {script}; choose another output name")
-    for path in targets:
-        if path.is_dir():
-            raise InputError(f"{path}: a folder is in the way of the output file")
     if sidecars and real(output) in {real(p) for p in sidecar_paths(output)}:
         raise InputError(f"{output}: a track named .json or .vtt would be replaced by its own sidecar; use --no-sidecars or another name")
 

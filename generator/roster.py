@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.cleantext import clean_value, not_utf8_at
 from generator.errors import InputError, Position, ScriptError, ScriptErrors
 
 OUTPUT_COLUMN = "output"
@@ -51,8 +52,10 @@ def read_roster(path: Path, script: Path, fmt: str | None = None) -> Roster:
     """Read a roster CSV; raise ScriptErrors naming the file and line of every problem.
 
     The delimiter is whichever of `,` `;` or tab the header line uses most (spreadsheets
-    in many countries save with `;`). Empty cells keep the script's default; trailing
-    cells a program left out count as empty; blank lines are ignored.
+    in many countries save with `;`). Empty cells keep the script's default; blank lines
+    are ignored. Parsing is strict: a row with more or fewer cells than the header, or a
+    quote left open (which would swallow the next rows into one cell), is an error on
+    its line. Cells are cleaned like `--set` values (generator.cleantext.clean_value).
     """
     shown = str(path)
     text = _read_text(path)
@@ -63,7 +66,7 @@ def read_roster(path: Path, script: Path, fmt: str | None = None) -> Roster:
 
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count) if any(d in first_line for d in ",;\t") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -81,11 +84,11 @@ def read_roster(path: Path, script: Path, fmt: str | None = None) -> Roster:
             start, line = line + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
-            if len(cells) > len(columns):
-                error(start, f"this row has {len(cells)} values but the header names {len(columns)} columns "
-                             "(a comma inside a value needs quotes: \"Smith, Ana\")")
+            problem = row_problem(cells, len(columns), line - start)
+            if problem:
+                error(start, problem)
                 continue
-            values = {name: cell.strip() for name, cell in zip(columns, cells)}
+            values = {name: clean_value(cell).strip() for name, cell in zip(columns, cells)}
             label = next((v for k, v in values.items() if k != OUTPUT_COLUMN), "")
             name = _file_name(values.get(OUTPUT_COLUMN, ""), label, stem, fmt, len(rows) + 1)
             key = unicodedata.normalize("NFC", Path(name).stem).casefold()
@@ -97,7 +100,7 @@ def read_roster(path: Path, script: Path, fmt: str | None = None) -> Roster:
             variables = {k: v for k, v in values.items() if k != OUTPUT_COLUMN and v}
             rows.append(RosterRow(start, variables, name, label))
     except csv.Error as exc:
-        error(reader.line_num, f"not a readable CSV line ({exc})")
+        error(line + 1, f"not a readable CSV line ({exc}; is a quote left open?)")
     if not rows and not errors:
         error(1, "the roster has a header but no rows")
     if errors:
@@ -118,13 +121,35 @@ def _check_header(columns: tuple[str, ...], error) -> None:
             error(1, f"column '{name}' appears {count} times")
 
 
+def row_problem(cells: list[str], columns: int, extra_lines: int) -> str | None:
+    """Why a parsed row cannot be a client, or None: a ragged row, a quote left open."""
+    if extra_lines > 0 or any("\n" in cell or "\r" in cell for cell in cells):
+        return ("this row runs on over the next line: a quote is not closed, or a cell holds a line "
+                "break (close the quote; a cell must fit on one line)")
+    if len(cells) > columns:
+        return (f"this row has {len(cells)} values but the header names {columns} columns "
+                "(a comma inside a value needs quotes: \"Smith, Ana\")")
+    if len(cells) < columns:
+        return f"this row has {len(cells)} values but the header names {columns} columns (add the missing cells, empty if need be)"
+    if any(not_utf8_at(cell) is not None for cell in cells):
+        return "a cell holds bytes that are not UTF-8 text"
+    return None
+
+
 def _read_text(path: Path) -> str:
+    from generator.bounds import MAX_ROSTER_BYTES
+
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:  # never more than the limit: /dev/zero has no end
+            data = handle.read(MAX_ROSTER_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such roster file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the roster ({exc.strerror or exc})") from None
+    if len(data) > MAX_ROSTER_BYTES:
+        raise ScriptErrors([ScriptError(f"the roster is larger than {MAX_ROSTER_BYTES} bytes; split it into several", Position(str(path)))])
+    if b"\x00" in data:
+        raise ScriptErrors([ScriptError("the roster is a binary file, not CSV text", Position(str(path)))])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

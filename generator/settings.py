@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from yaml.nodes import Node
 
-from generator import model
+from generator import bounds, model
 from generator.layers import LAYER_KINDS
 from generator.tts.engines import ENGINES, VoiceNameError
 from generator.units import parse_gain_db
@@ -147,7 +147,10 @@ def read_background(loader: Loader, node: Node, *, section: bool) -> model.Backg
                 r.error(entries["duck"][1], "duck must be at most 60dB")
             else:
                 fields["duck"] = duck
-    layers = [read_layer(loader, item) for item in (r.sequence(entries["layers"][1], "layers") or [])] if "layers" in entries else []
+    items = (r.sequence(entries["layers"][1], "layers") or []) if "layers" in entries else []
+    if items and not bounds.layers_fit(loader, entries["layers"][1], len(items)):
+        items = []  # too many (generator.bounds), reported
+    layers = [read_layer(loader, item) for item in items]
     fields["layers"] = tuple(layer for layer in layers if layer is not None)
     return model.Background(**fields)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -30,6 +31,10 @@ _CORE_TAGS = {
 
 NODE_BUDGET = 200_000
 """How many nodes one document may visit, aliases counted each time they are used."""
+
+MAX_VALUE_CHARS = 100
+"""A duration, volume, frequency or glide is a few characters; a 5,000-digit number is a
+mistake (and would reach Python's limit on converting digits)."""
 
 MAX_SCRIPT_BYTES = 512_000
 """Scripts are text written by people (half a megabyte is some five hours of narration);
@@ -122,13 +127,28 @@ class NodeReader:
         return list(node.value)
 
     def scalar(self, node: Node, what: str) -> object:
-        """A scalar's Python value (str, int, float, bool or None); `_MISSING` if not a scalar."""
+        """A scalar's Python value (str, int, float, bool or None); `_MISSING` if not a scalar,
+        or if it holds a character no text may hold (see generator.cleantext)."""
         if not self.visit(node):
             return _MISSING
         if not isinstance(node, ScalarNode):
             self.error(node, f"{what} must be a single value, got {describe(node)}{braced_text_hint(node)}")
             return _MISSING
-        return scalar_value(node)
+        try:
+            value = scalar_value(node)
+        except ScalarError as exc:
+            self.error(node, f"{what}: {exc}")
+            return _MISSING
+        if isinstance(value, str):
+            from generator.cleantext import describe as describe_char, forbidden_at
+
+            at = forbidden_at(value)
+            if at is not None:
+                hint = " (write a line break as a real new line)" if value[at] in "\x0b\x0c\r\x85" else ""
+                self.error(node, f"{what} holds the invisible character {describe_char(value[at])} "
+                                 f"at character {at + 1}; remove it{hint}")
+                return _MISSING
+        return value
 
     def text(self, node: Node, what: str, *, allow_empty: bool = False) -> str | None:
         value = self.scalar(node, what)
@@ -147,6 +167,9 @@ class NodeReader:
         """Parse a scalar with one of the `units` parsers; the parser's ValueError becomes an error."""
         value = self.scalar(node, what)
         if value is _MISSING:
+            return None
+        if len(str(node.value if isinstance(node, ScalarNode) else value)) > MAX_VALUE_CHARS:
+            self.error(node, f"{what} is {len(str(node.value))} characters long: not a value this tool can use")
             return None
         try:
             return parse(value, *extra)
@@ -237,17 +260,28 @@ class _Missing:
 _MISSING = _Missing()
 
 
+class ScalarError(ValueError):
+    """A scalar whose explicit tag does not fit its text, such as `!!bool "Evening"`."""
+
+
 def scalar_value(node: ScalarNode) -> object:
-    """The value the safe loader would give a scalar (timestamps stay text)."""
+    """The value the safe loader would give a scalar (timestamps stay text).
+
+    An integer too long for Python to convert stays text (its range check then reports it);
+    an explicit tag that does not fit (`!!bool "Evening"`, `!!int "x"`) raises ScalarError."""
     tag = node.tag
     if tag == "tag:yaml.org,2002:null":
+        if node.value not in ("", "~", "null", "Null", "NULL"):
+            raise ScalarError(f"'{shorten(str(node.value))}' is not a valid !!null value")
         return None
     if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"):
         constructor = yaml.SafeLoader.yaml_constructors[tag]
         try:
             return constructor(_CONSTRUCTOR, node)
-        except (ValueError, yaml.YAMLError):
-            return node.value
+        except (ValueError, KeyError, TypeError, IndexError, yaml.YAMLError):
+            if tag == "tag:yaml.org,2002:int" and re.fullmatch(r"[-+]?[0-9_]+", str(node.value)):
+                return node.value  # hundreds of digits: too big to convert, refused by range
+            raise ScalarError(f"'{shorten(str(node.value))}' is not a valid !!{tag.rsplit(':', 1)[1]} value") from None
     return node.value
 
 
@@ -260,7 +294,10 @@ def describe(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
-    value = scalar_value(node) if isinstance(node, ScalarNode) else None
+    try:
+        value = scalar_value(node) if isinstance(node, ScalarNode) else None
+    except ScalarError:
+        return f"'{shorten(str(node.value))}'"
     if value is None:
         return "nothing"
     if isinstance(value, bool):

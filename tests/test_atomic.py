@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -120,7 +119,9 @@ def test_an_encoder_failing_mid_way_changes_nothing(folder, monkeypatch):
     result = run("render", str(script), "-o", str(out / "track.mp3"))
     assert result.exit_code == 1
     assert len(written) == 3  # it really was writing
-    assert result.stderr.strip() == "error: No space left on device"
+    assert result.stderr.strip() == (
+        f"error: {out}: the disk is full (no space left on device); nothing was replaced, any earlier track there is unchanged"
+    )
     assert contents(out) == OLD
 
 
@@ -199,28 +200,40 @@ sections:
 """
 
 
+def _hooked(tmp_path: Path, command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+    """Start `command` with the test hook (generator.testhook) set to stop it mid-write."""
+    go = tmp_path / "hook.fifo"
+    os.mkfifo(go)
+    env = {**env, "MEDITATE_TEST_HOOK": f"render:{go}"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return process, go
+
+
+def _wait_for_hook(process: subprocess.Popen) -> None:
+    """Block until the process reports it stopped mid-write (no clock: a line, or its end)."""
+    line = process.stdout.readline()
+    assert line == "meditate-test-hook: render\n", f"never reached the write: {line!r} {process.communicate()}"
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_real_process_killed_mid_write_leaves_the_earlier_files(tmp_path, write_script, signum):
-    """`meditate render` in its own process, signalled as soon as its temporary file appears."""
+    """`meditate render` in its own process, signalled while it holds its temporary file:
+    the test hook stops it after the first block is encoded, so the signal always lands
+    mid-write, whatever the machine's load."""
     script = write_script(LONG_SCRIPT, "long.yaml")
     out = tmp_path / "out"
     out.mkdir()
     for name, data in OLD.items():
         (out / name).write_bytes(data)
     env = {**os.environ, "MEDITATE_FAKE_TTS": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "render", str(script), "-o", str(out / "track.mp3")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    process, _ = _hooked(
+        tmp_path, [sys.executable, "-m", "generator", "render", str(script), "-o", str(out / "track.mp3")], env
     )
-    deadline = time.monotonic() + 120
     try:
-        while not any(name.startswith(".track.mp3.") for name in partials(out)):
-            assert process.poll() is None, f"finished before it could be interrupted: {process.communicate()}"
-            assert time.monotonic() < deadline, "never started writing"
-            time.sleep(0.02)
-        time.sleep(0.3)  # well into the encoding
+        _wait_for_hook(process)
+        assert any(name.startswith(".track.mp3.") and name.endswith(".partial") for name in partials(out))
         process.send_signal(signum)
-        _, stderr = process.communicate(timeout=60)
+        _, stderr = process.communicate(timeout=600)  # a hang guard only
     finally:
         if process.poll() is None:
             process.kill()
@@ -257,18 +270,18 @@ def test_a_batch_killed_mid_row_leaves_only_whole_tracks(tmp_path, write_script)
     out.mkdir()
     (out / "bo.wav").write_bytes(b"an earlier good track")
     env = {**os.environ, "MEDITATE_FAKE_TTS": "1", "MEDITATE_CACHE_DIR": str(tmp_path / "cache")}
-    process = subprocess.Popen(
+    process, go = _hooked(
+        tmp_path,
         [sys.executable, "-m", "generator", "batch", str(script), "--roster", str(roster), "-o", str(out), "-j", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env,
     )
-    deadline = time.monotonic() + 180
     try:
-        while not any(name.endswith(".partial") for name in partials(out)):
-            assert process.poll() is None, f"finished before it could be interrupted: {process.communicate()}"
-            assert time.monotonic() < deadline, "never started writing"
-            time.sleep(0.02)
+        _wait_for_hook(process)  # one row's worker is stopped mid-write: the batch cannot be done
+        assert any(name.endswith(".partial") for name in partials(out))
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=180)
+        with open(go, "wb"):  # let the stopped row go on: the batch finishes its running rows
+            pass
+        _, stderr = process.communicate(timeout=600)  # a hang guard only
     finally:
         if process.poll() is None:
             process.kill()

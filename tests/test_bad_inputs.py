@@ -4,7 +4,8 @@ Each file in tests/bad_inputs/ is one mistake a practitioner (or a hostile share
 could make. For each, `meditate check` and `meditate render` into an empty folder must
 exit 2, print only `file[:line:col]: error: ...` lines (or `error: ...` where no file
 applies), include the expected message at the expected place, show no traceback, finish
-within a few seconds, and write nothing. A few cases are built here instead of committed
+and write nothing. How much work a refusal may take is bounded by steps and memory
+(tests/test_hostile.py measures a child process's peak memory), never by a clock. A few cases are built here instead of committed
 (binary, invalid UTF-8, oversized, a folder, a missing file).
 
 Cases marked "plan" are only detectable with real speech lengths: `check` accepts them
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,9 +26,6 @@ from generator.cli import cli
 from generator.yamlnodes import MAX_SCRIPT_BYTES
 
 CORPUS = Path(__file__).parent / "bad_inputs"
-SECONDS_EACH = 5.0
-"""Generous on a busy two-core machine; these take milliseconds when it is idle."""
-
 LINE = re.compile(r"^(?:(?P<file>[^\s:][^:]*?)(?P<pos>:\d+:\d+)?: )?error: .+$")
 
 
@@ -198,6 +195,19 @@ CASES: dict[str, Case] = {
     "repeat_without_steps.yaml": Case("5:17", "repeat needs 'steps'"),
     "repeat_bomb.yaml": Case("9:24", "the script expands to more than 200000 steps"),
     "repeat_nested_too_deep.yaml": Case("5:850", "repeats nest deeper than 30 levels"),
+    "include_alias_bomb.yaml": Case("5:23", "the script reaches more than 500 includes (repeats and aliases counted)"),
+    # text that would leave the program: control characters, surrogates, tags, huge numbers
+    "say_control_character.yaml": Case("5:14", "say holds the invisible character U+001B (escape) at character 12"),
+    "title_lone_surrogate.yaml": Case("1:8", "title holds the invisible character U+D800"),
+    "title_vertical_tab.yaml": Case("1:8", "title holds the invisible character U+000B (vertical tab)"),
+    "bool_tag_on_text.yaml": Case("1:8", "title: 'Evening' is not a valid !!bool value"),
+    "pause_5000_digits.yaml": Case("5:16", "pause is 5000 characters long: not a value this tool can use"),
+    # resources bounded before any synthesis
+    "sections_256.yaml": Case("3:3", "a script may have at most 255 sections"),
+    "layers_too_many.yaml": Case("4:5", "a background may have at most 8 layers, this one has 9"),
+    "say_word_too_long.yaml": Case("5:18", "a word of 300 characters without a space; the voice takes at most 150"),
+    "breathe_word_too_long.yaml": Case("5:60", "the exhale word is 279 characters long; at most 150"),
+    "play_one_hertz.yaml": Case("5:15", "play file 'one_hertz.wav' claims a sample rate of 1 Hz"),
 }
 
 GENERATED: dict[str, tuple[bytes | None, Case]] = {
@@ -244,7 +254,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def assert_clean_refusal(name: str, case: Case, result, seconds: float) -> None:
+def assert_clean_refusal(name: str, case: Case, result) -> None:
     lines = result.stderr.splitlines()
     assert result.exit_code == 2, f"exit {result.exit_code}: {result.output}{result.stderr}"
     assert "Traceback" not in result.stderr + result.output
@@ -263,13 +273,10 @@ def assert_clean_refusal(name: str, case: Case, result, seconds: float) -> None:
     assert any(line.startswith(prefix) and case.fragment in line for line in lines), (
         f"expected a line starting {prefix!r} with {case.fragment!r}, got:\n" + "\n".join(lines)
     )
-    assert seconds < SECONDS_EACH, f"took {seconds:.1f}s"
 
 
 def invoke(*args: str, env: tuple[tuple[str, str], ...] = ()):
-    started = time.perf_counter()
-    result = CliRunner(mix_stderr=False).invoke(cli, list(args), env=dict(env))
-    return result, time.perf_counter() - started
+    return CliRunner(mix_stderr=False).invoke(cli, list(args), env=dict(env))
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -278,14 +285,14 @@ def test_bad_input_is_refused_cleanly(name, corpus):
     case = CASES[name] if name in CASES else GENERATED[name][1]
     before = snapshot(root)
 
-    checked, seconds = invoke("check", name, env=case.env)
+    checked = invoke("check", name, env=case.env)
     if case.stage == "plan":
         assert checked.exit_code == 0, checked.stderr  # only real speech lengths show it
     else:
-        assert_clean_refusal(name, case, checked, seconds)
+        assert_clean_refusal(name, case, checked)
 
-    rendered, seconds = invoke("render", name, "-o", str(out / "track.mp3"), env=case.env)
-    assert_clean_refusal(name, case, rendered, seconds)
+    rendered = invoke("render", name, "-o", str(out / "track.mp3"), env=case.env)
+    assert_clean_refusal(name, case, rendered)
     assert list(out.iterdir()) == [], "render left something in the output folder"
     assert snapshot(root) == before, "render wrote beside the script"
 
@@ -303,7 +310,7 @@ def test_a_real_process_prints_no_traceback(name, tmp_path):
     env = {**os.environ, "MEDITATE_FAKE_TTS": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "generator", "render", name, "-o", str(tmp_path / "x.mp3")],
-        cwd=tmp_path / "in", env=env, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path / "in", env=env, capture_output=True, text=True, timeout=600,  # a hang guard only
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
@@ -312,11 +319,11 @@ def test_a_real_process_prints_no_traceback(name, tmp_path):
 
 
 def test_a_bad_length_limit_setting_is_refused(corpus):
-    result, _ = invoke("check", "unknown_step.yaml", env=(("MEDITATE_MAX_LENGTH", "forever"),))
+    result = invoke("check", "unknown_step.yaml", env=(("MEDITATE_MAX_LENGTH", "forever"),))
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: MEDITATE_MAX_LENGTH must be a duration like '12h' or '90m' (at most 1000h), got 'forever'"
 
 
 def test_a_raised_length_limit_lets_a_long_script_through(corpus):
-    result, _ = invoke("check", "total_over_12h_repeat.yaml", env=(("MEDITATE_MAX_LENGTH", "14h"),))
+    result = invoke("check", "total_over_12h_repeat.yaml", env=(("MEDITATE_MAX_LENGTH", "14h"),))
     assert result.exit_code == 0, result.stderr

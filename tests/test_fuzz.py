@@ -362,3 +362,62 @@ def monkeypatch_session():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MEDITATE_FAKE_TTS", "1")
         yield patch
+
+
+# --- hostile text: control characters, rosters ------------------------------------------
+
+HOSTILE_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab .,{}") + ["\x0b", "\x1b", "\x00", "\x07", "\x7f", "\x85", "\x9b", "\ud800", "\t", "\n", "é"]),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _texts(session: model.Session) -> list[str]:
+    out = [session.title, session.artist or "", session.album or "", session.description or ""]
+    for section in session.sections:
+        out.append(section.title)
+        for step in section.steps:
+            out += [p.text for p in getattr(step, "parts", ()) if isinstance(p, model.Utterance)]
+    from generator.steps import utterances
+
+    out += [u.text for u in utterances(session)]
+    return out
+
+
+@budget(200)
+@given(HOSTILE_TEXT, HOSTILE_TEXT, st.dictionaries(st.sampled_from(["name", "place"]), HOSTILE_TEXT, max_size=2))
+def test_no_control_character_survives_the_loader(tmp_path_factory, title, say, overrides):
+    """Texts with control characters (through YAML's escapes) and `--set`-like values:
+    the loader refuses them at their place or cleans them; nothing it returns holds one."""
+    from generator.cleantext import forbidden_at
+
+    document = {"title": title, "variables": {"name": "x", "place": "y"}, "sections": [{"title": "A", "steps": [{"say": say + " {name} {place}"}]}]}
+    path = tmp_path_factory.mktemp("control") / "script.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=False), encoding="utf-8")
+    try:
+        session = load_script(path, overrides)
+    except ScriptErrors as exc:
+        assert all(": error: " in str(e) and "\n" not in str(e) for e in exc.errors)
+        return
+    for text in _texts(session):
+        assert forbidden_at(text.replace("\n", "").replace("\t", "")) is None, repr(text)
+
+
+@budget(200)
+@given(st.text(alphabet=st.sampled_from(list('ab,;"\n\r\t ') + ["\x0b", "\x00", "\ud800"]), max_size=80))
+def test_a_roster_is_rows_or_clean_errors(tmp_path_factory, text):
+    from generator.cleantext import forbidden_at
+    from generator.roster import read_roster
+
+    path = tmp_path_factory.mktemp("roster") / "r.csv"
+    path.write_bytes(("name,output\n" + text).encode("utf-8", "surrogatepass"))
+    try:
+        roster = read_roster(path, Path("s.yaml"))
+    except ScriptErrors as exc:
+        assert exc.errors and all(str(e).startswith(f"{path}:") for e in exc.errors)
+        return
+    for row in roster.rows:
+        assert row.line >= 2
+        for value in row.variables.values():
+            assert forbidden_at(value) is None and "\n" not in value and "\t" not in value

@@ -153,16 +153,25 @@ def silent_server(monkeypatch):
         conn.close()
 
 
-def test_a_server_that_never_answers_times_out_and_is_retried(silent_server):
-    import time
-
+def test_a_server_that_never_answers_times_out_and_is_retried(silent_server, monkeypatch):
+    """Every attempt carries the engine's timeout (so none can wait for ever), and there are
+    exactly ATTEMPTS of them: bounded by steps, not by a clock."""
     from generator.errors import EngineError
 
-    started = time.monotonic()
+    import gtts
+
+    real = gtts.gTTS
+    timeouts: list[float] = []
+
+    def recording(*args, **kwargs):
+        timeouts.append(kwargs.get("timeout"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gtts, "gTTS", recording)
     with pytest.raises(EngineError, match="could not be reached.*use --engine piper"):
         GttsEngine().synthesize("Hello.", Voice(engine="gtts", name="com"))
     assert len(silent_server) == gtts_engine.ATTEMPTS
-    assert time.monotonic() - started < 5
+    assert timeouts == [gtts_engine.TIMEOUT_SECONDS] * gtts_engine.ATTEMPTS == [0.2] * gtts_engine.ATTEMPTS
 
 
 def test_retries_back_off_exponentially(local_translate, monkeypatch):

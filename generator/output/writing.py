@@ -15,8 +15,10 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from generator import testhook
 from generator.atomic import replace_together, temporary_beside
 from generator.audio import SAMPLE_RATE
+from generator.output import leftovers
 from generator.output.formats import OutputFormat
 from generator.output.pipeline import EncoderFeed
 from generator.output.sidecars import sidecar_paths, timeline_json, webvtt
@@ -45,6 +47,7 @@ def stage_sidecars(output: Path, timeline: Timeline) -> list[tuple[Path, Path]]:
         for final, text in zip(sidecar_paths(output), (timeline_json(timeline), webvtt(timeline))):
             temp = temporary_beside(final)
             staged.append((temp, final))
+            leftovers.hold(temp)  # a later render's sweep leaves it alone while this one lives
             temp.write_text(text, encoding="utf-8", newline="\n")
     except BaseException:
         discard(staged)
@@ -72,14 +75,17 @@ def write_track(
     temp: Path | None = None
     try:
         temp = temporary_beside(output)
+        leftovers.hold(temp)
         fmt = delivery.format
         encoder = fmt.open(
             temp, rate=SAMPLE_RATE, channels=delivery.channels, bitrate=delivery.bitrate, vbr_quality=delivery.vbr_quality
         )
         feed = open_feed(encoder)
         try:
-            for block in blocks:
+            for index, block in enumerate(blocks):
                 feed.write(block)
+                if index == 0:
+                    testhook.reached("render")  # tests interrupt a render here, mid-write
             feed.finish()
         finally:
             feed.abort()

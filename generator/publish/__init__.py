@@ -104,6 +104,8 @@ def _publish(
         raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {kinds})")
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
+    if root.resolve() == tracks_dir.resolve():
+        raise InputError(f"{display_path(root)}: the site folder must not be the tracks folder")
     state = State.load_or_inherit(site_dir, root)  # before the open copy's state is removed
     root.mkdir(parents=True, exist_ok=True)
     notes = list(catalog.notes) + (_token_notes(site_dir, segment) if segment else [])
@@ -112,7 +114,7 @@ def _publish(
     state.seed = state.seed or identity.feed_seed(base)
     if not state.channel_guid and site_url:
         state.channel_guid = identity.channel_guid(f"{site_url}/{FEED}")
-    writer = SiteWriter(root, state.files, link=link)
+    writer = SiteWriter(root, state.files, link=link, inputs=_folder_files(tracks_dir))
     words = {"title": title, "author": author, "description": description}
     channel, entries = _write_site(catalog, writer, state, site_url, words, notes)
     removed = writer.prune()
@@ -163,6 +165,11 @@ def _write_site(
     writer.write(WORKER, service_worker(writer.root, shell))
     writer.write(FEED, build_feed(channel, entries))
     return channel, entries
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files publish may read in the tracks folder: none of them is ever written."""
+    return [p for p in folder.iterdir() if p.is_file()]
 
 
 def _token_notes(site_dir: Path, segment: str) -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from generator.cleantext import clean_out
+
 _TIMING = re.compile(
     r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s+-->\s+"
     r"(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
@@ -70,7 +72,7 @@ def write_vtt(cues: list[Cue]) -> str:
     """A WebVTT document for cues (used when a track has a timeline but no `.vtt`)."""
     out = ["WEBVTT", ""]
     for cue in cues:
-        text = cue.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("-->", "--&gt;")
+        text = clean_out(cue.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("-->", "--&gt;")
         out += [f"{format_timestamp(cue.start)} --> {format_timestamp(cue.end)}", text, ""]
     return "\n".join(out)
 

@@ -12,6 +12,7 @@ import json
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
 
+from generator.cleantext import clean_out
 from generator.publish.catalog import Track
 from generator.publish.layout import FEED, PAGE, Channel, Entry
 
@@ -105,5 +106,5 @@ def _item(parent: ET.Element, channel: Channel, entry: Entry) -> None:
 
 def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
     element = ET.SubElement(parent, tag)
-    element.text = value
+    element.text = clean_out(value)  # a control character would make the feed not well-formed
     return element

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 from dataclasses import replace
-from html import escape
 from importlib import resources
 from string import Template
 
+from generator.cleantext import clean_out
 from generator.publish.layout import FEED, MANIFEST, Channel, Entry, clock, iso_duration, length_words
+
+
+def escape(text: str) -> str:
+    """HTML-escaped text without control characters (tags written by other programs may hold them)."""
+    return html.escape(clean_out(text))
 
 
 def build_page(channel: Channel, entries: list[Entry]) -> bytes:

@@ -5,14 +5,16 @@ is handed to pydub, which needs ffmpeg; pydub is imported only then, because it 
 import time when ffmpeg is missing. Everything comes back as float32 stereo at the
 mixing rate: mono is doubled, more than two channels keep the first two.
 
-A looped file is decoded and resampled once, in blocks, into an anonymous temporary file
-that is memory-mapped. The loop's memory therefore stays bounded however long the
-recording (an hour of rain is 635 MB decoded: it lives on disk, and only the pages the
-mixer touches are read). Files that only pydub can read are decoded whole first.
+A looped file (and a `play` file, see generator.sources.played) is decoded and
+resampled once, in blocks, into an anonymous temporary file (a DiskClip) that is read
+back block by block. Its memory therefore stays bounded however long the recording (an
+hour of rain is 635 MB decoded: it lives on disk). Files that only pydub can read are
+decoded whole first.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -104,32 +106,64 @@ def load_sound(path: Path) -> np.ndarray:
     return _stereo(resample(samples, rate, SAMPLE_RATE))
 
 
-def _decode_to_disk(path: Path) -> np.memmap:
-    """Decode and resample `path` block by block into a memory-mapped float32 (n, 2) array."""
-    import soxr
+class DiskClip:
+    """Decoded float32 stereo frames in an unlinked temporary file, read back with pread.
 
-    handle = tempfile.TemporaryFile(prefix="meditate-loop-")
-    stream = None
-    frames = 0
-    for block, rate in _blocks(path):
-        block = _stereo(block)
-        if rate != SAMPLE_RATE:
-            if stream is None:
-                stream = soxr.ResampleStream(rate, SAMPLE_RATE, 2, dtype="float32", quality="VHQ")
-            block = stream.resample_chunk(block, last=False)
-        handle.write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
-        frames += block.shape[0]
-    if stream is not None:
-        tail = stream.resample_chunk(np.zeros((0, 2), dtype=np.float32), last=True)
-        handle.write(np.ascontiguousarray(tail, dtype=np.float32).tobytes())
-        frames += tail.shape[0]
-    handle.flush()
-    if frames < 2:
-        handle.close()
+    Nothing is memory-mapped: blocks are read through the page cache, which the kernel
+    may drop at will, so a long recording never grows the process (a mapped hour of rain
+    grew it by up to 635 MB as the mixer walked through it). pread keeps no file
+    position, so the measuring threads may read one clip at once.
+    """
+
+    _FRAME = 8  # two float32 channels
+
+    def __init__(self, handle, frames: int):
+        self._handle = handle
+        self._fd = handle.fileno()
+        self.frames = frames
+
+    @classmethod
+    def decode(cls, path: Path, prefix: str = "meditate-sound-") -> DiskClip:
+        """`path` decoded and resampled block by block to the mixing rate, to disk."""
+        import soxr
+
+        handle = tempfile.TemporaryFile(prefix=prefix)  # noqa: SIM115 - kept open: it holds the clip
+        stream = None
+        frames = 0
+        for block, rate in _blocks(path):
+            block = _stereo(block)
+            if rate != SAMPLE_RATE:
+                if stream is None:
+                    stream = soxr.ResampleStream(rate, SAMPLE_RATE, 2, dtype="float32", quality="VHQ")
+                block = stream.resample_chunk(block, last=False)
+            handle.write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+            frames += block.shape[0]
+        if stream is not None:
+            tail = stream.resample_chunk(np.zeros((0, 2), dtype=np.float32), last=True)
+            handle.write(np.ascontiguousarray(tail, dtype=np.float32).tobytes())
+            frames += tail.shape[0]
+        handle.flush()
+        return cls(handle, frames)
+
+    def read(self, start: int, count: int) -> np.ndarray:
+        """Frames ``start .. start+count`` (within the clip) as a new float32 (count, 2) array."""
+        data = os.pread(self._fd, count * self._FRAME, start * self._FRAME)
+        return np.frombuffer(data, dtype=np.float32).reshape(-1, 2).copy()
+
+    def write(self, start: int, frames: np.ndarray) -> None:
+        os.pwrite(self._fd, np.ascontiguousarray(frames, dtype=np.float32).tobytes(), start * self._FRAME)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _decode_to_disk(path: Path) -> DiskClip:
+    """`path` decoded to disk for looping (at least two frames)."""
+    clip = DiskClip.decode(path, prefix="meditate-loop-")
+    if clip.frames < 2:
+        clip.close()
         raise InputError(f"sound file is empty or too short to loop: {display_path(path)}")
-    mapped = np.memmap(handle, dtype=np.float32, mode="r+", shape=(frames, 2))
-    handle.close()  # the mapping keeps the (already unlinked) file alive
-    return mapped
+    return clip
 
 
 class FileLoopSource:
@@ -145,24 +179,23 @@ class FileLoopSource:
         _check_exists(path)
         self.path = path
         data = _decode_to_disk(path)
-        frames = data.shape[0]
+        frames = data.frames
         seam = min(int(seam_seconds * SAMPLE_RATE), frames // 4)
         self.period = frames - seam
         if seam > 0:
             ramp = (np.arange(seam, dtype=np.float64) + 0.5) / seam
             fade_in = np.sin(0.5 * np.pi * ramp)[:, None]
             fade_out = np.cos(0.5 * np.pi * ramp)[:, None]
-            data[:seam] = data[:seam] * fade_in + data[self.period :] * fade_out
-            data.flush()
+            data.write(0, data.read(0, seam) * fade_in + data.read(self.period, seam) * fade_out)
         self._data = data
 
     def render(self, start: int, count: int) -> np.ndarray:
         out = np.empty((count, 2), dtype=np.float32)
         done = 0
         position = start % self.period
-        while done < count:  # contiguous slices: only the touched pages are read
+        while done < count:  # contiguous reads from the decoded file
             take = min(count - done, self.period - position)
-            out[done : done + take] = self._data[position : position + take]
+            out[done : done + take] = self._data.read(position, take)
             done += take
             position = 0
         return out

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from generator import limits, model, patterns
+from generator import bounds, limits, model, patterns
 from generator.audio import to_samples
 from generator.errors import ScriptError
 from generator.languages import CUE_KINDS, cue_words, language_name
@@ -125,7 +125,11 @@ def _words(
     for word_key, word_node in written.items():
         text = ctx.read.text(word_node, f"the {word_key} word")
         if text is not None:
-            chosen[word_key] = ctx.substitute(text, word_node)
+            word = ctx.substitute(text, word_node)
+            if len(word) > bounds.MAX_UTTERANCE_CHARS:  # the voice speaks a cue in one go
+                ctx.read.error(word_node, f"the {word_key} word is {len(word)} characters long; at most {bounds.MAX_UTTERANCE_CHARS}")
+            else:
+                chosen[word_key] = word
     return tuple(chosen.items())
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import numpy as np
 from yaml.nodes import MappingNode, Node
 
 from generator import limits, model
-from generator.audio import raised_cosine, to_samples
 from generator.errors import ScriptError
 from generator.placing import Draft, Sound, SoundLengths
 from generator.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
+
+if TYPE_CHECKING:
+    from generator.sources.played import PlayedSource
 
 def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.Play | None:
     r = ctx.read
@@ -48,23 +49,15 @@ def draft(step: model.Play, lengths: SoundLengths, rate: int, draft: Draft, erro
     draft.entry("play", length, sounds=(Sound(0, length, step, step.volume, False),), startles=True)
 
 
-def play_sound(play: model.Play, mixer: SoundContext) -> np.ndarray:
-    """A foreground file with its duration and fades applied (fades are raised-cosine)."""
-    from generator.sources.files import load_sound
+def play_sound(play: model.Play, mixer: SoundContext) -> PlayedSource:
+    """A foreground file, decoded once per render to a file on disk and read a block at a
+    time, with its duration, raised-cosine fades and gain applied per block
+    (generator.sources.played): a long recording never sits whole in memory."""
+    from generator.sources.files import DiskClip
+    from generator.sources.played import PlayedSource
 
-    samples = load_sound(play.path)
-    if play.duration is not None:
-        samples = samples[: to_samples(play.duration)]
-    samples = samples.copy()
-    for seconds, at_start in ((play.fade_in, True), (play.fade_out, False)):
-        n = min(to_samples(seconds), samples.shape[0])
-        if n > 1:
-            ramp = raised_cosine(np.linspace(0.0, 1.0, n)).astype(np.float32)[:, None]
-            if at_start:
-                samples[:n] *= ramp
-            else:
-                samples[-n:] *= ramp[::-1]
-    return samples
+    clip = mixer.cached(("play", play.path), lambda: DiskClip.decode(play.path, prefix="meditate-play-"))
+    return PlayedSource(play, clip)
 
 
 KIND = StepKind(

@@ -43,7 +43,7 @@ def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.
         return None
     parts, problems = split_narration(text, voice)
     ctx.report(problems, text, text_node)
-    if not any(isinstance(p, model.Utterance) for p in parts):
+    if not any(isinstance(p, model.Utterance) for p in parts) and not problems:
         r.error(text_node, "say has nothing to speak")
         return None
     return model.Say(parts, r.pos(key))

@@ -122,3 +122,10 @@ def resolve_takes(session: model.Session, errors: list[ScriptError]) -> model.Se
         replace(section, steps=tuple(resolver.step(step) for step in section.steps)) for section in session.sections
     )
     return replace(session, sections=sections)
+
+
+def take_files(session: model.Session) -> tuple[Path, ...]:
+    """Every file in the takes folders the session speaks from (its sheet and recordings):
+    inputs no command may write over (generator.output.targets)."""
+    folders = {u.voice.takes for u in utterances(session) if u.voice.engine == RECORDED and u.voice.takes}
+    return tuple(sorted(p for folder in folders for p in folder.rglob("*") if p.is_file()))

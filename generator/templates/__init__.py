@@ -9,6 +9,7 @@ added for the person who edits them; the smaller starters exist only here.
 from __future__ import annotations
 
 from importlib.resources import files
+from pathlib import Path
 
 TEMPLATES: dict[str, str] = {
     "relaxation": "Deep Relaxation: arriving, body scan, back and shoulders, stillness (18 min)",
@@ -26,3 +27,23 @@ def template_text(name: str) -> str:
     if name not in TEMPLATES:
         raise KeyError(name)
     return files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def write_template(name: str, file: Path, *, force: bool = False) -> None:
+    """Write template `name` to `file` (a new file unless `force`); InputError (exit 2) for
+    a missing folder, an existing file without `force`, a folder, or anything at `file`
+    that is not a regular file (a FIFO or a device is never written into)."""
+    from generator.errors import InputError
+    from generator.output.targets import refuse_special
+
+    if not file.parent.is_dir():
+        raise InputError(f"{file.parent}: the folder does not exist")
+    if force:
+        refuse_special(file)
+    try:  # "x" refuses an existing file in the same call that creates it: no race
+        with open(file, "w" if force else "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(template_text(name))
+    except FileExistsError:
+        raise InputError(f"{file} already exists; choose another name or add --force to overwrite it") from None
+    except IsADirectoryError:
+        raise InputError(f"{file} is a folder; give a file name such as {file / (name + '.yaml')}") from None

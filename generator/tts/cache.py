@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import struct
 import tempfile
 import warnings
@@ -25,6 +26,9 @@ from generator.tts.delivery import PHRASING_VERSION
 SHAPING_VERSION = "2"
 """Bump when trimming or levelling changes, so old entries are not reused (the voice
 chain's and the phrasing's own versions are in the key too)."""
+
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+"""An utterance is at most a few hundred characters (generator.limits): some 30 s, 5 MB."""
 
 _MAGIC = b"MDSPCH1\0"
 _HEADER = struct.Struct("<8sQ32s")  # magic, sample count, sha256 of the samples
@@ -58,32 +62,26 @@ class SpeechCache:
         return self.folder / key[:2] / f"{key}.pcm"
 
     def length(self, key: str) -> int | None:
-        """The entry's sample count from its header alone (cheap: for planning)."""
-        try:
-            with open(self._path(key), "rb") as handle:
-                header = handle.read(_HEADER.size)
-                size = os.fstat(handle.fileno()).st_size
-        except OSError:
-            return None
-        if len(header) != _HEADER.size:
-            return None
-        magic, count, _ = _HEADER.unpack(header)
-        if magic != _MAGIC or size != _HEADER.size + 4 * count:
-            return None
-        return int(count)
+        """The entry's sample count, only from an entry whose checksum holds: a header
+        alone could claim any length and stretch the planned track."""
+        samples = self.load(key)
+        return None if samples is None else int(samples.shape[0])
 
     def load(self, key: str) -> np.ndarray | None:
-        """The samples, or None when missing or damaged (a damaged entry is removed)."""
+        """The samples, or None when missing or damaged (a damaged entry is removed).
+
+        Anything at the entry's path that is not a regular file (a FIFO would block the
+        read for ever, a device could be endless) is ignored and removed, so the store
+        that follows puts a real entry there."""
         path = self._path(key)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        if len(data) >= _HEADER.size:
+        data = _read_regular(path, MAX_ENTRY_BYTES)
+        if data is not None and len(data) >= _HEADER.size:
             magic, count, digest = _HEADER.unpack_from(data)
             body = data[_HEADER.size :]
             if magic == _MAGIC and len(body) == 4 * count and hashlib.sha256(body).digest() == digest:
                 return np.frombuffer(body, dtype="<f4").copy()
+        if data is None and not _is_other(path):
+            return None  # simply missing
         try:
             path.unlink()
         except OSError:
@@ -114,3 +112,36 @@ class SpeechCache:
         except OSError as exc:
             self.writable = False
             warnings.warn(f"speech cache at {self.folder} is not usable ({exc.strerror or exc}); continuing without it", stacklevel=2)
+
+
+def _is_other(path: Path) -> bool:
+    """Whether something that is not a regular file stands at `path`."""
+    try:
+        return not stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file (at most `limit` + 1), or None for anything else:
+    opened without following a link and without blocking, then checked by its handle."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
