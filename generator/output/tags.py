@@ -13,6 +13,7 @@ import base64
 import os
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,38 +127,46 @@ class _TimeOrderedFrames:
         return bytearray().join(save_frame(f, config=config) for f in frames)
 
 
-def _id3_frames(tags, timeline: Timeline, cover: bytes | None, cover_mime: str) -> None:
-    """Text frames, cover and chapters into an ID3 tag (shared by MP3 and WAV)."""
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TCON, TDRC, TIT2, TLAN, TPE1, CTOCFlags, PictureType
+@dataclass(frozen=True)
+class Id3Text:
+    """What an ID3 tag says of a track: its texts and its chapters as (title, start ms, end ms)."""
 
-    _check_artist(timeline)
+    title: str
+    artist: str | None = None
+    album: str | None = None
+    description: str | None = None
+    language: str = "und"
+    chapters: tuple[tuple[str, int, int], ...] = ()
+    extra: tuple = ()
+    """More frames (the renderer's year, genre and language)."""
 
-    session = timeline.session
-    lang = language_code(session.language)
-    tags.add(TIT2(encoding=3, text=[timeline.title]))
-    if session.artist:
-        tags.add(TPE1(encoding=3, text=[session.artist]))
-    if session.album:
-        tags.add(TALB(encoding=3, text=[session.album]))
-    if session.description:
-        tags.add(COMM(encoding=3, lang=lang if lang != "und" else "XXX", desc="", text=[session.description]))
-    tags.add(TDRC(encoding=3, text=[str(release_year())]))
-    tags.add(TCON(encoding=3, text=[GENRE]))
-    tags.add(TLAN(encoding=3, text=[lang]))
+
+def add_id3_frames(tags, text: Id3Text, cover: bytes | None, cover_mime: str) -> None:
+    """Text frames, cover, one CHAP per chapter and the CTOC that orders them: the renderer's
+    MP3 and WAV tags and publish's transcoded MP3s are written by this one function."""
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TIT2, TPE1, CTOCFlags, PictureType
+
+    tags.add(TIT2(encoding=3, text=[text.title]))
+    if text.artist:
+        tags.add(TPE1(encoding=3, text=[text.artist]))
+    if text.album:
+        tags.add(TALB(encoding=3, text=[text.album]))
+    if text.description:
+        tags.add(COMM(encoding=3, lang=text.language if text.language != "und" else "XXX", desc="", text=[text.description]))
+    for frame in text.extra:
+        tags.add(frame)
     if cover is not None:
         tags.add(APIC(encoding=3, mime=cover_mime, type=PictureType.COVER_FRONT, desc="Cover", data=cover))
-    ids = []
-    for number, section in enumerate(timeline.sections):
-        element = f"chp{number}"
-        ids.append(element)
+    ids = [f"chp{number}" for number in range(len(text.chapters))]
+    for element, (title, start, end) in zip(ids, text.chapters):
         tags.add(
             CHAP(
                 element_id=element,
-                start_time=to_ms(section.start, timeline.rate),
-                end_time=to_ms(section.end, timeline.rate),
+                start_time=start,
+                end_time=end,
                 start_offset=0xFFFFFFFF,  # "use the times", as the ID3 chapter spec says
                 end_offset=0xFFFFFFFF,
-                sub_frames=[TIT2(encoding=3, text=[section.title])],
+                sub_frames=[TIT2(encoding=3, text=[title])],
             )
         )
     if ids:
@@ -166,9 +175,24 @@ def _id3_frames(tags, timeline: Timeline, cover: bytes | None, cover_mime: str) 
                 element_id="toc",
                 flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                 child_element_ids=ids,
-                sub_frames=[TIT2(encoding=3, text=[timeline.title])],
+                sub_frames=[TIT2(encoding=3, text=[text.title])],
             )
         )
+
+
+def _id3_frames(tags, timeline: Timeline, cover: bytes | None, cover_mime: str) -> None:
+    """The rendered track's ID3 frames (shared by MP3 and WAV)."""
+    from mutagen.id3 import TCON, TDRC, TLAN
+
+    _check_artist(timeline)
+    session = timeline.session
+    lang = language_code(session.language)
+    chapters = tuple(
+        (section.title, to_ms(section.start, timeline.rate), to_ms(section.end, timeline.rate)) for section in timeline.sections
+    )
+    extra = (TDRC(encoding=3, text=[str(release_year())]), TCON(encoding=3, text=[GENRE]), TLAN(encoding=3, text=[lang]))
+    text = Id3Text(timeline.title, session.artist, session.album, session.description, lang, chapters, extra)
+    add_id3_frames(tags, text, cover, cover_mime)
 
 
 def _vorbis(path: Path, fmt: str, timeline: Timeline, cover: bytes | None, cover_mime: str) -> None:

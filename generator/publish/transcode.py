@@ -62,32 +62,13 @@ def to_mp3(track: Track, dest: Path) -> None:
 
 def _tag(track: Track, dest: Path) -> None:
     """Title, artist, album, description, cover and chapters, as the renderer tags MP3s."""
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, CTOCFlags, PictureType
+    from mutagen.id3 import ID3
 
-    from generator.output.tags import time_ordered
+    from generator.output.tags import Id3Text, add_id3_frames, time_ordered
 
     tags = time_ordered(ID3())
-    tags.add(TIT2(encoding=3, text=[track.title]))
-    if track.artist:
-        tags.add(TPE1(encoding=3, text=[track.artist]))
-    if track.album:
-        tags.add(TALB(encoding=3, text=[track.album]))
-    if track.description:
-        tags.add(COMM(encoding=3, lang="XXX", desc="", text=[track.description]))
-    if track.cover is not None:
-        tags.add(APIC(encoding=3, mime=track.cover.mime, type=PictureType.COVER_FRONT, desc="Cover", data=track.cover.data))
-    ids = [f"chp{n}" for n in range(len(track.chapters))]
-    for element, chapter in zip(ids, track.chapters):
-        tags.add(
-            CHAP(
-                element_id=element,
-                start_time=round(chapter.start * 1000),
-                end_time=round(chapter.end * 1000),
-                start_offset=0xFFFFFFFF,
-                end_offset=0xFFFFFFFF,
-                sub_frames=[TIT2(encoding=3, text=[chapter.title])],
-            )
-        )
-    if ids:
-        tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids))
+    chapters = tuple((c.title, round(c.start * 1000), round(c.end * 1000)) for c in track.chapters)
+    text = Id3Text(track.title, track.artist, track.album, track.description, chapters=chapters)
+    cover = track.cover
+    add_id3_frames(tags, text, cover.data if cover is not None else None, cover.mime if cover is not None else "image/png")
     tags.save(str(dest), v2_version=4)
