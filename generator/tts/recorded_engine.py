@@ -30,6 +30,7 @@ from generator.errors import InputError, display_path
 from generator.model import Voice
 from generator.takes.quality import FRAME_SECONDS, decode, frame_levels, noise_floor_db
 from generator.takes.sheet import read_sheet
+from generator.tts.base import TRIM_THRESHOLD_DB
 from generator.yamlnodes import did_you_mean
 
 if TYPE_CHECKING:
@@ -54,8 +55,6 @@ CLICK_SECONDS = 0.06
 CLICK_GAP_SECONDS = 0.3
 """A burst this short, this far from the words, at a take's start or end is a click, not speech."""
 
-TRIM_BELOW_PEAK_DB = -45.0
-"""The same threshold the synthetic voices are trimmed at, for a take recorded in a silent room."""
 
 
 class RecordedEngine:
@@ -106,7 +105,7 @@ def clean(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     cleaned = without_edge_clicks(cleaned, levels > floor_db, rate)
     peak_db = 20 * np.log10(float(np.max(np.abs(cleaned))) + 1e-12)
     # trim_silence compares 5 ms peaks with the clip's peak: the floor's peaks sit ~10 dB over its RMS.
-    threshold = min(max(TRIM_BELOW_PEAK_DB, floor_db + 10.0 - peak_db), -12.0)
+    threshold = min(max(TRIM_THRESHOLD_DB, floor_db + 10.0 - peak_db), -12.0)
     return trim_silence(cleaned, rate, threshold_db=threshold)
 
 
