@@ -68,7 +68,7 @@ def bare_encode(minutes: float, output: str) -> dict:
 
 def render_job(script: str, output: str, cache: str, verify: bool = True) -> dict:
     """The library's render, timed around `render()` alone; then (untimed) the file's loudness."""
-    from generator.render import RenderOptions, render
+    from generator.pipeline.rendering import RenderOptions, render
 
     started = time.perf_counter()
     result = render(script, RenderOptions(output=Path(output), cache_dir=Path(cache), sidecars=True))
@@ -83,7 +83,7 @@ def file_loudness(path: str) -> float:
     """Integrated loudness of the finished file, decoded block by block (BS.1770)."""
     import soundfile
 
-    from generator.loudness import LoudnessMeter
+    from generator.master.loudness import LoudnessMeter
 
     with soundfile.SoundFile(path) as handle:
         meter = LoudnessMeter(handle.samplerate, handle.channels)
@@ -94,9 +94,9 @@ def file_loudness(path: str) -> float:
 
 def tts_job(script: str, cache: str) -> dict:
     """Speech synthesis of the script's utterances alone, into an empty cache (model load included)."""
-    from generator.loader import load_script as load
-    from generator.steps import utterances
-    from generator.tts import SpeechBank
+    from generator.load.loader import load_script as load
+    from generator.kinds.steps import utterances
+    from generator.voice.bank import SpeechBank
 
     session = load(script)
     bank = SpeechBank(Path(cache))
@@ -109,9 +109,9 @@ def export_speech(script: str, cache: str, folder: str) -> dict:
     """The script's utterances from the cache as WAV files, for the pydub baseline."""
     import soundfile
 
-    from generator.loader import load_script as load
-    from generator.steps import utterances
-    from generator.tts import SpeechBank
+    from generator.load.loader import load_script as load
+    from generator.kinds.steps import utterances
+    from generator.voice.bank import SpeechBank
 
     session = load(script)
     bank = SpeechBank(Path(cache))

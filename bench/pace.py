@@ -20,10 +20,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from generator.audio import SAMPLE_RATE  # noqa: E402
-from generator.loader import load_script  # noqa: E402
-from generator.render import plan_timeline  # noqa: E402
-from generator.tts import SpeechBank  # noqa: E402
+from generator.core.audio import SAMPLE_RATE  # noqa: E402
+from generator.load.loader import load_script  # noqa: E402
+from generator.pipeline.rendering import plan_timeline  # noqa: E402
+from generator.voice.bank import SpeechBank  # noqa: E402
 
 
 def pace(script: Path, speech: SpeechBank) -> tuple[int, float, float]:

@@ -9,7 +9,7 @@ Three jobs, each in a fresh process, taking turns (best of `--repeat`):
 - **warm**: `render()` of the benchmark session (bench/sessions.py) with every utterance
   in the speech cache and the default room;
 - **dry**: the same with `room: off`: warm minus dry is what the room costs a render;
-- **chain**: the voice chain (generator.tts.chain) alone over the session's utterances,
+- **chain**: the voice chain (generator.voice.chain) alone over the session's utterances,
   as prepared: it runs once per utterance when it is synthesized and its result is
   cached, so a warm render pays nothing for it; a cold render pays this once.
 
@@ -35,10 +35,10 @@ from sessions import session_yaml  # noqa: E402
 
 def chain_job(script: str, cache: str) -> dict:
     """The voice chain over every utterance of the script (samples from the warm cache)."""
-    from generator.loader import load_script
-    from generator.steps import utterances
-    from generator.tts import SpeechBank
-    from generator.tts.chain import voice_chain
+    from generator.load.loader import load_script
+    from generator.kinds.steps import utterances
+    from generator.voice.bank import SpeechBank
+    from generator.voice.chain import voice_chain
 
     spoken = utterances(load_script(script))
     bank = SpeechBank(Path(cache))

@@ -16,12 +16,12 @@ problem of a script with its place).
 
 __version__ = "0.1.0"
 
-from generator.errors import EngineError, InputError, MeditateError, Position, ScriptError, ScriptErrors  # noqa: E402
+from generator.core.errors import EngineError, InputError, MeditateError, Position, ScriptError, ScriptErrors  # noqa: E402
 
-from generator.loader import load_script  # noqa: E402
-from generator.render import RenderOptions, RenderResult, plan_timeline, render  # noqa: E402
+from generator.load.loader import load_script  # noqa: E402
+from generator.pipeline.rendering import RenderOptions, RenderResult, plan_timeline, render  # noqa: E402
 # (Imported here, first, so `generator.render` is the function and stays so: a later
-# `import generator.render` finds the module loaded and does not rebind the name.)
+# `import generator.pipeline.rendering` finds the module loaded and does not rebind the name.)
 
 __all__ = [
     "EngineError",

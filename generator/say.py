@@ -12,13 +12,13 @@ from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
-from generator import model
-from generator.audio import SAMPLE_RATE
-from generator.errors import InputError, Position
-from generator.narration import split_narration
-from generator.pronounce import spoken_text
-from generator.room import tail_samples
-from generator.tts.delivery import clauses
+from generator.core import model
+from generator.core.audio import SAMPLE_RATE
+from generator.core.errors import InputError, Position
+from generator.script.narration import split_narration
+from generator.voice.pronounce import spoken_text
+from generator.mix.room import tail_samples
+from generator.voice.delivery import clauses
 
 def say_voice(
     script: Path | None = None,
@@ -28,7 +28,7 @@ def say_voice(
 ) -> tuple[model.Voice, model.Room | None]:
     """The voice and room to speak with: the script's (or the defaults), then the options given."""
     if script is not None:
-        from generator.loader import load_script
+        from generator.load.loader import load_script
 
         session = load_script(script)
         voice, room = session.voice, session.room
@@ -45,7 +45,8 @@ def say_voice(
 
 def _voice_name(name: str) -> dict:
     """`--voice NAME`: a Piper voice (bundled, installed or a .onnx file) or a gTTS accent such as co.uk."""
-    from generator.tts.engines import ENGINES, VoiceNameError
+    from generator.voice.base import VoiceNameError
+    from generator.voice.engines import ENGINES
 
     problems = []
     for engine in ENGINES.values():
@@ -60,7 +61,7 @@ def say_phonemes(text: str, voice: model.Voice) -> str:
     """The phonemes the voice will speak for `text`, on one line; ' | ' marks a pause between clauses."""
     if voice.engine != "piper":
         raise InputError(f"the {voice.engine} voice reads text, not phonemes; --phonemes needs a piper voice")
-    from generator.tts.piper_engine import PiperEngine
+    from generator.voice.piper_engine import PiperEngine
 
     engine = PiperEngine()
     spoken = spoken_text(_one_line(text), voice.pronounce, phonemes=True)
@@ -77,11 +78,11 @@ def say(
     use_cache: bool = True,
 ) -> Path:
     """Speak `text` into `output` (format from its suffix) through the same chain and room as a render."""
-    from generator.mastering import Mastering, loudness_gain, mastered
-    from generator.mixer import Mixer
+    from generator.master.mastering import Mastering, loudness_gain, mastered
+    from generator.mix.mixer import Mixer
     from generator.output.writing import Delivery, write_track
-    from generator.render import chosen_format, plan_timeline
-    from generator.tts import SpeechBank
+    from generator.pipeline.rendering import chosen_format, plan_timeline
+    from generator.voice.bank import SpeechBank
 
     fmt = chosen_format(output, None)
     if not output.parent.is_dir():

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from generator import model
-from generator.errors import MeditateError, ScriptErrors, display_path, one_line
+from generator.core import model
+from generator.core.errors import MeditateError, ScriptErrors, display_path, one_line
 
 Snapshot = Mapping[Path, "tuple[int, int] | None"]
 """Each watched file's (modification time in ns, size), or None while it is missing."""
@@ -161,9 +161,9 @@ def script_watcher(
 ) -> Watcher:
     """A Watcher that loads with the script's real loader and renders real previews
     (to `output`, default `<script stem>-preview.mp3` in the working folder)."""
-    from generator.loader import load_script
-    from generator.sectionpick import pick_section
-    from generator.units import format_duration
+    from generator.load.loader import load_script
+    from generator.plan.sectionpick import pick_section
+    from generator.core.units import format_duration
 
     script = Path(script)
     preview = output or Path(f"{script.stem}-preview.mp3")
@@ -176,8 +176,8 @@ def script_watcher(
         return session
 
     def render_section(title: str) -> str:
-        from generator.render import RenderOptions
-        from generator.render import render as render_track
+        from generator.pipeline.rendering import RenderOptions
+        from generator.pipeline.rendering import render as render_track
 
         result = render_track(script, RenderOptions(
             output=preview, variables=variables, required_variables=required, engine=engine,

@@ -11,8 +11,8 @@ import soundfile
 
 import generator
 from generator import RenderOptions, ScriptErrors, load_script, plan_timeline, render
-from generator.mixer import Mixer
-from generator.tts import SpeechBank
+from generator.mix.mixer import Mixer
+from generator.voice.bank import SpeechBank
 
 SCRIPT = """
 title: Library call

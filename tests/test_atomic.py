@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import mixer as mixer_module
+from generator.mix import mixer as mixer_module
 from generator.cli import cli
 from generator.output import formats
 
@@ -201,7 +201,7 @@ sections:
 
 
 def _hooked(tmp_path: Path, command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
-    """Start `command` with the test hook (generator.testhook) set to stop it mid-write."""
+    """Start `command` with the test hook (generator.core.testhook) set to stop it mid-write."""
     go = tmp_path / "hook.fifo"
     os.mkfifo(go)
     env = {**env, "MEDITATE_TEST_HOOK": f"render:{go}"}

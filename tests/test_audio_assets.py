@@ -16,10 +16,11 @@ import pytest
 import soundfile
 from click.testing import CliRunner
 
-from generator import assets, model
-from generator.audio import SAMPLE_RATE
+from generator.sources import assets
+from generator.core import model
+from generator.core.audio import SAMPLE_RATE
 from generator.cli import cli
-from generator.errors import InputError
+from generator.core.errors import InputError
 from generator.sources.ambience import PINK_LUFS, AmbienceSource
 from generator.sources.noise import NoiseSource
 

@@ -388,7 +388,7 @@ from hypothesis import strategies as st  # noqa: E402
 def test_yaml_hints_never_crash_and_point_inside_the_file(lines):
     import yaml
 
-    from generator.yamlhints import hints
+    from generator.script.yamlhints import hints
 
     text = "title: T\nsections:\n" + "\n".join(lines)
     try:

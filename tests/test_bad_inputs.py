@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.yamlnodes import MAX_SCRIPT_BYTES
+from generator.script.yamlnodes import MAX_SCRIPT_BYTES
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 LINE = re.compile(r"^(?:(?P<file>[^\s:][^:]*?)(?P<pos>:\d+:\d+)?: )?error: .+$")

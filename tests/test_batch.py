@@ -8,10 +8,10 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from generator.batch import MANIFEST
-from generator.roster import read_roster, safe_name
+from generator.batch.run import MANIFEST
+from generator.script.roster import read_roster, safe_name
 from generator.cli import cli
-from generator.errors import ScriptErrors
+from generator.core.errors import ScriptErrors
 
 SCRIPT = """
 title: Evening for {name}

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from generator import model
-from generator.audio import SAMPLE_RATE as RATE
-from generator.bed import Bed
-from generator.errors import Position
+from generator.core import model
+from generator.core.audio import SAMPLE_RATE as RATE
+from generator.mix.bed import Bed
+from generator.core.errors import Position
 from generator.sources.files import FileLoopSource
 from generator.sources.tones import DRONE_DRIFT_DB, ToneSource
-from generator.timeline import Placement, SectionPlan, Timeline
-from generator.units import Glide
+from generator.plan.timeline import Placement, SectionPlan, Timeline
+from generator.core.units import Glide
 
 DRIFT = 10 ** (DRONE_DRIFT_DB / 20)
 """A drone's level wanders by up to this factor (see generator.sources.tones)."""

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from generator import model
-from generator.audio import SAMPLE_RATE as RATE
-from generator.errors import InputError, Position
-from generator.render import RenderOptions, render
+from generator.core import model
+from generator.core.audio import SAMPLE_RATE as RATE
+from generator.core.errors import InputError, Position
+from generator.pipeline.rendering import RenderOptions, render
 from generator.sources.bells import BELL_LOUDNESS, BUILTIN_BELLS, STRENGTH_DB, bell_clip, bell_lengths
 from generator.sources.loudness import momentary
 
@@ -175,7 +175,7 @@ def test_the_track_does_not_open_on_a_strike_and_bells_ring_on(track):
     # The bowl's step lasts its hold; the bowl rings on under the words that follow.
     bowl, words = entries[1], entries[2]
     assert bowl.length == bell_lengths(bell("bowl"), Path("."))[1] and words.start == bowl.end
-    from generator.placing import BellStrike
+    from generator.kinds.placing import BellStrike
 
     strikes = [p for p in timeline.placements if isinstance(p.sound, BellStrike)]
     assert strikes[0].end > words.end

@@ -18,10 +18,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import bounds, model, yamlnodes
+from generator.script import bounds, yamlnodes
+from generator.core import model
 from generator.cli import cli
-from generator.loader import load_script
-from generator.narration import split_narration
+from generator.load.loader import load_script
+from generator.script.narration import split_narration
 
 
 def run(*args: str):
@@ -125,7 +126,7 @@ def test_an_include_reached_through_aliases_is_refused_after_a_bounded_number_of
         reads.append(file)
         return real(file, shown, errors)
 
-    monkeypatch.setattr("generator.loader.compose", counting)
+    monkeypatch.setattr("generator.load.loader.compose", counting)
     with pytest.raises(Exception) as caught:
         load_script(path)
     assert "reaches more than 500 includes (repeats and aliases counted)" in str(caught.value)

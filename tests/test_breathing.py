@@ -18,8 +18,8 @@ import soundfile
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.render import RenderOptions, render
-from generator.tts.delivery import CLAUSE_PAUSE
+from generator.pipeline.rendering import RenderOptions, render
+from generator.voice.delivery import CLAUSE_PAUSE
 
 RATE = 44_100
 PHASES = ("inhale", "hold", "exhale")
@@ -414,8 +414,8 @@ def test_voice_cue_longer_than_its_phase_names_both_lengths(write_script, fake_t
 @pytest.mark.piper
 def test_real_voice_cues_fit_four_second_phases(tmp_path):
     """The default Piper voice at speed 0.9 says each default cue word well inside 4 s."""
-    from generator import model
-    from generator.tts import SpeechBank
+    from generator.core import model
+    from generator.voice.bank import SpeechBank
 
     voice = model.Voice(speed=0.9)
     words = dict(model.Breathe.__dataclass_fields__["words"].default)

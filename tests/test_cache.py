@@ -10,9 +10,9 @@ import warnings
 import numpy as np
 import pytest
 
-from generator.model import Utterance, Voice
-from generator.tts import SpeechBank
-from generator.tts.cache import SpeechCache
+from generator.core.model import Utterance, Voice
+from generator.voice.bank import SpeechBank
+from generator.voice.cache import SpeechCache
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def full_disk(monkeypatch, root: Path) -> None:
     """Make every write into a cache entry under `root` fail with ENOSPC (a full disk)."""
     import errno
 
-    from generator.tts import cache as cache_module
+    from generator.voice import cache as cache_module
 
     real_fdopen = os.fdopen
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.cleantext import clean_out, clean_value, forbidden_at
+from generator.core.cleantext import clean_out, clean_value, forbidden_at
 from generator.cli import cli
 
 CONTROL = "".join(chr(c) for c in [*range(9), *range(11, 32), *range(0x7F, 0xA0)]) + "\ud800\udfff"

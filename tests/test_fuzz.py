@@ -19,13 +19,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import model
-from generator.audio import to_samples
-from generator.errors import InputError, ScriptError, ScriptErrors
-from generator.loader import load_script
-from generator.placing import BellLength
-from generator.timeline import plan
-from generator.units import parse_duration, parse_glide, parse_volume
+from generator.core import model
+from generator.core.audio import to_samples
+from generator.core.errors import InputError, ScriptError, ScriptErrors
+from generator.load.loader import load_script
+from generator.kinds.placing import BellLength
+from generator.plan.timeline import plan
+from generator.core.units import parse_duration, parse_glide, parse_volume
 
 BUDGET = int(os.environ.get("MEDITATE_FUZZ_EXAMPLES", "0")) or None
 
@@ -325,15 +325,15 @@ SHORT_SCRIPT = st.builds(
 @budget(25)
 @given(SHORT_SCRIPT)
 def test_the_mix_is_exactly_as_long_as_the_plan(tmp_path_factory, monkeypatch_session, script):
-    from generator.mixer import Mixer
-    from generator.tts import SpeechBank
+    from generator.mix.mixer import Mixer
+    from generator.voice.bank import SpeechBank
 
     if script.get("length"):
         script["sections"][0]["steps"].append({"pause": "fill"})
     folder = tmp_path_factory.mktemp("mix")
     path = folder / "script.yaml"
     path.write_text(yaml.safe_dump(script), encoding="utf-8")
-    from generator.lengths import BankLengths
+    from generator.plan.lengths import BankLengths
 
     bank = SpeechBank(folder / "cache")
     try:
@@ -379,7 +379,7 @@ def _texts(session: model.Session) -> list[str]:
         out.append(section.title)
         for step in section.steps:
             out += [p.text for p in getattr(step, "parts", ()) if isinstance(p, model.Utterance)]
-    from generator.steps import utterances
+    from generator.kinds.steps import utterances
 
     out += [u.text for u in utterances(session)]
     return out
@@ -390,7 +390,7 @@ def _texts(session: model.Session) -> list[str]:
 def test_no_control_character_survives_the_loader(tmp_path_factory, title, say, overrides):
     """Texts with control characters (through YAML's escapes) and `--set`-like values:
     the loader refuses them at their place or cleans them; nothing it returns holds one."""
-    from generator.cleantext import forbidden_at
+    from generator.core.cleantext import forbidden_at
 
     document = {"title": title, "variables": {"name": "x", "place": "y"}, "sections": [{"title": "A", "steps": [{"say": say + " {name} {place}"}]}]}
     path = tmp_path_factory.mktemp("control") / "script.yaml"
@@ -407,8 +407,8 @@ def test_no_control_character_survives_the_loader(tmp_path_factory, title, say, 
 @budget(200)
 @given(st.text(alphabet=st.sampled_from(list('ab,;"\n\r\t ') + ["\x0b", "\x00", "\ud800"]), max_size=80))
 def test_a_roster_is_rows_or_clean_errors(tmp_path_factory, text):
-    from generator.cleantext import forbidden_at
-    from generator.roster import read_roster
+    from generator.core.cleantext import forbidden_at
+    from generator.script.roster import read_roster
 
     path = tmp_path_factory.mktemp("roster") / "r.csv"
     path.write_bytes(("name,output\n" + text).encode("utf-8", "surrogatepass"))

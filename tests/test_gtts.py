@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.model import Voice
-from generator.tts import gtts_engine
-from generator.tts.gtts_engine import GttsEngine
+from generator.core.model import Voice
+from generator.voice import gtts_engine
+from generator.voice.gtts_engine import GttsEngine
 
 
 def tone_mp3(seconds: float = 0.8, rate: int = 24_000) -> bytes:
@@ -87,7 +87,7 @@ def test_gtts_retries_server_errors_and_throttling(local_translate):
 
 def test_gtts_gives_up_with_one_clear_line(local_translate):
     local_translate.failures = [503, 503, 503]
-    from generator.errors import EngineError
+    from generator.core.errors import EngineError
 
     with pytest.raises(EngineError, match="use --engine piper"):
         GttsEngine().synthesize("Hello.", Voice(engine="gtts", name="com"))
@@ -156,7 +156,7 @@ def silent_server(monkeypatch):
 def test_a_server_that_never_answers_times_out_and_is_retried(silent_server, monkeypatch):
     """Every attempt carries the engine's timeout (so none can wait for ever), and there are
     exactly ATTEMPTS of them: bounded by steps, not by a clock."""
-    from generator.errors import EngineError
+    from generator.core.errors import EngineError
 
     import gtts
 
@@ -183,7 +183,7 @@ def test_retries_back_off_exponentially(local_translate, monkeypatch):
 
 
 def test_a_client_error_is_not_retried(local_translate):
-    from generator.errors import EngineError
+    from generator.core.errors import EngineError
 
     local_translate.failures = [403]
     with pytest.raises(EngineError, match="could not be reached"):

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.output import leftovers
-from generator.tts.cache import SpeechCache, cache_key
+from generator.voice.cache import SpeechCache, cache_key
 from tests.childmem import peak
 
 PEAK_MB = 450
@@ -78,7 +78,7 @@ def test_hostile_inputs_take_bounded_memory(tmp_path, args, code, message):
 def test_the_real_voice_speaks_the_longest_piece_in_bounded_memory(tmp_path):
     """A render whose one sentence is the longest piece the voice is given at once
     (MAX_UTTERANCE_CHARS), with the real voice, in a child process."""
-    from generator.bounds import MAX_UTTERANCE_CHARS
+    from generator.script.bounds import MAX_UTTERANCE_CHARS
 
     text = " ".join(["breathing slowly and gently"] * 40)[:MAX_UTTERANCE_CHARS].rsplit(" ", 1)[0]
     (tmp_path / "one.yaml").write_text(f"title: T\nsections:\n  - title: A\n    steps:\n      - say: {text}\n")

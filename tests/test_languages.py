@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.languages import CUE_KINDS, CUE_WORDS, base_language, cue_words, three_letter_code, two_letter_code
+from generator.core.languages import CUE_KINDS, CUE_WORDS, base_language, cue_words, three_letter_code, two_letter_code
 
 REQUIRED = ("de", "es", "fr", "it", "pt", "nl", "pl", "ru", "zh", "ja")
 
@@ -148,7 +148,7 @@ def no_translate(monkeypatch):
     """gTTS pointed at a closed port on 127.0.0.1: the online engine cannot be reached."""
     import gtts.tts
 
-    from generator.tts import gtts_engine
+    from generator.voice import gtts_engine
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -158,9 +158,9 @@ def no_translate(monkeypatch):
 
 
 def test_online_failure_suggests_an_offline_voice_of_the_script_language(no_translate, tmp_path, monkeypatch):
-    from generator.errors import EngineError
-    from generator.model import Voice
-    from generator.tts.gtts_engine import GttsEngine
+    from generator.core.errors import EngineError
+    from generator.core.model import Voice
+    from generator.voice.gtts_engine import GttsEngine
 
     monkeypatch.setenv("MEDITATE_DATA_DIR", str(tmp_path / "data"))
     engine = GttsEngine()
@@ -181,10 +181,10 @@ def test_online_failure_suggests_an_offline_voice_of_the_script_language(no_tran
 def test_online_failure_names_an_installed_voice_of_the_script_language(no_translate, tmp_path, monkeypatch):
     import shutil
 
-    from generator.errors import EngineError
-    from generator.model import Voice
-    from generator.tts.gtts_engine import GttsEngine
-    from generator.tts.voice_store import builtin_voice_path
+    from generator.core.errors import EngineError
+    from generator.core.model import Voice
+    from generator.voice.gtts_engine import GttsEngine
+    from generator.voice.voice_store import builtin_voice_path
 
     folder = tmp_path / "data" / "voices" / "de_DE-local-medium"
     folder.mkdir(parents=True)
@@ -202,8 +202,8 @@ def test_online_failure_names_an_installed_voice_of_the_script_language(no_trans
 def test_chinese_and_japanese_sentences_are_split_at_their_own_full_stops():
     from fractions import Fraction
 
-    from generator.model import Gap, Utterance, Voice
-    from generator.narration import split_narration
+    from generator.core.model import Gap, Utterance, Voice
+    from generator.script.narration import split_narration
 
     voice = Voice(language="zh")
     parts, problems = split_narration("你好。请闭上眼睛！「慢慢地」。Rest here. Now", voice)

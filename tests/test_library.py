@@ -10,9 +10,9 @@ import soundfile
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.loader import load_script as load
-from generator.render import plan_timeline
-from generator.tts import SpeechBank
+from generator.load.loader import load_script as load
+from generator.pipeline.rendering import plan_timeline
+from generator.voice.bank import SpeechBank
 
 SCRIPTS = sorted((Path(__file__).resolve().parent.parent / "scripts").glob("*.yaml"))
 

@@ -4,9 +4,9 @@ from fractions import Fraction
 
 import pytest
 
-from generator import model
-from generator.errors import ScriptErrors
-from generator.loader import load_script
+from generator.core import model
+from generator.core.errors import ScriptErrors
+from generator.load.loader import load_script
 
 
 def errors_of(path, **kwargs) -> list[str]:

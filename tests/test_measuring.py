@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from generator import measuring
-from generator.audio import SAMPLE_RATE
-from generator.mixer import Mixer
-from generator.loudness import LoudnessMeter, TruePeakLimiter
-from generator.loader import load_script as load
-from generator.mastering import Mastering, measure_loudness
-from generator.render import RenderOptions, plan_timeline
-from generator.tts import SpeechBank
+from generator.master import measuring
+from generator.core.audio import SAMPLE_RATE
+from generator.mix.mixer import Mixer
+from generator.master.loudness import LoudnessMeter, TruePeakLimiter
+from generator.load.loader import load_script as load
+from generator.master.mastering import Mastering, measure_loudness
+from generator.pipeline.rendering import RenderOptions, plan_timeline
+from generator.voice.bank import SpeechBank
 
 SCRIPT = """
 title: Long and sparse
@@ -143,7 +143,7 @@ def test_predicted_limiting_matches_a_pass_through_the_limiter(write_script, fak
 
 
 def test_the_render_lands_on_target_when_the_limiter_works_hard(write_script, fake_tts, tmp_path):
-    from generator.render import render
+    from generator.pipeline.rendering import render
 
     result = render(write_script(HOT_SCRIPT), RenderOptions(output=tmp_path / "hot.wav", loudness=-12.0, sidecars=False))
     samples, rate = sf.read(str(tmp_path / "hot.wav"), always_2d=True)
@@ -154,7 +154,7 @@ def test_the_render_lands_on_target_when_the_limiter_works_hard(write_script, fa
 
 
 def test_measuring_on_two_threads_hears_what_one_thread_hears(write_script, fake_tts, monkeypatch):
-    from generator import mastering as render_module
+    from generator.master import mastering as render_module
 
     timeline, speech = timeline_of(write_script)
     both = measure_loudness(timeline, speech, Mastering())
@@ -166,7 +166,7 @@ def test_measuring_on_two_threads_hears_what_one_thread_hears(write_script, fake
 
 
 def test_a_failure_in_one_measuring_thread_stops_both(write_script, fake_tts, monkeypatch):
-    from generator import mastering as render_module
+    from generator.master import mastering as render_module
 
     timeline, speech = timeline_of(write_script)
     real_mixed = render_module._mixed

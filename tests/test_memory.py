@@ -40,7 +40,7 @@ CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from generator.render import RenderOptions, render
+    from generator.pipeline.rendering import RenderOptions, render
     render(sys.argv[1], RenderOptions(output=Path(sys.argv[2]), cache_dir=Path(sys.argv[3])))
     """
 )

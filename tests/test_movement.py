@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import welch
 
-from generator.audio import SAMPLE_RATE as RATE
-from generator.loader import load_script
-from generator.errors import ScriptErrors
-from generator.render import RenderOptions, render
+from generator.core.audio import SAMPLE_RATE as RATE
+from generator.load.loader import load_script
+from generator.core.errors import ScriptErrors
+from generator.pipeline.rendering import RenderOptions, render
 from generator.sources.noise import HOP, LEVEL_DRIFT_DB, NoiseSource
 from generator.sources.tones import DRONE_DRIFT_DB, BinauralSource, ToneSource
-from generator.units import Glide
+from generator.core.units import Glide
 
 
 def second_levels(x: np.ndarray) -> np.ndarray:

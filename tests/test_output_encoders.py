@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 from mutagen.mp3 import MP3, BitrateMode
 
-from generator.errors import InputError
+from generator.core.errors import InputError
 from generator.output import FORMATS, open_encoder
 from generator.output.encoders import LAME_ENCODER_DELAY, _Frame
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator import model
+from generator.core import model
 from generator.output.cover import SIZE, default_cover
-from generator import atomic
-from generator.atomic import replace_together
+from generator.core import atomic
+from generator.core.atomic import replace_together
 from generator.output.sidecars import timeline_json, webvtt
 from generator.output.writing import discard, stage_sidecars
-from generator.timeline import Entry, SectionPlan, Timeline
+from generator.plan.timeline import Entry, SectionPlan, Timeline
 
 RATE = 44_100
 

@@ -16,12 +16,12 @@ from mutagen.id3 import ID3, CTOCFlags, PictureType
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-from generator import model
+from generator.core import model
 from generator.output import open_encoder
-from generator.images import image_mime, image_size
+from generator.core.images import image_mime, image_size
 from generator.output import write_tags
 from generator.output.tags import GENRE, language_code
-from generator.timeline import Entry, SectionPlan, Timeline
+from generator.plan.timeline import Entry, SectionPlan, Timeline
 
 RATE = 44_100
 

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.planhtml import plan_html
-from generator.loader import load_script as load
-from generator.render import plan_timeline
-from generator.tts import SpeechBank
+from generator.planview.html import plan_html
+from generator.load.loader import load_script as load
+from generator.pipeline.rendering import plan_timeline
+from generator.voice.bank import SpeechBank
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from generator import model
-from generator.audio import db_to_gain, to_samples
+from generator.core import model
+from generator.core.audio import db_to_gain, to_samples
 from generator.sources.files import DiskClip, load_sound
 from generator.sources.played import PlayedSource
 from tests.childmem import peak

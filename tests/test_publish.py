@@ -23,7 +23,7 @@ import soundfile
 from mutagen.mp3 import MP3
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TLAN, TPE1, CTOCFlags
 
-from generator.errors import InputError
+from generator.core.errors import InputError
 from generator.publish import publish
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
@@ -479,7 +479,7 @@ def test_user_mistakes_are_input_errors(library: Path, tmp_path: Path) -> None:
 
 def test_a_failing_disk_is_a_clean_error(library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import generator.publish.site as site_module
-    from generator.errors import MeditateError
+    from generator.core.errors import MeditateError
 
     def full(path: Path, data: bytes, **_: object) -> bool:
         raise OSError(28, "No space left on device", str(path))

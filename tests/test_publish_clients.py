@@ -21,7 +21,7 @@ import soundfile
 from mutagen.id3 import ID3, TPE1
 from PIL import Image
 
-from generator.errors import InputError
+from generator.core.errors import InputError
 from generator.output.tags import PLACEHOLDER_NAMES
 from generator.publish import identity, publish
 from generator.publish.captions import Cue, parse_vtt, readable_cues

@@ -81,8 +81,8 @@ def test_the_readme_names_its_examples_and_how_to_come_back_to_the_command():
 
 def test_every_section_named_in_a_readme_example_exists():
     """The cheap half of the slow test below: each --section of the README picks a real section."""
-    from generator.loader import load_script
-    from generator.sectionpick import pick_section
+    from generator.load.loader import load_script
+    from generator.plan.sectionpick import pick_section
 
     for command in commands(README.read_text(encoding="utf-8")):
         args = shlex.split(command, comments=True)

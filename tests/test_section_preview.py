@@ -15,9 +15,9 @@ import json
 import numpy as np
 import soundfile
 
-from generator.audio import SAMPLE_RATE
-from generator.mastering import PREVIEW_EDGE_FADE
-from generator.render import RenderOptions, render
+from generator.core.audio import SAMPLE_RATE
+from generator.master.mastering import PREVIEW_EDGE_FADE
+from generator.pipeline.rendering import RenderOptions, render
 
 SCRIPT = """
 title: Preview

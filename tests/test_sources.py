@@ -11,15 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import welch
 
-from generator import model
-from generator.audio import SAMPLE_RATE as RATE
-from generator.errors import InputError, Position
+from generator.core import model
+from generator.core.audio import SAMPLE_RATE as RATE
+from generator.core.errors import InputError, Position
 from generator.sources.breath import breath_tone
 from generator.sources.files import FileLoopSource, load_sound
 from generator.sources.noise import NOISE_RMS, NoiseSource
 from generator.sources.tones import BinauralSource, IsochronicSource, ToneSource, pulse_gate
-from generator.tts.base import VOICE_RMS_DB
-from generator.units import Glide
+from generator.core.audio import VOICE_RMS_DB
+from generator.core.units import Glide
 
 HERE = Position("test.yaml", 1, 1)
 

@@ -34,12 +34,12 @@ def test_no_room_too_big(path):
 
 def test_every_kind_is_one_table_entry():
     """The loader, planner, mixer and picture name no step or layer kind: they read the tables."""
-    from generator.layers import LAYER_KINDS
+    from generator.kinds.layers import LAYER_KINDS
     from generator.output.formats import FORMATS
-    from generator.steps import STEP_KINDS
-    from generator.tts.engines import ENGINES
+    from generator.kinds.steps import STEP_KINDS
+    from generator.voice.engines import ENGINES
 
-    readers = ["loader.py", "settings.py", "timeline.py", "mixer.py", "bed.py", "planhtml.py", "planbed.py", "render.py"]
+    readers = ["load/loader.py", "load/settings.py", "plan/timeline.py", "mix/mixer.py", "mix/bed.py", "planview/html.py", "planview/bed.py", "pipeline/rendering.py"]
     for name in readers:
         text = (PACKAGE / name).read_text(encoding="utf-8")
         for kind in [*STEP_KINDS, *LAYER_KINDS, *FORMATS, *ENGINES]:
@@ -50,7 +50,7 @@ def test_every_kind_is_one_table_entry():
 def test_command_line_choices_come_from_the_tables():
     from generator.cli import cli
     from generator.output.formats import FORMATS
-    from generator.tts.engines import ENGINES, SYNTHETIC_ENGINES
+    from generator.voice.engines import ENGINES, SYNTHETIC_ENGINES
 
     render = cli.commands["render"]
     choices = {p.name: list(p.type.choices) for p in render.params if hasattr(p.type, "choices")}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.errors import ScriptErrors
-from generator.loader import load_script
+from generator.core.errors import ScriptErrors
+from generator.load.loader import load_script
 
 BODY = """
 sections:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from generator.render import RenderOptions, render
+from generator.pipeline.rendering import RenderOptions, render
 from generator.takes.lines import update_sheet
 from generator.takes.recorder import MAX_TAKE_BYTES, Recording, RecordingServer
 from takes_audio import take, write_take

@@ -16,8 +16,8 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.render import RenderOptions, render
-from generator.tts.delivery import CLAUSE_PAUSE
+from generator.pipeline.rendering import RenderOptions, render
+from generator.voice.delivery import CLAUSE_PAUSE
 from takes_audio import LEAD, levels_db, take, write_take
 
 LINES = ("Welcome, friend.", "Let your eyes gently close.", "Notice your breath.")
@@ -226,7 +226,7 @@ def test_bad_takes_are_named(write_script, tmp_path, fake_tts, monkeypatch, kind
 
 
 def test_a_click_after_the_words_is_cut_with_the_silence():
-    from generator.tts.recorded_engine import clean
+    from generator.voice.recorded_engine import clean
 
     words = take(3, RATE, level_db=-20, noise_db=-60)
     clicked = words.copy()
@@ -244,9 +244,9 @@ def test_a_real_voice_take_sits_like_the_synthesized_voice(write_script, tmp_pat
     (rendered dry: the reverb's tail between words is not the recording's room)."""
     from scipy.signal import lfilter
 
-    from generator.audio import resample
-    from generator.model import Voice
-    from generator.tts.piper_engine import PiperEngine
+    from generator.core.audio import resample
+    from generator.core.model import Voice
+    from generator.voice.piper_engine import PiperEngine
 
     text = "Let your eyes gently close, and notice the ground beneath you."
     clip = PiperEngine().synthesize(text, Voice())
@@ -292,8 +292,8 @@ def test_a_real_voice_take_sits_like_the_synthesized_voice(write_script, tmp_pat
 
 @pytest.mark.parametrize("recorded", [("Breathe in", "Breathe out"), ("Breathe in",)])
 def test_breathing_cues_are_takes_too_or_all_fall_back(write_script, tmp_path, fake_tts, recorded):
-    from generator.loader import load_script
-    from generator.steps import utterances
+    from generator.load.loader import load_script
+    from generator.kinds.steps import utterances
 
     folder = tmp_path / "takes"
     folder.mkdir()

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.takes.sheet import Row, Sheet, updated
+from generator.voice.takesheet import Row, Sheet, updated
 
 SCRIPT = """
 title: Evening

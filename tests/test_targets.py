@@ -18,7 +18,7 @@ import soundfile
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.errors import InputError
+from generator.core.errors import InputError
 from generator.output.targets import InputFiles, refuse_unsafe, special_kind
 
 MAIN = """

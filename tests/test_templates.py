@@ -57,7 +57,7 @@ def test_library_template_says_what_the_library_script_says(name):
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_template_loads_as_a_valid_script(name, tmp_path):
-    loader = pytest.importorskip("generator.loader")
+    loader = pytest.importorskip("generator.load.loader")
     path = tmp_path / f"{name}.yaml"
     path.write_text(template_text(name), encoding="utf-8")
     session = loader.load_script(path)
@@ -69,15 +69,15 @@ LIBRARY = ("relaxation", "breathing", "integration", "back-care")
 
 @pytest.mark.parametrize("path", sorted(SCRIPTS.glob("*.yaml")), ids=lambda p: p.name)
 def test_library_script_loads_as_a_valid_script(path):
-    loader = pytest.importorskip("generator.loader")
+    loader = pytest.importorskip("generator.load.loader")
     session = loader.load_script(path)
     assert session.title and session.sections
 
 
 @pytest.mark.parametrize("name", LIBRARY)
 def test_library_session_opens_with_the_care_note_and_speaks_to_the_client(name):
-    loader = pytest.importorskip("generator.loader")
-    from generator import model
+    loader = pytest.importorskip("generator.load.loader")
+    from generator.core import model
 
     session = loader.load_script(SCRIPTS / f"{name}.yaml", {"name": "Anna"})
     says = [step for section in session.sections for step in section.steps if isinstance(step, model.Say)]

@@ -4,12 +4,12 @@ from fractions import Fraction
 
 import pytest
 
-from generator import model
-from generator.errors import ScriptErrors
-from generator.loader import load_script
-from generator.placing import BellLength
-from generator.steps import utterances
-from generator.timeline import LEAD_IN, plan
+from generator.core import model
+from generator.core.errors import ScriptErrors
+from generator.load.loader import load_script
+from generator.kinds.placing import BellLength
+from generator.kinds.steps import utterances
+from generator.plan.timeline import LEAD_IN, plan
 
 RATE = 44_100
 

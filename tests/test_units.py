@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.audio import to_samples
-from generator.units import Glide, parse_duration, parse_glide, parse_volume
+from generator.core.audio import to_samples
+from generator.core.units import Glide, parse_duration, parse_glide, parse_volume
 
 
 @pytest.mark.parametrize(

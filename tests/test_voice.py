@@ -14,10 +14,10 @@ import soundfile
 from click.testing import CliRunner
 from scipy.signal import butter, sosfiltfilt
 
-from generator.audio import SAMPLE_RATE, trim_silence
+from generator.core.audio import SAMPLE_RATE, trim_silence
 from generator.cli import cli
-from generator.pronounce import BUILTIN, spoken_text
-from generator.tts.delivery import clauses
+from generator.voice.pronounce import BUILTIN, spoken_text
+from generator.voice.delivery import clauses
 
 RATE = SAMPLE_RATE
 
@@ -204,7 +204,7 @@ def speechlike(seconds: float, seed: int = 1) -> np.ndarray:
 
 
 def test_chain_high_pass_removes_rumble():
-    from generator.tts.delivery import finish
+    from generator.voice.delivery import finish
 
     t = np.arange(2 * RATE) / RATE
     x = speechlike(2.0) + (0.1 * np.sin(2 * np.pi * 40 * t)).astype(np.float32)
@@ -215,7 +215,7 @@ def test_chain_high_pass_removes_rumble():
 
 
 def test_de_esser_turns_down_a_sibilant_burst_only():
-    from generator.tts.chain import de_ess
+    from generator.voice.chain import de_ess
 
     rng = np.random.default_rng(5)
     x = speechlike(2.0)
@@ -229,8 +229,8 @@ def test_de_esser_turns_down_a_sibilant_burst_only():
 
 
 def test_chain_keeps_length_and_level():
-    from generator.tts.base import VOICE_RMS_DB
-    from generator.tts.delivery import finish
+    from generator.core.audio import VOICE_RMS_DB
+    from generator.voice.delivery import finish
 
     x = speechlike(1.5)
     y = finish(x)
@@ -285,10 +285,10 @@ def test_a_larger_room_rings_longer(tmp_path, write_script, fake_tts):
 
 def test_room_windows_are_exact(write_script, fake_tts):
     """A window rendered on its own equals that stretch of the whole track (tails included)."""
-    from generator.mixer import Mixer
-    from generator.loader import load_script as load
-    from generator.render import plan_timeline
-    from generator.tts import SpeechBank
+    from generator.mix.mixer import Mixer
+    from generator.load.loader import load_script as load
+    from generator.pipeline.rendering import plan_timeline
+    from generator.voice.bank import SpeechBank
 
     session = load(write_script(ROOM_SCRIPT.format(room="room: medium")))
     speech = SpeechBank()
@@ -304,7 +304,7 @@ def test_room_windows_are_exact(write_script, fake_tts):
 
 
 def test_trimming_keeps_a_word_tail_at_minus_50_db():
-    from generator.tts.base import TRIM_KEEP_MS, TRIM_THRESHOLD_DB
+    from generator.voice.base import TRIM_KEEP_MS, TRIM_THRESHOLD_DB
 
     t = np.arange(RATE) / RATE
     word = np.sin(2 * np.pi * 200 * t[: RATE // 2]).astype(np.float32)

@@ -62,9 +62,9 @@ def rendered(tmp_path_factory):
 def test_pace_inside_sentences_is_calm():
     """Words a minute inside the `say` entries of a library session (sentence pauses not
     counted, pauses at commas counted): a calm 125 to 155, where the voice's own is 200."""
-    from generator.loader import load_script
-    from generator.render import plan_timeline
-    from generator.tts import SpeechBank
+    from generator.load.loader import load_script
+    from generator.pipeline.rendering import plan_timeline
+    from generator.voice.bank import SpeechBank
 
     timeline = plan_timeline(load_script(LIBRARY / "welcome.yaml"), SpeechBank())
     says = [e for e in timeline.entries() if e.kind == "say"]

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.tts.voice_store import builtin_voice_path
+from generator.voice.voice_store import builtin_voice_path
 
 GERMAN = "de_DE-test-medium"
 MULTI = "en_GB-trio-medium"
@@ -200,7 +200,7 @@ def test_unreachable_repository_is_one_line_and_exit_1(data_dir):
 
 def test_a_failed_update_keeps_the_installed_voice(repository, data_dir, monkeypatch):
     """A voice already installed stays whole when a later download of it fails."""
-    from generator.tts import voice_download
+    from generator.voice import voice_download
 
     assert run("voices", "--get", GERMAN, "--from", repository).exit_code == 0
     model = data_dir / "voices" / GERMAN / f"{GERMAN}.onnx"
@@ -266,8 +266,8 @@ def test_speaker_is_chosen_by_name_or_number_and_checked(use_installed, write_sc
 
 
 def test_speech_cache_keys_on_the_voice_files_and_the_speaker(use_installed):
-    from generator.model import Voice
-    from generator.tts.piper_engine import PiperEngine
+    from generator.core.model import Voice
+    from generator.voice.piper_engine import PiperEngine
 
     engine = PiperEngine()
     joe = engine.voice_id(Voice())

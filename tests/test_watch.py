@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.loader import load_script
+from generator.load.loader import load_script
 from generator.watch import Watcher, run, snapshot
 
 pytestmark = pytest.mark.usefixtures("fake_tts")

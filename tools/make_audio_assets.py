@@ -7,7 +7,7 @@ Each sound is one period of a periodic signal made by a physical sketch in
 `soundscape_models.py` (seeded, so a rerun gives the same samples before encoding),
 normalised to REFERENCE_LUFS integrated loudness (BS.1770), and written as Ogg Vorbis.
 `manifest.json` records each file's name, kind, length, licence, description and
-measured loudness (after decoding), which `generator.assets` reads.
+measured loudness (after decoding), which `generator.sources.assets` reads.
 
 `--look DIR` also writes, per sound, a spectrogram PNG and prints what was listened for:
 the level over 1 s windows (spread, range), the spectral centroid over time, the peak,

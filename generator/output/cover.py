@@ -98,7 +98,7 @@ def default_cover(title: str, subtitle: str | None = None) -> bytes | None:
 def cover_art(session) -> tuple[bytes | None, str]:
     """The script's cover and its MIME type, or a generated calm one with the title when
     the script names none (None without Pillow)."""
-    from generator.images import image_mime
+    from generator.core.images import image_mime
 
     if session.cover is not None:
         data = session.cover.read_bytes()

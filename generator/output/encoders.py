@@ -20,7 +20,7 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from generator.errors import InputError
+from generator.core.errors import InputError
 
 OGG_CHUNK = 4096
 """libsndfile's Vorbis writer slows down and can fail on very large writes; feed it this much at a time."""

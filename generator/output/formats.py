@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from generator.errors import InputError
-from generator.output import encoders, tags
+from generator.core.errors import InputError
+import generator.output.encoders as encoders
+import generator.output.tags as tags
 from generator.output.encoders import Encoder
 
 MP3_PEAK_MARGIN = 1.0
@@ -85,7 +86,7 @@ DEFAULT_FORMAT = next(iter(FORMATS))
 
 def output_format(name: str) -> OutputFormat:
     """The format called `name`, or an InputError that suggests the closest one."""
-    from generator.yamlnodes import did_you_mean
+    from generator.core.suggest import did_you_mean
 
     fmt = FORMATS.get(name.lower())
     if fmt is None:

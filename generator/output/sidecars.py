@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from generator.output.tags import chapter_stamp, to_ms
-from generator.timeline import Timeline
+from generator.plan.timeline import Timeline
 
 
 def timeline_json(timeline: Timeline) -> str:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.images import image_mime, image_size
-from generator.languages import three_letter_code as language_code
-from generator.timeline import Timeline
+from generator.core.images import image_mime, image_size
+from generator.core.languages import three_letter_code as language_code
+from generator.plan.timeline import Timeline
 
 GENRE = "Meditation"
 PLACEHOLDER_NAMES = frozenset({"your practitioner", "practitioner"})

@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from generator.errors import InputError, display_path
+from generator.core.errors import InputError, display_path
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),

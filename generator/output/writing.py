@@ -15,14 +15,14 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from generator import testhook
-from generator.atomic import replace_together, temporary_beside
-from generator.audio import SAMPLE_RATE
+from generator.core import testhook
+from generator.core.atomic import replace_together, temporary_beside
+from generator.core.audio import SAMPLE_RATE
 from generator.output import leftovers
 from generator.output.formats import OutputFormat
 from generator.output.pipeline import EncoderFeed
 from generator.output.sidecars import sidecar_paths, timeline_json, webvtt
-from generator.timeline import Timeline
+from generator.plan.timeline import Timeline
 
 
 @dataclass(frozen=True)

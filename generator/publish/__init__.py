@@ -22,7 +22,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.errors import InputError, MeditateError, display_path
+from generator.core.errors import InputError, MeditateError, display_path
 from generator.publish import identity
 from generator.publish.captions import readable_cues, write_vtt
 from generator.publish.catalog import AUDIO_TYPES, Catalog, Track, read_catalog

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.images import image_mime
-from generator.errors import InputError, display_path
-from generator.languages import two_letter_code
+from generator.core.images import image_mime
+from generator.core.errors import InputError, display_path
+from generator.core.languages import two_letter_code
 from generator.publish.captions import Cue, parse_timestamp, parse_vtt
 
 # Preferred first when one name exists in several formats: the feed wants MP3.

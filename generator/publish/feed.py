@@ -12,7 +12,7 @@ import json
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
 
-from generator.cleantext import clean_out
+from generator.core.cleantext import clean_out
 from generator.publish.catalog import Track
 from generator.publish.layout import FEED, PAGE, Channel, Entry
 

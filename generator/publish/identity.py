@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from generator.errors import InputError
+from generator.core.errors import InputError
 from generator.output.tags import PLACEHOLDER_NAMES
 from generator.publish.catalog import Track
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from importlib import resources
 from string import Template
 
-from generator.cleantext import clean_out
+from generator.core.cleantext import clean_out
 from generator.publish.layout import FEED, MANIFEST, Channel, Entry, clock, iso_duration, length_words
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.atomic import temporary_beside, write_atomic
-from generator.errors import InputError
+from generator.core.atomic import temporary_beside, write_atomic
+from generator.core.errors import InputError
 
 STATE_NAME = ".meditate-publish.json"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")

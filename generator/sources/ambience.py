@@ -30,8 +30,8 @@ import zlib
 
 import numpy as np
 
-from generator.assets import ambience, asset_path
-from generator.audio import SAMPLE_RATE, raised_cosine
+from generator.sources.assets import ambience, asset_path
+from generator.core.audio import SAMPLE_RATE, raised_cosine
 from generator.sources import Source
 from generator.sources.files import FileLoopSource
 

@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from generator import model
-from generator.audio import SAMPLE_RATE, db_to_gain
+from generator.core import model
+from generator.core.audio import SAMPLE_RATE, VOICE_RMS_DB, db_to_gain
 from generator.sources.bellsynth import BellDesign, Mode, synthesize
 from generator.sources.files import load_sound
 from generator.sources.loudness import momentary
-from generator.tts.base import VOICE_RMS_DB
 
 VOICE_LOUDEST_LU = 3.8
 """The voice's loudest speech (95th percentile of its momentary loudness, in LUFS) over

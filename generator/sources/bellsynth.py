@@ -34,7 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from generator.audio import SAMPLE_RATE
+from generator.core.audio import SAMPLE_RATE
 
 ROOM_SECONDS = 1.1
 """Reverberation time (to -60 dB) of the small, softly furnished room the bells ring in."""

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from generator.audio import SAMPLE_RATE, db_to_gain
-from generator.tts.base import VOICE_RMS_DB
+from generator.core.audio import SAMPLE_RATE, VOICE_RMS_DB, db_to_gain
 
 LOW_HZ = 220.0
 HIGH_HZ = 330.0

@@ -21,8 +21,8 @@ from typing import Iterator
 
 import numpy as np
 
-from generator.audio import SAMPLE_RATE, resample
-from generator.errors import InputError, display_path
+from generator.core.audio import SAMPLE_RATE, resample
+from generator.core.errors import InputError, display_path
 
 SEAM_SECONDS = 2.0
 """Length of the crossfade where a loop wraps round (shorter for short files)."""

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from generator.audio import SAMPLE_RATE
+from generator.core.audio import SAMPLE_RATE
 
 
 def k_weighting(rate: int = SAMPLE_RATE) -> np.ndarray:

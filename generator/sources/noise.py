@@ -48,7 +48,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft
 
-from generator.audio import SAMPLE_RATE, db_to_gain
+from generator.core.audio import SAMPLE_RATE, db_to_gain
 from generator.sources.drift import Drift, mix64
 
 HOP = 32_768

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from generator import model
-from generator.audio import db_to_gain, to_samples
+from generator.core import model
+from generator.core.audio import db_to_gain, to_samples
 from generator.sources.files import DiskClip
 
 

@@ -23,9 +23,9 @@ import zlib
 
 import numpy as np
 
-from generator.audio import SAMPLE_RATE
+from generator.core.audio import SAMPLE_RATE
 from generator.sources.drift import Drift
-from generator.units import Glide
+from generator.core.units import Glide
 
 DRONE_DRIFT_DB = 0.75
 """The most a drone's level wanders from its `volume`, either way: felt, not noticed."""

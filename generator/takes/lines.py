@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from generator.errors import InputError, display_path
-from generator.loader import load_script
-from generator.model import Session
-from generator.atomic import write_atomic
-from generator.roster import read_roster
-from generator.steps import utterances
-from generator.takes.resolve import RECORDED
-from generator.takes.sheet import Row, Sheet, normal_text, read_sheet, sheet_text, updated
+from generator.core.errors import InputError, display_path
+from generator.load.loader import load_script
+from generator.core.model import Session
+from generator.core.atomic import write_atomic
+from generator.script.roster import read_roster
+from generator.kinds.steps import utterances
+from generator.load.takes import RECORDED
+from generator.voice.takesheet import Row, Sheet, normal_text, read_sheet, sheet_text, updated
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import unquote, urlsplit
 
-from generator.errors import InputError
-from generator.atomic import write_atomic
-from generator.takes.sheet import Row, Sheet
+from generator.core.errors import InputError
+from generator.core.atomic import write_atomic
+from generator.voice.takesheet import Row, Sheet
 
 HOST = "127.0.0.1"
 MAX_TAKE_BYTES = 64 * 1024 * 1024

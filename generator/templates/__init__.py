@@ -33,7 +33,7 @@ def write_template(name: str, file: Path, *, force: bool = False) -> None:
     """Write template `name` to `file` (a new file unless `force`); InputError (exit 2) for
     a missing folder, an existing file without `force`, a folder, or anything at `file`
     that is not a regular file (a FIFO or a device is never written into)."""
-    from generator.errors import InputError
+    from generator.core.errors import InputError
     from generator.output.targets import refuse_special
 
     if not file.parent.is_dir():

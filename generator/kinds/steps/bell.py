@@ -1,0 +1,107 @@
+"""`bell`: a built-in bell (bowl, chime, gong, woodblock) or a sound file, struck N times."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from yaml.nodes import MappingNode, Node
+
+from generator.core import model
+from generator.core.audio import to_samples
+from generator.core.errors import ScriptError
+from generator.kinds.placing import BellStrike, Draft, Sound, SoundLengths
+from generator.kinds.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
+from generator.core.suggest import did_you_mean
+
+BELL_STRIKE_MIN_SECONDS = Fraction(1, 5)
+"""The shortest built-in bell (woodblock) rings about 0.21 s: a lower bound per strike."""
+
+
+def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.Bell | None:
+    from generator.core.units import parse_duration
+
+    r = ctx.read
+    fields: dict = {}
+    sound_node = node
+    if isinstance(node, MappingNode):
+        entries = r.mapping(node, "bell", ("sound", "strikes", "every", "volume"), required=("sound",))
+        if entries is None or "sound" not in entries:
+            return None
+        sound_node = entries["sound"][1]
+        if "strikes" in entries:
+            strikes = r.integer(entries["strikes"][1], "strikes", 1, 100)
+            if strikes is not None:
+                fields["strikes"] = strikes
+        if "every" in entries:
+            every = r.convert(entries["every"][1], "every", parse_duration)
+            if every is not None:
+                if not 0 < every <= 600:
+                    r.error(entries["every"][1], "every must be between 0s and 10m")
+                else:
+                    fields["every"] = every
+        if "volume" in entries:
+            volume = r.volume(entries["volume"][1])
+            if volume is not None:
+                fields["volume"] = volume
+    sound = r.text(sound_node, "bell")
+    if sound is None:
+        return None
+    if sound in model.BELL_NAMES:
+        return model.Bell(sound, r.pos(key), **fields)
+    if "." in sound or "/" in sound:
+        path = ctx.audio_file(sound_node, "bell")
+        return None if path is None else model.Bell(sound, r.pos(key), path=path, **fields)
+    r.error(sound_node, f"unknown bell '{sound}'{did_you_mean(sound, model.BELL_NAMES)}; built-in bells are {', '.join(model.BELL_NAMES)}, or give a sound file")
+    return None
+
+
+def least_seconds(step: model.Bell, probed: Callable[[Path], Fraction]) -> tuple[Fraction, Fraction]:
+    """Every strike but the last lasts `every` (or at least the ring); the last rings on."""
+    if step.every is not None:
+        per_strike = step.every
+    elif step.path is not None:
+        per_strike = probed(step.path)
+    else:
+        per_strike = BELL_STRIKE_MIN_SECONDS
+    return Fraction(0), per_strike * (step.strikes - 1)
+
+
+def draft(step: model.Bell, lengths: SoundLengths, rate: int, draft: Draft, errors: list[ScriptError]) -> None:
+    """Each strike holds the timeline for the bell's hold (or `every`) and rings on in
+    full under what follows (the planner numbers the strikes over the session)."""
+    ring, hold = lengths.bell(step)
+    every = to_samples(step.every, rate) if step.every is not None else hold
+    for strike in range(step.strikes):
+        last = strike == step.strikes - 1
+        draft.entry("bell", hold if last else every, sounds=(Sound(0, ring, BellStrike(step), step.volume, False),), startles=True)
+
+
+def bell_sound(strike: BellStrike, mixer: SoundContext) -> np.ndarray:
+    """The strike's samples (the bells module keeps the last few strikes); a ring the
+    track's end cuts short fades out over its last second."""
+    from generator.sources.bells import bell_clip
+
+    samples = bell_clip(strike.bell, mixer.base_dir, strike.index)
+    if strike.cut is None or strike.cut >= samples.shape[0]:
+        return samples
+    samples = samples[: strike.cut].copy()
+    fade = min(strike.cut // 2, 44_100)
+    if fade > 1:
+        samples[strike.cut - fade :] *= (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)[:, None]
+    return samples
+
+
+KIND = StepKind(
+    "bell",
+    parse,
+    model.Bell,
+    draft,
+    options=("sound", "strikes", "every", "volume"),
+    weight=lambda step: step.strikes,
+    least_seconds=least_seconds,
+    sounds={BellStrike: bell_sound},
+    entries=(EntryStyle("bell", "bell", "#c9953c", "Bells", "dot"),),
+)

@@ -1,0 +1,2 @@
+"""The mix, streamed block by block: the background bed with crossfades and ducking, the room's sends, every placed sound.
+"""

@@ -1,0 +1,2 @@
+"""Planning in exact samples: sound lengths, `fill`, sections, and the `Timeline` every later stage reads.
+"""
