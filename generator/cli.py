@@ -20,6 +20,7 @@ from typing import Callable
 import click
 
 from generator import __version__
+from generator.console import make_streams_safe
 from generator.errors import InputError, MeditateError, ScriptErrors, ScriptWarning, one_line
 from generator.output import targets
 from generator.output.formats import FORMATS
@@ -162,6 +163,7 @@ def cli() -> None:
       meditate check my-session.yaml
       meditate render my-session.yaml
     """
+    make_streams_safe()
 
 
 @cli.command()
