@@ -2,8 +2,10 @@
 
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
-1 anything else). It, `cli_say.py` (`say`), `cli_takes.py` (the own-voice commands),
-`cli_watch.py` (`watch`) and `cli_sounds.py` (`sounds`) are the only modules that import click.
+1 anything else). The command modules (`scripts`, `batch`, `publish`, `voices`, `new`,
+`say`, `sounds`, `takes`, `watch`) define plain commands over `_options`; this module
+makes the group and adds every command to it, so no command module imports the group.
+This package is the only one that imports click.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import click
 
 from generator import __version__
+from generator.core.console import make_streams_safe
 from generator.cli import batch, new, publish, say, scripts, sounds, takes, voices, watch
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="meditate")
@@ -24,7 +28,7 @@ def cli() -> None:
       meditate check my-session.yaml
       meditate render my-session.yaml
     """
-
+    make_streams_safe()
 
 
 for _command in (

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.console import is_escaped_byte, shown_char
+
 
 class MeditateError(Exception):
     """Base of all errors the tool reports to a user. Exit code 1 unless said otherwise."""
@@ -75,8 +77,9 @@ class ScriptErrors(MeditateError):
 
 def one_line(text: str) -> str:
     """`text` with line breaks and other control characters shown as escapes (`\\n`), so
-    one error is always one line, whatever a quoted key or value holds."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    one error is always one line, whatever a quoted key or value holds. An undecodable
+    byte of a file name is shown as the byte (`caf\\xe9.yaml`), as the command prints it."""
+    return "".join(c if c.isprintable() else shown_char(c) if is_escaped_byte(c) else repr(c)[1:-1] for c in text)
 
 
 def _sort_key(error: ScriptError) -> tuple[str, int, int]:

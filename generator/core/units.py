@@ -13,7 +13,17 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-_NUMBER = r"\d+(?:\.\d+)?|\.\d+"
+MAX_NUMBER_DIGITS = 100
+"""The most digits a number may run to on either side of its point. Python refuses to
+convert more than 4,300 digits (a ValueError the parsers did not expect), and no
+duration, volume, frequency or breathing phase needs more than a few; 100 is what any
+YAML value may hold (yamlnodes.MAX_VALUE_CHARS), so numbers inside text (a breathing
+pattern, `[pause 2s]`) are held to the same."""
+
+NUMBER = rf"\d{{1,{MAX_NUMBER_DIGITS}}}(?:\.\d{{1,{MAX_NUMBER_DIGITS}}})?|\.\d{{1,{MAX_NUMBER_DIGITS}}}"
+"""A number as scripts write it (`4`, `1.5`, `.5`); every parser of numbers in text uses
+it, so a longer run of digits is refused as not a number, at its place."""
+_NUMBER = NUMBER
 _UNIT_WORDS = {
     "h": ("h", "hr", "hrs", "hour", "hours"),
     "m": ("m", "min", "mins", "minute", "minutes"),
@@ -23,7 +33,7 @@ _UNIT_WORDS = {
 _UNIT_OF = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
 _UNIT_PATTERN = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
 _DURATION_PART = re.compile(rf"\s*(?:,|and\b)?\s*({_NUMBER})\s*({_UNIT_PATTERN})(?![A-Za-z])\s*", re.IGNORECASE)
-_CLOCK = re.compile(r"(\d+):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?|(\d+):([0-5]?\d(?:\.\d+)?)")
+_CLOCK = re.compile(rf"(\d{{1,{MAX_NUMBER_DIGITS}}}):([0-5]?\d)(?::([0-5]?\d(?:\.\d{{1,{MAX_NUMBER_DIGITS}}})?))?|(\d{{1,{MAX_NUMBER_DIGITS}}}):([0-5]?\d(?:\.\d{{1,{MAX_NUMBER_DIGITS}}})?)")
 _UNIT_SECONDS = {"h": Fraction(3600), "m": Fraction(60), "s": Fraction(1), "ms": Fraction(1, 1000)}
 _UNIT_ORDER = {"h": 0, "m": 1, "s": 2, "ms": 3}
 

@@ -91,6 +91,14 @@ _PCM_BYTES = {
     "ULAW": 1, "ALAW": 1,
 }
 
+UNCOMPRESSED_CONTAINERS = frozenset({
+    "WAV", "WAVEX", "W64", "RF64", "AIFF", "AU", "CAF", "RAW", "IRCAM", "NIST", "VOC", "PAF",
+    "SVX", "MAT4", "MAT5", "PVF", "HTK", "SDS", "AVR", "SD2", "MPC2K", "XI", "WVE",
+})
+"""libsndfile's major formats that store samples as they are. Only these are checked for a
+forged length: FLAC reports its decoded width (`PCM_16`, `PCM_24`) as its subtype, but its
+frames are compressed, so a genuine 20 s FLAC holds fewer bytes than its samples would."""
+
 
 def sound_info(path: Path) -> SoundInfo | None:
     """The header of a file libsndfile reads, or None for files it cannot read."""
@@ -101,7 +109,8 @@ def sound_info(path: Path) -> SoundInfo | None:
         size = path.stat().st_size
     except Exception:  # noqa: BLE001 - libsndfile raises several types for unreadable files
         return None
-    return SoundInfo(int(info.samplerate), int(info.channels), int(info.frames), size, _PCM_BYTES.get(info.subtype))
+    stored = _PCM_BYTES.get(info.subtype) if info.format in UNCOMPRESSED_CONTAINERS else None
+    return SoundInfo(int(info.samplerate), int(info.channels), int(info.frames), size, stored)
 
 
 def claim_problem(info: SoundInfo) -> str | None:

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from generator.core.model import BreathPhase
 from generator.core.suggest import did_you_mean
+from generator.core.units import NUMBER
 
 PRESETS: dict[str, str] = {
     "box": "4-4-4-4",
@@ -24,7 +25,7 @@ PRESETS: dict[str, str] = {
 
 PATTERN_HINT = "a preset (box, 4-7-8, coherent, relax), seconds like '4-7-8' or '4-2-6-2', or a glide like '4-4 -> 4-8'"
 _GLIDE_WORDS = re.compile(r"\s*(?:\bto\b|→|=>|-+>|>|\bthen\b)\s*", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_NUMBER = re.compile(NUMBER)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_ -]*")
 MAX_PHASE_SECONDS = 120
 """No single phase longer than two minutes: a longer 'hold' is a typo, not a practice."""
