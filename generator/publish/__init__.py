@@ -10,6 +10,8 @@ so tracks made by older versions or by hand publish too. Layout of the site:
                      manifest.webmanifest, sw.js, icon-192.png, icon-512.png   the installable web app
                      media/NAME.mp3      the track (hard-linked when possible, else copied;
                                          FLAC, WAV and OGG are transcoded to MP3)
+                     media/NAME.softer.mp3, NAME.voice.mp3   its other backgrounds, when
+                                         `render --variants` made them (page only, not the feed)
                      media/NAME.vtt      captions cut to readable length, also the page's transcript
                      media/NAME.chapters.json
                      media/NAME.cover.png, NAME.cover-96.jpg, NAME.cover-192.jpg
@@ -207,6 +209,7 @@ def _place_track(track: Track, writer: SiteWriter, state: State, taken: set[str]
         cover = media_path(name, ".cover" + track.cover.suffix)
         writer.write(cover, track.cover.data)
         thumbs = place_thumbnails(writer, media_path(name, ".cover"), track.cover, TRACK_THUMB)
+    mixes = _place_mixes(track, audio, writer, notes)
     guid = state.guids.setdefault(name, identity.episode_guid(state.seed, name))
     return Entry(
         track,
@@ -221,7 +224,27 @@ def _place_track(track: Track, writer: SiteWriter, state: State, taken: set[str]
         mime=mime,
         size=(writer.root / audio).stat().st_size,
         in_feed=in_feed,
+        mixes=mixes,
     )
+
+
+def _place_mixes(track: Track, audio: str, writer: SiteWriter, notes: list[str]) -> tuple[tuple[str, str], ...]:
+    """The track's other backgrounds, for the page only (the feed carries the mix as made).
+    Placed as they are when the track itself is; a track made into an MP3 gets none."""
+    if not track.mixes:
+        return ()
+    if not audio.endswith(track.audio.suffix.lower()) or needs_mp3(track.audio.suffix.lower()):
+        notes.append(
+            f"{display_path(track.audio)}: its other mixes are left out ({track.audio.suffix[1:].upper()} "
+            "is made into an MP3 here); render it as MP3 with --variants to offer them"
+        )
+        return ()
+    placed = []
+    for mix, path in track.mixes:
+        rel = media_path(track.name, f".{mix}{path.suffix.lower()}")
+        writer.place(rel, path)
+        placed.append((mix, rel))
+    return tuple(placed)
 
 
 def _place_audio(track: Track, writer: SiteWriter, notes: list[str]) -> tuple[str, str, bool]:
