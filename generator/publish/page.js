@@ -42,7 +42,8 @@
     if (audio.readyState >= 1) { go(); return; }
     /* Not loaded yet (the page loads no audio until asked): seek once the length is known. */
     audio.addEventListener("loadedmetadata", go, { once: true });
-    if (audio.networkState === 0 || audio.preload === "none") {
+    /* A player already asked to play is loading: load() again would stop it. */
+    if (audio.paused && (audio.networkState === 0 || audio.preload === "none")) {
       audio.preload = "metadata";
       audio.load();
     }
