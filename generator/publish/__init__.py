@@ -5,6 +5,7 @@ so tracks made by older versions or by hand publish too. Layout of the site:
 
     SITE_DIR/[TOKEN/]index.html          the player page
                      feed.xml            the podcast feed (RSS 2.0 + iTunes + Podcasting 2.0)
+                     plan.ics            the practice plan's calendar, with `--plan`
                      cover.jpg           the channel image: the folder's cover.jpg, or one made for the show
                      cover-80.jpg, cover-160.jpg   the same, as the page header shows it
                      manifest.webmanifest, sw.js, icon-192.png, icon-512.png   the installable web app
@@ -30,7 +31,10 @@ from generator.publish.captions import readable_cues, write_vtt
 from generator.publish.catalog import AUDIO_TYPES, Catalog, Track, read_catalog
 from generator.publish.feed import build_feed, chapters_json
 from generator.publish.layout import FEED, MANIFEST, PAGE, WORKER, Channel, Entry, media_path, slugify
+from generator.publish.calendar import build_calendar
 from generator.publish.page import build_page
+from generator.publish.plan import Plan, read_plan
+from generator.publish.planpage import CALENDAR, plan_section
 from generator.publish.show import build_channel, manifest, place_thumbnails
 from generator.publish.site import SiteWriter, State, existing_tokens, guard_folder, resolve_token
 from generator.publish.transcode import RECIPE, needs_mp3, to_mp3
@@ -70,16 +74,18 @@ def publish(
     description: str | None = None,
     token: str | bool | None = None,
     link: bool = True,
+    plan: Path | None = None,
 ) -> PublishResult:
     """Build or update the site for every track in `tracks_dir`.
 
     `token=True` reuses the site's token or makes a new one; a string is used as given.
-    `link=False` always copies instead of hard-linking the audio.
+    `link=False` always copies instead of hard-linking the audio. `plan` is a practice
+    plan file (generator.publish.plan): the page shows today's part, and `plan.ics` holds it.
     Raises InputError for a missing folder, no tracks, a bad URL or a bad token, and
     MeditateError (exit code 1) when the site cannot be written, e.g. a full disk.
     """
     try:
-        return _publish(Path(tracks_dir), Path(site_dir), base_url, title, author, description, token, link)
+        return _publish(Path(tracks_dir), Path(site_dir), base_url, title, author, description, token, link, plan)
     except OSError as exc:
         where = display_path(exc.filename) if exc.filename else "site"
         raise MeditateError(f"{where}: {exc.strerror or exc}") from exc
@@ -94,6 +100,7 @@ def _publish(
     description: str | None,
     token: str | bool | None,
     link: bool,
+    plan_path: Path | None = None,
 ) -> PublishResult:
     base = identity.encode_base_url(base_url)
     if site_dir.exists() and not site_dir.is_dir():
@@ -104,6 +111,7 @@ def _publish(
     if not catalog.tracks:
         kinds = ", ".join(AUDIO_TYPES)
         raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {kinds})")
+    plan = read_plan(Path(plan_path), catalog.tracks) if plan_path is not None else None  # before any writing
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
     if root.resolve() == tracks_dir.resolve():
@@ -118,7 +126,7 @@ def _publish(
         state.channel_guid = identity.channel_guid(f"{site_url}/{FEED}")
     writer = SiteWriter(root, state.files, link=link, inputs=_folder_files(tracks_dir))
     words = {"title": title, "author": author, "description": description}
-    channel, entries = _write_site(catalog, writer, state, site_url, words, notes)
+    channel, entries = _write_site(catalog, writer, state, site_url, words, notes, plan)
     removed = writer.prune()
     state.files = writer.files
     state.save(root)
@@ -154,6 +162,7 @@ def _write_site(
     site_url: str | None,
     words: dict[str, str | None],
     notes: list[str],
+    plan: Plan | None = None,
 ) -> tuple[Channel, list[Entry]]:
     """Every file of the site: the tracks' own, the show's pictures, the page, the web
     app's manifest and worker, and the feed."""
@@ -162,8 +171,11 @@ def _write_site(
     entries = [_place_track(track, writer, state, taken, notes) for track in catalog.tracks]
     channel = build_channel(catalog, writer, site_url, state.channel_guid or None, **words)
     writer.write(MANIFEST, manifest(channel))
-    writer.write(PAGE, build_page(channel, entries))
+    writer.write(PAGE, build_page(channel, entries, plan_section(plan, entries) if plan else ""))
     shell = [PAGE, MANIFEST, *(rel for rel, _ in channel.icons), *channel.thumbs, *(t for e in entries for t in e.thumbs)]
+    if plan:
+        writer.write(CALENDAR, build_calendar(plan, entries, channel.url(PAGE) if site_url else None))
+        shell.append(CALENDAR)
     writer.write(WORKER, service_worker(writer.root, shell))
     writer.write(FEED, build_feed(channel, entries))
     return channel, entries

@@ -304,10 +304,21 @@
     catch (e) { return { days: {} }; }
   }
 
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+
+  function isoDay(d) { return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()); }
+
+  /* The listener's own date; ?day=YYYY-MM-DD in the address stands in for it (to see a
+     plan's other days, and for tests, which never read the clock). */
   function today() {
-    var d = new Date();
-    function two(n) { return (n < 10 ? "0" : "") + n; }
-    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate());
+    var given = /[?&]day=(\d{4}-\d{2}-\d{2})(&|$)/.exec(location.search);
+    return given ? given[1] : isoDay(new Date());
+  }
+
+  function dayAfter(day, n) {
+    var d = new Date(day + "T12:00:00");
+    d.setDate(d.getDate() + n);
+    return isoDay(d);
   }
 
   function record(id) {
@@ -316,6 +327,53 @@
     if (done.indexOf(id) < 0) { done.push(id); }
     try { localStorage.setItem(LOG_KEY, JSON.stringify(log)); } catch (e) { /* storage off: nothing kept */ }
     showLog();
+    showPlan();
+  }
+
+  /* --- the practitioner's plan: today's part, and what of it is done ------------------- */
+
+  function planned(plan, day) {
+    if (day < plan.start || (plan.end && day > plan.end)) { return []; }
+    var weekday = (new Date(day + "T12:00:00").getDay() + 6) % 7; /* 0 = Monday, as in the plan */
+    var since = Math.round((new Date(day + "T12:00:00") - new Date(plan.start + "T12:00:00")) / 864e5);
+    return plan.items.filter(function (item) {
+      return item.weekdays.length ? item.weekdays.indexOf(weekday) >= 0 : since % item.every === 0;
+    });
+  }
+
+  function showPlan() {
+    var section = document.getElementById("plan");
+    if (!section) { return; }
+    var plan = JSON.parse(section.getAttribute("data-plan"));
+    var day = today(), log = readLog(), done = log.days[day] || [];
+    var list = section.querySelector(".plan-today");
+    section.querySelector(".plan-day").textContent = new Date(day + "T12:00:00").toLocaleDateString(
+      document.documentElement.lang, { weekday: "long", day: "numeric", month: "long" });
+    list.textContent = "";
+    var due = planned(plan, day);
+    section.querySelector(".plan-none").hidden = due.length > 0;
+    due.forEach(function (item) {
+      var li = document.createElement("li"), link = document.createElement("a"), state = document.createElement("span");
+      var isDone = done.indexOf(item.id) >= 0;
+      li.className = isDone ? "done" : "due";
+      if (item.times.length) { li.appendChild(document.createTextNode(item.times.join(", ") + " ")); }
+      link.href = "#" + item.id;
+      link.textContent = titleOf(item.id);
+      li.appendChild(link);
+      state.className = "plan-state";
+      state.textContent = isDone ? " \u2713 done today" : " not yet today";
+      li.appendChild(state);
+      if (item.note) { li.appendChild(document.createTextNode(" \u2014 " + item.note)); }
+      list.appendChild(li);
+    });
+    var streak = section.querySelector(".plan-streak");
+    if (plan.streaks && streak) {
+      /* Days in a row with some practice, ending today (or yesterday, when today is still open). */
+      var count = 0, at = done.length ? day : dayAfter(day, -1);
+      while (log.days[at] && log.days[at].length) { count++; at = dayAfter(at, -1); }
+      streak.hidden = count === 0;
+      streak.textContent = count + (count === 1 ? " day" : " days") + " of practice in a row.";
+    }
   }
 
   /* Counts time actually played (seeks are not listening), once per playing through. */
@@ -446,12 +504,14 @@
   var articles = document.querySelectorAll("article.track");
   for (var i = 0; i < articles.length; i++) { setup(articles[i]); }
   showLog();
+  showPlan();
   var clear = document.querySelector(".practice-clear");
   if (clear) {
     clear.addEventListener("click", function () {
       try { localStorage.removeItem(LOG_KEY); } catch (e) { /* nothing kept */ }
       document.querySelector(".practice-summary").textContent = "The log is cleared.";
       showLog();
+      showPlan();
     });
   }
   if (offline) {
