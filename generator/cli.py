@@ -185,8 +185,7 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
     Example:
       meditate render scripts/welcome.yaml -o welcome.mp3 --set name=Ana
     """
-    from generator.render import RenderOptions
-    from generator.render import render as render_track
+    from generator.render import RenderOptions, render as render_track
 
     progress = _Progress()
     try:
@@ -205,8 +204,7 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
                 bitrate=bitrate,
                 vbr_quality=vbr,
                 mono=mono,
-                sidecars=not no_sidecars,
-                variants=variants,
+                sidecars=not no_sidecars, variants=variants,
                 progress=progress,
             ),
         )
@@ -230,6 +228,7 @@ def check(scripts, mono, sets, engine):
     Example:
       meditate check scripts/*.yaml
     """
+    from generator.descriptions import description_warnings
     from generator.loader import load_script
 
     variables = parse_sets(sets)
@@ -244,6 +243,7 @@ def check(scripts, mono, sets, engine):
             continue
         steps = sum(len(s.steps) for s in session.sections)
         click.echo(f"{script}: ok ({_count(len(session.sections), 'section')}, {_count(steps, 'step')})")
+        click.echo("".join(f"{w}\n" for w in description_warnings(session)), err=True, nl=False)  # lengths misstated
         if mono:
             from generator.render import binaural_layers
 
@@ -457,8 +457,7 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
 @click.option("--token", is_flag=False, flag_value="", default=None, metavar="[TOKEN]",
               help="Put the site under a secret path segment; alone, reuse the site's or make one.")
 @click.option("--copy", is_flag=True, help="Copy the audio into the site instead of hard-linking it.")
-@click.option("--plan", "plan", type=click.Path(path_type=Path), metavar="PLAN.yaml",
-              help="A practice plan: the page shows today's practice, plan.ics adds it to a calendar.")
+@click.option("--plan", type=click.Path(path_type=Path), metavar="PLAN.yaml", help="A practice plan: today's practice on the page, plan.ics for a calendar.")
 @reports_errors
 def publish(tracks_dir, site_dir, base_url, title, author, description, token, copy, plan):
     """Build a web player page and a private podcast feed for the tracks in TRACKS_DIR.
@@ -480,8 +479,7 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
         author=author,
         description=description,
         token=True if token == "" else token,
-        link=not copy,
-        plan=plan,
+        link=not copy, plan=plan,
     )
     click.echo(
         f"published {result.tracks} track{'s' if result.tracks != 1 else ''} to {result.root} "

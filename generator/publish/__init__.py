@@ -109,8 +109,7 @@ def _publish(
         raise InputError(f"{display_path(site_dir)}: the site folder must not be the tracks folder")
     catalog = read_catalog(tracks_dir)
     if not catalog.tracks:
-        kinds = ", ".join(AUDIO_TYPES)
-        raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {kinds})")
+        raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {', '.join(AUDIO_TYPES)})")
     plan = read_plan(Path(plan_path), catalog.tracks) if plan_path is not None else None  # before any writing
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
