@@ -107,10 +107,7 @@ def _publish(
         raise InputError(f"{display_path(site_dir)}: is a file, not a folder")
     if site_dir.resolve() == tracks_dir.resolve():
         raise InputError(f"{display_path(site_dir)}: the site folder must not be the tracks folder")
-    catalog = read_catalog(tracks_dir)
-    if not catalog.tracks:
-        raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {', '.join(AUDIO_TYPES)})")
-    plan = read_plan(Path(plan_path), catalog.tracks) if plan_path is not None else None  # before any writing
+    catalog, plan = _read_inputs(tracks_dir, plan_path)
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
     if root.resolve() == tracks_dir.resolve():
@@ -178,6 +175,15 @@ def _write_site(
     writer.write(WORKER, service_worker(writer.root, shell))
     writer.write(FEED, build_feed(channel, entries))
     return channel, entries
+
+
+def _read_inputs(tracks_dir: Path, plan_path: Path | None) -> tuple[Catalog, Plan | None]:
+    """The tracks and the practice plan, both checked before anything is written."""
+    catalog = read_catalog(tracks_dir)
+    if not catalog.tracks:
+        kinds = ", ".join(AUDIO_TYPES)
+        raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {kinds})")
+    return catalog, read_plan(Path(plan_path), catalog.tracks) if plan_path is not None else None
 
 
 def _folder_files(folder: Path) -> list[Path]:
