@@ -118,3 +118,19 @@ def test_the_cli_names_the_mixes_and_publish_offers_them(mixes, tmp_path: Path, 
     assert 'data-src="media/mixes.softer.mp3"' in page and 'data-src="media/mixes.voice.mp3"' in page
     for name in ("mixes.softer.mp3", "mixes.voice.mp3"):
         assert (site.root / "media" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_publish_says_which_tracks_lack_the_other_mixes(tmp_path: Path) -> None:
+    from test_publish import encode_mp3
+
+    tracks = tmp_path / "tracks"
+    tracks.mkdir()
+    for name in ("evening.mp3", "evening.softer.mp3", "evening.voice.mp3", "morning.mp3"):
+        encode_mp3(tracks / name, 2.0)
+    site = publish(tracks, tmp_path / "site")
+    assert site.tracks == 2
+    lacking = [n for n in site.notes if "no softer or voice-only mix" in n]
+    assert len(lacking) == 1 and "morning.mp3" in lacking[0] and "evening" not in lacking[0]
+    assert "--variants" in lacking[0]
+    page = site.page.read_text(encoding="utf-8")
+    assert page.count('class="mixes"') == 1  # the choice only where there is one

@@ -127,6 +127,7 @@ def _publish(
     state.files = writer.files
     state.save(root)
 
+    notes += _mixes_note(catalog.tracks)
     placeholder = identity.placeholder_note(channel.author, catalog.tracks)
     if placeholder:
         notes.append(placeholder)
@@ -175,6 +176,16 @@ def _write_site(
     writer.write(WORKER, service_worker(writer.root, shell))
     writer.write(FEED, build_feed(channel, entries))
     return channel, entries
+
+
+def _mixes_note(tracks: list[Track]) -> list[str]:
+    """When some tracks offer the background choice and others do not, how to offer it for all."""
+    without = [t for t in tracks if not t.mixes]
+    if not without or len(without) == len(tracks):
+        return []
+    names = ", ".join(display_path(t.audio) for t in without[:5]) + (", …" if len(without) > 5 else "")
+    return [f"{names}: no softer or voice-only mix beside it, so its listeners cannot lower the background; "
+            "render it again with --variants"]
 
 
 def _read_inputs(tracks_dir: Path, plan_path: Path | None) -> tuple[Catalog, Plan | None]:
