@@ -129,3 +129,38 @@ def test_a_chapter_link_plays_from_there_without_script(site: PublishResult, ser
                                   " return v && v.readyState >= 1 && v.currentTime; })()") >= 5
         finally:
             tools.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_player_plan_and_mixes_pass_axe(tmp_path: Path, scheme: str) -> None:
+    """The listener's controls (skips, resume, background mixes) and the plan's Today, audited."""
+    import tempfile
+
+    from generator.publish import publish
+    from test_publish_offline import Site
+    from test_publish_plan import PLAN
+    from test_publish_player import make_player_library
+
+    make_player_library(tmp_path / "tracks")
+    (tmp_path / "plan.yaml").write_text(PLAN + "streaks: true\n", encoding="utf-8")
+    served = Site(publish(tmp_path / "tracks", tmp_path / "site", token=True, plan=tmp_path / "plan.yaml"))
+    assert BROWSER is not None
+    with tempfile.TemporaryDirectory() as profile:
+        tools = DevTools(BROWSER, Path(profile))
+        try:
+            tools.open_page()
+            tools.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+            tools.navigate(served.url + "?day=2026-12-10")
+            # A place to resume from and a day of practice, so every part of the page shows.
+            tools.evaluate("(b => { localStorage.setItem('meditate-places:' + b, JSON.stringify({'t-04-long': 14}));"
+                           " localStorage.setItem('meditate-practice:' + b, JSON.stringify({days: {'2026-12-10': ['t-01-arriving']}})); })"
+                           "(location.pathname.replace(/[^\\/]*$/, ''))")
+            tools.navigate(served.url + "?day=2026-12-10")
+            tools.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            assert tools.evaluate("document.querySelector('#t-04-long .resume').hidden") is False
+            assert tools.evaluate("document.querySelectorAll('.plan-today li').length") == 3
+            violations = audit(tools)
+        finally:
+            tools.close()
+            served.stop()
+    assert [v for v in violations if v["impact"] in ("serious", "critical")] == []

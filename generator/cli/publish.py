@@ -19,8 +19,9 @@ from generator.cli._options import reports_errors
 @click.option("--token", is_flag=False, flag_value="", default=None, metavar="[TOKEN]",
               help="Put the site under a secret path segment; alone, reuse the site's or make one.")
 @click.option("--copy", is_flag=True, help="Copy the audio into the site instead of hard-linking it.")
+@click.option("--plan", type=click.Path(path_type=Path), metavar="PLAN.yaml", help="A practice plan: today's practice on the page, plan.ics for a calendar.")
 @reports_errors
-def publish(tracks_dir, site_dir, base_url, title, author, description, token, copy):
+def publish(tracks_dir, site_dir, base_url, title, author, description, token, copy, plan):
     """Build a web player page and a private podcast feed for the tracks in TRACKS_DIR.
 
     Re-running updates the site in place: only changed files are copied, and each
@@ -41,6 +42,7 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
         description=description,
         token=True if token == "" else token,
         link=not copy,
+        plan=plan,
     )
     click.echo(
         f"published {result.tracks} track{'s' if result.tracks != 1 else ''} to {result.root} "

@@ -26,10 +26,11 @@ from generator.output.formats import FORMATS
 @click.option("--vbr", type=click.IntRange(0, 9), metavar="0-9", help="MP3 variable bitrate quality instead of CBR (0 best).")
 @click.option("--mono", is_flag=True, help="One channel (voice-only tracks; binaural layers are refused).")
 @click.option("--no-sidecars", is_flag=True, help="Do not write the .json timeline and .vtt captions.")
+@click.option("--variants", is_flag=True, help="Also write NAME.softer and NAME.voice: the bed 8 dB lower, and voice only (for publish).")
 @script_options
 @cache_options
 @reports_errors
-def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sidecars, sets, engine, no_cache, cache_dir):
+def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sidecars, variants, sets, engine, no_cache, cache_dir):
     """Render SCRIPT to a finished track.
 
     \b
@@ -57,6 +58,7 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
                 vbr_quality=vbr,
                 mono=mono,
                 sidecars=not no_sidecars,
+                variants=variants,
                 progress=progress,
             ),
         )
@@ -81,6 +83,7 @@ def check(scripts, mono, sets, engine):
       meditate check scripts/*.yaml
     """
     from generator.load.loader import load_script
+    from generator.pipeline.descriptions import description_warnings
 
     variables = parse_sets(sets)
     failed = False
@@ -94,6 +97,7 @@ def check(scripts, mono, sets, engine):
             continue
         steps = sum(len(s.steps) for s in session.sections)
         click.echo(f"{script}: ok ({_count(len(session.sections), 'section')}, {_count(steps, 'step')})")
+        click.echo("".join(f"{w}\n" for w in description_warnings(session)), err=True, nl=False)  # lengths misstated
         if mono:
             from generator.pipeline.rendering import binaural_layers
 

@@ -44,10 +44,14 @@ the measuring pass is convolved once; more would only hold memory (2 MB each).""
 class Mixer:
     """Renders a timeline as consecutive stereo float32 blocks of at most `block` samples."""
 
-    def __init__(self, timeline: Timeline, speech: SpeechBank, *, block: int = BLOCK_SAMPLES):
+    def __init__(self, timeline: Timeline, speech: SpeechBank, *, block: int = BLOCK_SAMPLES, bed_db: float | None = 0.0):
         self.timeline = timeline
         self.speech = speech
         self.block = block
+        self.bed_db = bed_db
+        # The background's level against the rest: 0 dB as made, lower for a listener's
+        # softer mix, None for voice only (generator.output.variants); nothing else changes.
+        self._bed_gain = BED_GAIN * db_to_gain(bed_db) if bed_db else BED_GAIN
         self.base_dir = timeline.session.path.parent
         self._sounds: dict[object, np.ndarray] = {}
         self._wet: OrderedDict[RoomSend, np.ndarray] = OrderedDict()
@@ -60,7 +64,7 @@ class Mixer:
 
     def sibling(self) -> Mixer:
         """A mixer of the same timeline for another thread (see Bed.sibling)."""
-        twin = Mixer(self.timeline, self.speech, block=self.block)
+        twin = Mixer(self.timeline, self.speech, block=self.block, bed_db=self.bed_db)
         twin._bed = self.bed.sibling()
         twin._sounds = self._sounds  # read-only clips and decoded files, shared like the bed's
         return twin
@@ -113,7 +117,10 @@ class Mixer:
                 if placement.voice:
                     voice[lo - block_start : hi - block_start] = True
             active = still
-            out = bed.render(block_start, count, voice, gain=BED_GAIN)
+            if self.bed_db is None:
+                out = np.zeros((count, 2), dtype=np.float32)
+            else:
+                out = bed.render(block_start, count, voice, gain=self._bed_gain)
             if fade_in or fade_out:
                 out *= _edges(block_start, count, start, end, fade_in, fade_out)[:, None]
             for offset, samples in foreground:

@@ -55,6 +55,8 @@ class RenderOptions:
     vbr_quality: int | None = None
     mono: bool = False
     sidecars: bool = True
+    variants: bool = False
+    """Also write the softer and voice-only mixes beside the track (generator.output.variants)."""
     progress: Progress | None = field(default=None, compare=False)
     required_variables: tuple[str, ...] = ()
     """`--set` names: each must be used by the script (else a script error, exit 2)."""
@@ -194,6 +196,10 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
         with full_disk_reported(output.parent):
             staged = stage_sidecars(output, timeline) if options.sidecars else []
             try:
+                if options.variants:
+                    from generator.pipeline.variantmix import stage_variants
+
+                    staged += stage_variants(output, full, speech, master, gain_db, delivery, window)
                 write_track(mastered(full, speech, master, gain_db, window=window, mixer=mixer), output, delivery, staged)
             finally:
                 discard(staged)  # renamed into place on success; leftovers on failure

@@ -5,11 +5,14 @@ so tracks made by older versions or by hand publish too. Layout of the site:
 
     SITE_DIR/[TOKEN/]index.html          the player page
                      feed.xml            the podcast feed (RSS 2.0 + iTunes + Podcasting 2.0)
+                     plan.ics            the practice plan's calendar, with `--plan`
                      cover.jpg           the channel image: the folder's cover.jpg, or one made for the show
                      cover-80.jpg, cover-160.jpg   the same, as the page header shows it
                      manifest.webmanifest, sw.js, icon-192.png, icon-512.png   the installable web app
                      media/NAME.mp3      the track (hard-linked when possible, else copied;
                                          FLAC, WAV and OGG are transcoded to MP3)
+                     media/NAME.softer.mp3, NAME.voice.mp3   its other backgrounds, when
+                                         `render --variants` made them (page only, not the feed)
                      media/NAME.vtt      captions cut to readable length, also the page's transcript
                      media/NAME.chapters.json
                      media/NAME.cover.png, NAME.cover-96.jpg, NAME.cover-192.jpg
@@ -28,7 +31,10 @@ from generator.publish.captions import readable_cues, write_vtt
 from generator.publish.catalog import AUDIO_TYPES, Catalog, Track, read_catalog
 from generator.publish.feed import build_feed, chapters_json
 from generator.publish.layout import FEED, MANIFEST, PAGE, WORKER, Channel, Entry, media_path, slugify
+from generator.publish.calendar import build_calendar
 from generator.publish.page import build_page
+from generator.publish.plan import Plan, read_plan
+from generator.publish.planpage import CALENDAR, plan_section
 from generator.publish.show import build_channel, manifest, place_thumbnails
 from generator.publish.site import SiteWriter, State, existing_tokens, guard_folder, resolve_token
 from generator.publish.transcode import RECIPE, needs_mp3, to_mp3
@@ -68,16 +74,18 @@ def publish(
     description: str | None = None,
     token: str | bool | None = None,
     link: bool = True,
+    plan: Path | None = None,
 ) -> PublishResult:
     """Build or update the site for every track in `tracks_dir`.
 
     `token=True` reuses the site's token or makes a new one; a string is used as given.
-    `link=False` always copies instead of hard-linking the audio.
+    `link=False` always copies instead of hard-linking the audio. `plan` is a practice
+    plan file (generator.publish.plan): the page shows today's part, and `plan.ics` holds it.
     Raises InputError for a missing folder, no tracks, a bad URL or a bad token, and
     MeditateError (exit code 1) when the site cannot be written, e.g. a full disk.
     """
     try:
-        return _publish(Path(tracks_dir), Path(site_dir), base_url, title, author, description, token, link)
+        return _publish(Path(tracks_dir), Path(site_dir), base_url, title, author, description, token, link, plan)
     except OSError as exc:
         where = display_path(exc.filename) if exc.filename else "site"
         raise MeditateError(f"{where}: {exc.strerror or exc}") from exc
@@ -92,16 +100,14 @@ def _publish(
     description: str | None,
     token: str | bool | None,
     link: bool,
+    plan_path: Path | None = None,
 ) -> PublishResult:
     base = identity.encode_base_url(base_url)
     if site_dir.exists() and not site_dir.is_dir():
         raise InputError(f"{display_path(site_dir)}: is a file, not a folder")
     if site_dir.resolve() == tracks_dir.resolve():
         raise InputError(f"{display_path(site_dir)}: the site folder must not be the tracks folder")
-    catalog = read_catalog(tracks_dir)
-    if not catalog.tracks:
-        kinds = ", ".join(AUDIO_TYPES)
-        raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {kinds})")
+    catalog, plan = _read_inputs(tracks_dir, plan_path)
     segment = resolve_token(site_dir, token)
     root = site_dir / segment if segment else site_dir
     if root.resolve() == tracks_dir.resolve():
@@ -116,11 +122,12 @@ def _publish(
         state.channel_guid = identity.channel_guid(f"{site_url}/{FEED}")
     writer = SiteWriter(root, state.files, link=link, inputs=_folder_files(tracks_dir))
     words = {"title": title, "author": author, "description": description}
-    channel, entries = _write_site(catalog, writer, state, site_url, words, notes)
+    channel, entries = _write_site(catalog, writer, state, site_url, words, notes, plan)
     removed = writer.prune()
     state.files = writer.files
     state.save(root)
 
+    notes += _mixes_note(catalog.tracks)
     placeholder = identity.placeholder_note(channel.author, catalog.tracks)
     if placeholder:
         notes.append(placeholder)
@@ -152,6 +159,7 @@ def _write_site(
     site_url: str | None,
     words: dict[str, str | None],
     notes: list[str],
+    plan: Plan | None = None,
 ) -> tuple[Channel, list[Entry]]:
     """Every file of the site: the tracks' own, the show's pictures, the page, the web
     app's manifest and worker, and the feed."""
@@ -160,11 +168,33 @@ def _write_site(
     entries = [_place_track(track, writer, state, taken, notes) for track in catalog.tracks]
     channel = build_channel(catalog, writer, site_url, state.channel_guid or None, **words)
     writer.write(MANIFEST, manifest(channel))
-    writer.write(PAGE, build_page(channel, entries))
+    writer.write(PAGE, build_page(channel, entries, plan_section(plan, entries) if plan else ""))
     shell = [PAGE, MANIFEST, *(rel for rel, _ in channel.icons), *channel.thumbs, *(t for e in entries for t in e.thumbs)]
+    if plan:
+        writer.write(CALENDAR, build_calendar(plan, entries, channel.url(PAGE) if site_url else None))
+        shell.append(CALENDAR)
     writer.write(WORKER, service_worker(writer.root, shell))
     writer.write(FEED, build_feed(channel, entries))
     return channel, entries
+
+
+def _mixes_note(tracks: list[Track]) -> list[str]:
+    """When some tracks offer the background choice and others do not, how to offer it for all."""
+    without = [t for t in tracks if not t.mixes]
+    if not without or len(without) == len(tracks):
+        return []
+    names = ", ".join(display_path(t.audio) for t in without[:5]) + (", …" if len(without) > 5 else "")
+    return [f"{names}: no softer or voice-only mix beside it, so its listeners cannot lower the background; "
+            "render it again with --variants"]
+
+
+def _read_inputs(tracks_dir: Path, plan_path: Path | None) -> tuple[Catalog, Plan | None]:
+    """The tracks and the practice plan, both checked before anything is written."""
+    catalog = read_catalog(tracks_dir)
+    if not catalog.tracks:
+        kinds = ", ".join(AUDIO_TYPES)
+        raise InputError(f"{display_path(tracks_dir)}: no tracks to publish (looked for {kinds})")
+    return catalog, read_plan(Path(plan_path), catalog.tracks) if plan_path is not None else None
 
 
 def _folder_files(folder: Path) -> list[Path]:
@@ -207,6 +237,7 @@ def _place_track(track: Track, writer: SiteWriter, state: State, taken: set[str]
         cover = media_path(name, ".cover" + track.cover.suffix)
         writer.write(cover, track.cover.data)
         thumbs = place_thumbnails(writer, media_path(name, ".cover"), track.cover, TRACK_THUMB)
+    mixes = _place_mixes(track, audio, writer, notes)
     guid = state.guids.setdefault(name, identity.episode_guid(state.seed, name))
     return Entry(
         track,
@@ -221,7 +252,27 @@ def _place_track(track: Track, writer: SiteWriter, state: State, taken: set[str]
         mime=mime,
         size=(writer.root / audio).stat().st_size,
         in_feed=in_feed,
+        mixes=mixes,
     )
+
+
+def _place_mixes(track: Track, audio: str, writer: SiteWriter, notes: list[str]) -> tuple[tuple[str, str], ...]:
+    """The track's other backgrounds, for the page only (the feed carries the mix as made).
+    Placed as they are when the track itself is; a track made into an MP3 gets none."""
+    if not track.mixes:
+        return ()
+    if not audio.endswith(track.audio.suffix.lower()) or needs_mp3(track.audio.suffix.lower()):
+        notes.append(
+            f"{display_path(track.audio)}: its other mixes are left out ({track.audio.suffix[1:].upper()} "
+            "is made into an MP3 here); render it as MP3 with --variants to offer them"
+        )
+        return ()
+    placed = []
+    for mix, path in track.mixes:
+        rel = media_path(track.name, f".{mix}{path.suffix.lower()}")
+        writer.place(rel, path)
+        placed.append((mix, rel))
+    return tuple(placed)
 
 
 def _place_audio(track: Track, writer: SiteWriter, notes: list[str]) -> tuple[str, str, bool]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from generator.core.images import image_mime
 from generator.core.errors import InputError, display_path
 from generator.core.languages import two_letter_code
 from generator.publish.captions import Cue, parse_timestamp, parse_vtt
+from generator.output.variants import VARIANTS, variant_of
 
 # Preferred first when one name exists in several formats: the feed wants MP3.
 AUDIO_TYPES: dict[str, str] = {
@@ -70,6 +71,7 @@ class Track:
     cues: tuple[Cue, ...] = ()
     captions: Path | None = None
     cover: Cover | None = None
+    mixes: tuple[tuple[str, Path], ...] = ()  # other backgrounds rendered beside it: ("softer", path)
 
     @property
     def name(self) -> str:
@@ -104,12 +106,25 @@ def read_catalog(folder: Path) -> Catalog:
             chosen[path.stem] = path
         else:
             notes.append(f"{display_path(path)}: skipped, {other.name} has the same name")
+    mixes = _mixes_of(chosen)
     tracks: list[Track] = []
     for stem in sorted(chosen, key=str.casefold):
         track = read_track(chosen[stem], notes)
         if track is not None:
-            tracks.append(track)
+            tracks.append(replace(track, mixes=mixes.get(stem, ())))
     return Catalog(tracks, notes, _folder_cover(folder))
+
+
+def _mixes_of(chosen: dict[str, Path]) -> dict[str, tuple[tuple[str, Path], ...]]:
+    """Take the other mixes of a track (`evening.softer.mp3` beside `evening.mp3`) out of
+    the tracks: they are the same track with another background, not tracks of their own."""
+    found: dict[str, list[tuple[str, Path]]] = {}
+    for stem, path in list(chosen.items()):
+        named = variant_of(path)
+        if named is not None and named[0] in chosen and path.suffix.lower() == chosen[named[0]].suffix.lower():
+            found.setdefault(named[0], []).append((named[1], chosen.pop(stem)))
+    order = list(VARIANTS)
+    return {stem: tuple(sorted(mixes, key=lambda m: order.index(m[0]))) for stem, mixes in found.items()}
 
 
 def read_track(path: Path, notes: list[str]) -> Track | None:

@@ -57,6 +57,7 @@ class Entry:
     mime: str = "audio/mpeg"  # of the published audio file (an MP3 made from FLAC, say)
     size: int = 0
     in_feed: bool = True  # False when no format podcast apps play could be made
+    mixes: tuple[tuple[str, str], ...] = ()  # the other backgrounds on the page: (mix, path), e.g. ("softer", "media/x.softer.mp3")
 
 
 def media_path(name: str, suffix: str) -> str:

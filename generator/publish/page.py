@@ -12,12 +12,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 from dataclasses import replace
 from importlib import resources
 from string import Template
+from urllib.parse import quote
 
 from generator.core.cleantext import clean_out
 from generator.publish.layout import FEED, MANIFEST, Channel, Entry, clock, iso_duration, length_words
+
+SKIP = 15  # seconds of the skip buttons and keys (page.js has the same)
+TRACK_PIXELS = 96  # CSS pixels of a track's cover on the page; its thumbnails are 1x and 2x of it
+MIX_NAMES = {"made": "As made", "softer": "Softer", "voice": "Voice only"}
 
 
 def escape(text: str) -> str:
@@ -25,7 +31,7 @@ def escape(text: str) -> str:
     return html.escape(clean_out(text))
 
 
-def build_page(channel: Channel, entries: list[Entry]) -> bytes:
+def build_page(channel: Channel, entries: list[Entry], plan_html: str = "") -> bytes:
     """The whole `index.html`, tracks in the given order.
 
     Its own links are always relative, even with a base URL, so the page never reaches
@@ -69,6 +75,7 @@ def build_page(channel: Channel, entries: list[Entry]) -> bytes:
         header_cover=header_cover,
         byline=f'<p class="byline">{escape(channel.author)}</p>\n' if channel.author else "",
         description=_paragraphs(channel.description),
+        plan=plan_html,
         tracks="\n".join(_track(channel, entry) for entry in entries),
         subscribe=_subscribe(feed_address),
     )
@@ -87,8 +94,9 @@ def _track(channel: Channel, entry: Entry) -> str:
         meta.append(escape(track.album))
     audio_url = escape(channel.url(entry.audio))
     captions = f' data-captions="{escape(channel.url(entry.captions))}"' if entry.captions else ""
+    lock_screen = _lock_screen(channel, entry)
     parts = [
-        f'<article class="track" id="{sid}" aria-labelledby="{sid}-title"{captions}>',
+        f'<article class="track" id="{sid}" aria-labelledby="{sid}-title"{captions}{lock_screen}>',
         f'<div class="track-head">{cover}<div>',
         f'<h2 id="{sid}-title">{title}</h2>',
         f'<p class="meta">{" · ".join(meta)}</p>',
@@ -100,6 +108,7 @@ def _track(channel: Channel, entry: Entry) -> str:
         f'<audio controls preload="none" src="{audio_url}" aria-label="Player: {title}" data-duration="{track.duration:.3f}">'
         f'Your browser cannot play this here: <a href="{audio_url}">open the audio file</a>.</audio>'
     )
+    parts.append(_controls(entry, title))
     if track.chapters:
         parts.append(f'<nav class="chapters" aria-label="Chapters of {title}">')
         parts.append("<h3>Chapters</h3><ol>")
@@ -132,6 +141,42 @@ def _track(channel: Channel, entry: Entry) -> str:
     )
     parts.append("</article>")
     return "\n".join(parts)
+
+
+def _controls(entry: Entry, title: str) -> str:
+    """The 15-second skips, the way back to the start, and the choice of background.
+
+    The buttons need script; without it the browser's own player still does everything."""
+    sid = entry.slug
+    parts = [
+        f'<div class="transport" role="group" aria-label="Skip in {title}">'
+        f'<button type="button" data-skip="-{SKIP}">Back {SKIP} s<span class="visually-hidden"> in {title}</span></button>'
+        f'<button type="button" data-skip="{SKIP}">Forward {SKIP} s<span class="visually-hidden"> in {title}</span></button>'
+        "</div>",
+        '<p class="resume" hidden><span class="resume-at"></span> '
+        f'<button type="button" class="restart">Start from the beginning<span class="visually-hidden">: {title}</span></button></p>',
+    ]
+    if entry.mixes:
+        choices = [("made", entry.audio), *entry.mixes]
+        parts.append(f'<fieldset class="mixes"><legend>Background<span class="visually-hidden"> of {title}</span></legend>')
+        for mix, rel in choices:
+            checked = " checked" if mix == "made" else ""
+            parts.append(
+                f'<label><input type="radio" name="mix-{sid}" value="{mix}" data-src="{escape(quote(rel))}"{checked}> '
+                f"{MIX_NAMES[mix]}</label>"
+            )
+        parts.append("</fieldset>")
+    return "\n".join(parts)
+
+
+def _lock_screen(channel: Channel, entry: Entry) -> str:
+    """What the phone's lock screen shows (Media Session): the practitioner, the show, and
+    pictures from the track's cover or else the show's icons."""
+    artist = entry.track.artist or channel.author
+    pictures = [(rel, TRACK_PIXELS * n, "image/jpeg") for n, rel in enumerate(entry.thumbs, 1)]
+    pictures += [(rel, pixels, "image/png") for rel, pixels in channel.icons]
+    artwork = json.dumps([{"src": channel.url(rel), "sizes": f"{px}x{px}", "type": kind} for rel, px, kind in pictures])
+    return f' data-artist="{escape(artist)}" data-album="{escape(channel.title)}" data-artwork="{escape(artwork)}"'
 
 
 def _image(channel: Channel, thumbs: tuple[str, ...], pixels: int, *, lazy: bool) -> str:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 TEMPLATES: dict[str, str] = {
     "relaxation": "Deep Relaxation: arriving, body scan, back and shoulders, stillness (18 min)",
-    "breathing": "Breathing into the Belly: abdominal breath, then a paced, lengthening breath (10 min)",
-    "integration": "After Your Session: care and gentle practice for the days after a treatment (7 min)",
-    "back-care": "Caring for Your Back: posture, spine, core, release, slow movements (15 min)",
+    "breathing": "Breathing into the Belly: abdominal breath, then a paced, lengthening breath (12 min)",
+    "integration": "After Your Session: care and gentle practice for the days after a treatment (9 min)",
+    "back-care": "Caring for Your Back: posture, spine, core, release, slow movements (19 min)",
     "minimal": "The smallest complete script: a title, one section, one say, one pause",
     "bells-and-silence": "A silent sit timed by interval bells (20 min, length adjustable)",
 }
