@@ -109,6 +109,7 @@ def render_batch(
     force: bool = False,
     on_row: Callable[[RowResult], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    client: Any = None,
 ) -> list[RowResult]:
     """Render one track per roster row into `out_dir`; return one result per row, in order.
 
@@ -116,7 +117,10 @@ def render_batch(
     may override; `output` and `progress` are ignored). Raises ScriptErrors (exit 2) when
     the script fails for every row; otherwise a failing row is reported in its result.
     `on_row` is called as each row finishes (in the order they finish); `on_warning`
-    with advice such as an unused column (default: Python's warnings).
+    with advice such as an unused column (default: Python's warnings). `client` sends
+    the rows to a Dask cluster instead of local processes: a `distributed.Client`, or an
+    address (`tcp://host:8786`, `local:N`) connected to only when some row needs rendering
+    (see generator.cluster).
     """
     options = options or RenderOptions()
     out_dir = Path(out_dir)
@@ -137,7 +141,12 @@ def render_batch(
         (on_warning or (lambda m: warnings.warn(m, stacklevel=3)))(message)
     manifest = _Manifest(out_dir)
     todo = _stale_rows(script, results, sessions, options, manifest, force, on_row)
-    if todo:
+    if todo and client is not None:
+        from generator.cluster.runner import run_rows
+
+        for job, outcome in run_rows(client, todo, sessions):
+            _finish(results[job.index], job, outcome, manifest, on_row)
+    elif todo:
         with _shared_cache(options) as cache_dir:
             todo = [dataclasses.replace(j, options=dataclasses.replace(j.options, cache_dir=cache_dir, use_cache=True)) for j in todo]
             _synthesize_shared([sessions[j.index] for j in todo], cache_dir)
@@ -149,6 +158,15 @@ def render_batch(
                 if on_row:
                     on_row(result)
     return results
+
+
+def _finish(result: RowResult, job: _Job, outcome: tuple, manifest: _Manifest, on_row: Callable[[RowResult], None] | None) -> None:
+    """A row's outcome recorded (in the manifest too, when its track was written) and reported."""
+    result.status, result.seconds, result.message, result.details, result.elapsed = outcome
+    if result.status == "rendered":
+        manifest.record(result.output, job.key, result.seconds or 0.0)
+    if on_row:
+        on_row(result)
 
 
 def _load_rows(

@@ -8,6 +8,7 @@ errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -405,10 +406,11 @@ def new(template, file, list_them, force):
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
 @click.option("--no-sidecars", is_flag=True, help="Do not write the .json timeline and .vtt captions.")
 @click.option("--force", is_flag=True, help="Render every row, even those whose track is up to date.")
+@click.option("--cluster", metavar="ADDRESS", help="Render on a Dask cluster: a scheduler (tcp://host:8786), or local:N worker processes here.")
 @script_options
 @cache_options
 @reports_errors
-def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, force, sets, engine, no_cache, cache_dir):
+def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, force, cluster, sets, engine, no_cache, cache_dir):
     """Render one personalised track of SCRIPT per row of a roster CSV.
 
     The CSV's first line names the columns: each column is a variable (like --set),
@@ -418,6 +420,7 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
     \b
     Example (clients.csv holds the lines "name,output" and "Ana,ana-evening.mp3"):
       meditate batch scripts/relaxation.yaml --roster clients.csv -o out -j 2
+      meditate batch scripts/relaxation.yaml --roster clients.csv -o out --cluster tcp://scheduler:8786
     """
     from generator.batch import render_batch, summary_table
     from generator.render import RenderOptions
@@ -429,17 +432,23 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
         use_cache=not no_cache, cache_dir=cache_dir, loudness=loudness, bitrate=bitrate, sidecars=not no_sidecars,
     )
 
+    bar = click.progressbar(length=len(table.rows), label="rows", file=sys.stderr) if cluster else None
+    above = "\r\x1b[K" if bar is not None and not bar.is_hidden else ""  # a line printed over the bar
+
     def finished(row) -> None:
         if row.status == "failed":
             for line in row.details or [row.message]:
-                click.echo(f"{roster}:{row.row.line}: {row.output.name} failed: {line}", err=True)
+                click.echo(f"{above}{roster}:{row.row.line}: {row.output.name} failed: {line}", err=True)
         elif row.status == "rendered":
-            click.echo(f"rendered {row.output} ({format_duration(row.seconds or 0.0)})", err=True)
+            click.echo(f"{above}rendered {row.output} ({format_duration(row.seconds or 0.0)})", err=True)
+        if bar is not None:
+            bar.update(1)
 
-    results = render_batch(
-        script, table, out_dir, jobs=jobs, options=options, force=force, on_row=finished,
-        on_warning=lambda message: click.echo(f"warning: {message}", err=True),
-    )
+    with bar if bar is not None else contextlib.nullcontext():
+        results = render_batch(
+            script, table, out_dir, jobs=jobs, options=options, force=force, on_row=finished,
+            on_warning=lambda message: click.echo(f"warning: {message}", err=True), client=cluster or None,
+        )
     click.echo(summary_table(results), nl=False)
     if any(r.status == "failed" for r in results):
         sys.exit(1)
