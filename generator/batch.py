@@ -43,6 +43,7 @@ import time
 import unicodedata
 import warnings
 from collections import Counter
+from contextlib import closing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -144,8 +145,9 @@ def render_batch(
     if todo and client is not None:
         from generator.cluster.runner import run_rows
 
-        for job, outcome in run_rows(client, todo, sessions):
-            _finish(results[job.index], job, outcome, manifest, on_row)
+        with closing(run_rows(client, todo, sessions)) as outcomes:  # closed: an interruption cancels the cluster's work
+            for job, outcome in outcomes:
+                _finish(results[job.index], job, outcome, manifest, on_row)
     elif todo:
         with _shared_cache(options) as cache_dir:
             todo = [dataclasses.replace(j, options=dataclasses.replace(j.options, cache_dir=cache_dir, use_cache=True)) for j in todo]

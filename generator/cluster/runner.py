@@ -1,6 +1,6 @@
 """The client's side of a cluster batch: connect, send, submit, and put results in place.
 
-Each distinct file (by content) is scattered to the cluster once and each row's task
+Each distinct file (by content) is sent to the cluster once and each row's task
 names the files it reads by those futures, so a sound every row plays crosses the
 network from the client once; the workers pass it among themselves. The utterances two
 or more rows share are synthesized first, in one task per worker, and every row task
@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import secrets
+import warnings
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,18 +93,22 @@ def run_rows(cluster: Any, todo: list[_Job], sessions: dict[int, model.Session])
 
 
 def _send_files(client: Any, paths: Iterable[Path]) -> dict[str, Any]:
-    """Each distinct file scattered once, keyed by its content: {path: future}."""
-    by_digest: dict[str, bytes] = {}
-    digest_of: dict[str, str] = {}
-    for path in dict.fromkeys(paths):
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        by_digest.setdefault(digest, data)
-        digest_of[str(path)] = digest
-    if not by_digest:
-        return {}
-    futures = client.scatter({f"meditate-file-{d}": data for d, data in by_digest.items()}, hash=False)
-    return {path: futures[f"meditate-file-{digest}"] for path, digest in digest_of.items()}
+    """Each distinct file sent once, keyed by its content: {path: future}.
+
+    Sent as a task that returns it rather than scattered: the scheduler keeps the task,
+    so when the worker holding a file dies the file is made again elsewhere (a scattered
+    value would be lost with it, and every row needing it with it)."""
+    futures: dict[str, Any] = {}
+    by_path: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")  # a voice model is 60 MB, on purpose
+        for path in dict.fromkeys(paths):
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            if digest not in futures:
+                futures[digest] = client.submit(worker.file_bytes, data, key=f"meditate-file-{digest}", pure=False)
+            by_path[str(path)] = futures[digest]
+    return by_path
 
 
 def _submit_shared(client: Any, token: str, rows: list[model.Session], use_cache: bool, files: dict[str, Any]) -> list[Any]:

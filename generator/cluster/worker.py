@@ -173,6 +173,11 @@ def _render_here(task: RowTask, root: Path, cache_dir: Path, output: Path, start
     return {"outcome": ("rendered", result.timeline.seconds, note, [], elapsed), "files": files}
 
 
+def file_bytes(data: bytes) -> bytes:
+    """A file's content as a task's result (see generator.cluster.runner._send_files)."""
+    return data
+
+
 def cleanup(token: str) -> None:
     """Remove the batch's folder on this worker (run on every worker at the end)."""
     shutil.rmtree(batch_root(token), ignore_errors=True)
