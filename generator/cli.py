@@ -3,12 +3,12 @@
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
 1 anything else). It, `cli_say.py` (`say`), `cli_takes.py` (the own-voice commands),
-`cli_watch.py` (`watch`) and `cli_sounds.py` (`sounds`) are the only modules that import click.
+`cli_watch.py` (`watch`), `cli_sounds.py` (`sounds`) and `cli_batch.py` (batch's row lines)
+are the only modules that import click.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
@@ -423,6 +423,7 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
       meditate batch scripts/relaxation.yaml --roster clients.csv -o out --cluster tcp://scheduler:8786
     """
     from generator.batch import render_batch, summary_table
+    from generator.cli_batch import row_reports
     from generator.render import RenderOptions
     from generator.roster import read_roster
 
@@ -432,19 +433,7 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
         use_cache=not no_cache, cache_dir=cache_dir, loudness=loudness, bitrate=bitrate, sidecars=not no_sidecars,
     )
 
-    bar = click.progressbar(length=len(table.rows), label="rows", file=sys.stderr) if cluster else None
-    above = "\r\x1b[K" if bar is not None and not bar.is_hidden else ""  # a line printed over the bar
-
-    def finished(row) -> None:
-        if row.status == "failed":
-            for line in row.details or [row.message]:
-                click.echo(f"{above}{roster}:{row.row.line}: {row.output.name} failed: {line}", err=True)
-        elif row.status == "rendered":
-            click.echo(f"{above}rendered {row.output} ({format_duration(row.seconds or 0.0)})", err=True)
-        if bar is not None:
-            bar.update(1)
-
-    with bar if bar is not None else contextlib.nullcontext():
+    with row_reports(roster, len(table.rows), bar=bool(cluster)) as finished:
         results = render_batch(
             script, table, out_dir, jobs=jobs, options=options, force=force, on_row=finished,
             on_warning=lambda message: click.echo(f"warning: {message}", err=True), client=cluster or None,
