@@ -30,8 +30,6 @@ distributed = pytest.importorskip("distributed")
 cloudpickle = pytest.importorskip("cloudpickle")
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the helpers below run on the workers
 
-pytestmark = pytest.mark.slow  # a cluster of worker processes takes seconds to start
-
 SCRIPT = """
 title: Evening for {name}
 variables: {name: friend, place: the garden}
@@ -92,6 +90,7 @@ def roster_file(tmp_path: Path, text: str, name: str = "clients.csv") -> Path:
     return path
 
 
+@pytest.mark.slow  # a cluster of worker processes takes seconds to start
 def test_local_2_gives_the_tracks_of_a_local_batch_and_a_bad_row_fails_alone(script, tmp_path, fake_tts):
     clients = roster_file(tmp_path, "name,output\nAna,ana.wav\nBen,\n[pause ten],\n")
     here, there = tmp_path / "local", tmp_path / "cluster"
@@ -112,6 +111,7 @@ def test_local_2_gives_the_tracks_of_a_local_batch_and_a_bad_row_fails_alone(scr
     assert set(tracks) == {"ana.wav", "evening-ben.mp3"}
 
 
+@pytest.mark.slow  # a cluster of worker processes takes seconds to start
 def test_up_to_date_rows_are_skipped_without_the_cluster_and_a_changed_row_renders(script, tmp_path, fake_tts, client):
     clients = roster_file(tmp_path, "name\nAna\nBen\n")
     out = tmp_path / "out"
@@ -138,6 +138,7 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow  # a cluster of worker processes takes seconds to start
 def test_an_unreachable_scheduler_is_one_line_and_exit_1(script, tmp_path, fake_tts, monkeypatch):
     monkeypatch.setenv(runner.TIMEOUT_ENV, "1")
     clients = roster_file(tmp_path, "name\nAna\n")
@@ -157,6 +158,7 @@ def test_without_distributed_one_line_says_how_to_install_it(script, tmp_path, f
     assert result.stderr.strip().splitlines()[-1] == "error: batch --cluster needs the distributed package: pip install 'meditate[cluster]'"
 
 
+@pytest.mark.slow  # a cluster of worker processes takes seconds to start
 def test_a_worker_killed_mid_row_leaves_no_partial_file_and_the_row_renders_elsewhere(script, tmp_path, fake_tts, client):
     fifo = tmp_path / "hook.fifo"
     os.mkfifo(fifo)
@@ -205,6 +207,7 @@ def _holds(pid: int, path: Path) -> bool:
         return False
 
 
+@pytest.mark.slow  # a cluster of worker processes takes seconds to start
 def test_the_workers_read_nothing_from_the_practitioners_folder(tmp_path, fake_tts, client, monkeypatch):
     practice = tmp_path / "practice"
     (practice / "parts").mkdir(parents=True)
@@ -268,6 +271,7 @@ def _opened() -> list[str]:
     return list(getattr(sys, "_meditate_opened", []))
 
 
+@pytest.mark.slow  # a cluster of worker processes takes seconds to start
 def test_ctrl_c_cancels_the_clusters_work_and_keeps_the_rows_already_written(script, tmp_path, fake_tts, client):
     clients = roster_file(tmp_path, "name\nAna\nBen\nCleo\nDan\n")
     out = tmp_path / "out"
@@ -283,3 +287,23 @@ def test_ctrl_c_cancels_the_clusters_work_and_keeps_the_rows_already_written(scr
     assert set(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["tracks"]) == set(tracks)
     left = client.run_on_scheduler(lambda dask_scheduler: [str(k) for k in dask_scheduler.tasks if "meditate-" in str(k)])
     assert left == []
+
+
+def test_a_voice_installed_by_name_travels_as_its_files_and_lands_under_the_workers_folder(tmp_path, monkeypatch):
+    from generator import model
+    from generator.cluster.shipping import for_shipping, map_paths, under, voice_files
+
+    monkeypatch.setenv("MEDITATE_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "data" / "voices" / "xx_YY-test-medium"
+    folder.mkdir(parents=True)
+    (folder / "xx_YY-test-medium.onnx").write_bytes(b"model")
+    (folder / "xx_YY-test-medium.onnx.json").write_text("{}")
+    said = model.Utterance("Hello.", model.Voice(name="xx_YY-test-medium"))
+    builtin = model.Utterance("Hello.", model.Voice())
+    assert voice_files([said, builtin]) == [folder / "xx_YY-test-medium.onnx", folder / "xx_YY-test-medium.onnx.json"]
+    shipped = for_shipping(said)
+    assert shipped.voice.name == str(folder / "xx_YY-test-medium.onnx") and for_shipping(builtin) == builtin
+    root = tmp_path / "worker"
+    moved = map_paths(shipped, under(root))
+    assert moved.voice.name == str(root / str(folder / "xx_YY-test-medium.onnx").lstrip("/"))
+    assert moved.text == "Hello."

@@ -51,6 +51,9 @@ class Environment:
     def here() -> Environment:
         return Environment(__version__, os.environ.get("MEDITATE_FAKE_TTS", ""))
 
+    def describe(self) -> str:
+        return self.version + (" with the fake voice (MEDITATE_FAKE_TTS)" if self.fake_tts else "")
+
 
 @dataclass(frozen=True)
 class RowTask:
@@ -132,8 +135,9 @@ def render_row(task: RowTask, files: Mapping[str, bytes], shared: list[Mapping[s
     """Render one row here; return its outcome and, when rendered, its files' bytes by
     name (the track's, then the sidecars'). Never raises for the row's own failure."""
     started = time.perf_counter()
-    if task.environment != Environment.here():
-        message = f"this worker runs meditate {Environment.here()} but the client {task.environment}; install the same on both"
+    here = Environment.here()
+    if task.environment != here:
+        message = f"this worker runs meditate {here.describe()} but the client {task.environment.describe()}; install the same on both"
         return {"outcome": ("failed", None, message, [message], 0.0), "files": {}}
     root = batch_root(task.token)
     with _RENDER_LOCK:
