@@ -51,38 +51,46 @@ def roster(folder: Path, rows: int) -> Path:
     return path
 
 
-def cluster_run(workers: int, script: Path, clients: Path, work: Path) -> tuple[float, float, int]:
-    """(seconds to start the cluster, seconds for the batch, rows rendered) with `workers` processes."""
+def cluster_run(workers: int, script: Path, clients: Path, work: Path) -> tuple[float, float, int, float]:
+    """(seconds to start the cluster, seconds for the batch, rows rendered, mean seconds
+    a row's render took on its worker) with `workers` processes."""
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
 
     from generator.batch import render_batch
+    from generator.cluster.runner import WORKER_CONFIG
     from generator.roster import read_roster
 
     os.environ["MEDITATE_CACHE_DIR"] = str(work / f"speech-{workers}")  # empty: every sentence is made
     started = time.perf_counter()
-    with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        scheduler_port=0, dashboard_address=None, silence_logs=logging.ERROR,
-    ) as cluster, Client(cluster) as client:
+    with dask.config.set(WORKER_CONFIG):  # as `--cluster local:N` starts its workers
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+            scheduler_port=0, dashboard_address=None, silence_logs=logging.ERROR,
+        )
+    with cluster, Client(cluster) as client:
         client.run(lambda: __import__("generator.render"))  # the package imported before the clock
         up = time.perf_counter() - started
         started = time.perf_counter()
         results = render_batch(script, read_roster(clients, script), work / f"out-{workers}", client=client)
         took = time.perf_counter() - started
-    return up, took, sum(r.status == "rendered" for r in results)
+    rendered = [r for r in results if r.status == "rendered"]
+    return up, took, len(rendered), sum(r.elapsed for r in rendered) / max(1, len(rendered))
 
 
-def local_run(jobs: int, script: Path, clients: Path, work: Path) -> tuple[float, int]:
-    """(seconds, rows rendered) of the same batch in local worker processes, for comparison."""
+def local_run(jobs: int, script: Path, clients: Path, work: Path) -> tuple[float, int, float]:
+    """(seconds, rows rendered, mean seconds per row's render) of the same batch in local
+    worker processes, for comparison."""
     from generator.batch import render_batch
     from generator.roster import read_roster
 
     os.environ["MEDITATE_CACHE_DIR"] = str(work / f"speech-local-{jobs}")
     started = time.perf_counter()
     results = render_batch(script, read_roster(clients, script), work / f"local-{jobs}", jobs=jobs)
-    return time.perf_counter() - started, sum(r.status == "rendered" for r in results)
+    rendered = [r for r in results if r.status == "rendered"]
+    return time.perf_counter() - started, len(rendered), sum(r.elapsed for r in rendered) / max(1, len(rendered))
 
 
 def client_cost(script: Path, clients: Path, tracks: Path, work: Path) -> dict[str, float]:
@@ -135,12 +143,15 @@ def main() -> None:
         print(f"{args.rows} rows, real voice, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
         last = None
         for workers in (int(w) for w in args.workers.split(",")):
-            up, took, done = cluster_run(workers, script, clients, work)
-            print(f"local:{workers}: {done} rows in {took:.1f} s = {done / took * 60:.1f} rows/min (cluster start-up {up:.1f} s)")
+            up, took, done, each = cluster_run(workers, script, clients, work)
+            print(
+                f"local:{workers}: {done} rows in {took:.1f} s = {done / took * 60:.1f} rows/min "
+                f"(a row's render {each:.1f} s on its worker; cluster start-up {up:.1f} s)"
+            )
             last = work / f"out-{workers}"
             if args.local:
-                took, done = local_run(workers, script, clients, work)
-                print(f"  local batch -j {workers}: {done} rows in {took:.1f} s = {done / took * 60:.1f} rows/min")
+                took, done, each = local_run(workers, script, clients, work)
+                print(f"  local batch -j {workers}: {done} rows in {took:.1f} s = {done / took * 60:.1f} rows/min (a row's render {each:.1f} s)")
         cost = client_cost(script, clients, last, work)
         total = cost["load"] + cost["key"] + cost["prepare"] + cost["write"]
         print(
