@@ -18,7 +18,9 @@ def row_reports(roster: Path, total: int, *, bar: bool) -> Iterator[Callable[[An
     """The `on_row` callback for render_batch; with `bar`, it also advances a progress
     bar on standard error (drawn only on a terminal; each line is printed over it)."""
     progress = click.progressbar(length=total, label="rows", file=sys.stderr) if bar else None
-    above = "\r\x1b[K" if progress is not None and not progress.is_hidden else ""
+    if progress is not None and progress.is_hidden:
+        progress = None  # not a terminal: the row lines say it all (click would print the label alone)
+    above = "\r\x1b[K" if progress is not None else ""
 
     def finished(row: Any) -> None:
         if row.status == "failed":
