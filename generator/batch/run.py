@@ -43,19 +43,21 @@ import time
 import unicodedata
 import warnings
 from collections import Counter
+from contextlib import closing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from fractions import Fraction
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from generator import __version__
+from generator.batch.rows import RowJob, first_error
 from generator.core import model
 from generator.core.atomic import write_atomic
 from generator.core.digest import file_digest
-from generator.core.errors import InputError, MeditateError, ScriptError, ScriptErrors, ScriptWarning
+from generator.core.errors import InputError, MeditateError, ScriptErrors, ScriptWarning
 from generator.load.loader import load_script
 from generator.master.mastering import available_cores
 from generator.pipeline.rendering import RenderOptions, chosen_format
@@ -85,18 +87,6 @@ class RowResult:
     elapsed: float = 0.0
 
 
-@dataclass(frozen=True)
-class _Job:
-    """A validated row that needs rendering (picklable: it crosses to a worker)."""
-
-    index: int
-    script: str
-    variables: dict[str, str]
-    output: str
-    options: RenderOptions
-    key: str
-
-
 # --- the batch --------------------------------------------------------------------------------
 
 
@@ -110,6 +100,7 @@ def render_batch(
     force: bool = False,
     on_row: Callable[[RowResult], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    client: Any = None,
 ) -> list[RowResult]:
     """Render one track per roster row into `out_dir`; return one result per row, in order.
 
@@ -117,7 +108,10 @@ def render_batch(
     may override; `output` and `progress` are ignored). Raises ScriptErrors (exit 2) when
     the script fails for every row; otherwise a failing row is reported in its result.
     `on_row` is called as each row finishes (in the order they finish); `on_warning`
-    with advice such as an unused column (default: Python's warnings).
+    with advice such as an unused column (default: Python's warnings). `client` sends
+    the rows to a Dask cluster instead of local processes: a `distributed.Client`, or an
+    address (`tcp://host:8786`, `local:N`) connected to only when some row needs rendering
+    (see generator.batch.cluster).
     """
     options = options or RenderOptions()
     out_dir = Path(out_dir)
@@ -138,7 +132,13 @@ def render_batch(
         (on_warning or (lambda m: warnings.warn(m, stacklevel=3)))(message)
     manifest = _Manifest(out_dir)
     todo = _stale_rows(script, results, sessions, options, manifest, force, on_row)
-    if todo:
+    if todo and client is not None:
+        from generator.batch.cluster.runner import run_rows
+
+        with closing(run_rows(client, todo, sessions)) as outcomes:  # closed: an interruption cancels the cluster's work
+            for job, outcome in outcomes:
+                _finish(results[job.index], job, outcome, manifest, on_row)
+    elif todo:
         with _shared_cache(options) as cache_dir:
             todo = [dataclasses.replace(j, options=dataclasses.replace(j.options, cache_dir=cache_dir, use_cache=True)) for j in todo]
             _synthesize_shared([sessions[j.index] for j in todo], cache_dir)
@@ -150,6 +150,15 @@ def render_batch(
                 if on_row:
                     on_row(result)
     return results
+
+
+def _finish(result: RowResult, job: RowJob, outcome: tuple, manifest: _Manifest, on_row: Callable[[RowResult], None] | None) -> None:
+    """A row's outcome recorded (in the manifest too, when its track was written) and reported."""
+    result.status, result.seconds, result.message, result.details, result.elapsed = outcome
+    if result.status == "rendered":
+        manifest.record(result.output, job.key, result.seconds or 0.0)
+    if on_row:
+        on_row(result)
 
 
 def _load_rows(
@@ -171,7 +180,7 @@ def _load_rows(
         except ScriptErrors as exc:
             failures.append(exc)
             details = [str(e) for e in exc.errors]
-            results.append(RowResult(row, output, "failed", message=_first(exc.errors), details=details))
+            results.append(RowResult(row, output, "failed", message=first_error(exc.errors), details=details))
     if not sessions:
         unique = {str(e): e for exc in failures for e in exc.errors}
         raise ScriptErrors(list(unique.values()))
@@ -186,10 +195,10 @@ def _stale_rows(
     manifest: _Manifest,
     force: bool,
     on_row: Callable[[RowResult], None] | None,
-) -> list[_Job]:
+) -> list[RowJob]:
     """The rows to render: all with `force`, else those whose track is not up to date
     (the others are marked skipped)."""
-    todo: list[_Job] = []
+    todo: list[RowJob] = []
     for index, session in sessions.items():
         result = results[index]
         fmt = chosen_format(result.output, None).name  # the name's suffix: read_roster gave every row one
@@ -203,7 +212,7 @@ def _stale_rows(
             if on_row:
                 on_row(result)
             continue
-        todo.append(_Job(index, str(script), dict(row_options.variables), str(result.output), row_options, key))
+        todo.append(RowJob(index, str(script), dict(row_options.variables), str(result.output), row_options, key))
     return todo
 
 
@@ -255,16 +264,6 @@ def unused_columns(script: Path, roster: Roster, options: RenderOptions) -> list
     ]
 
 
-def _first(errors: Iterable[ScriptError]) -> str:
-    """The first error, short enough for the summary table (the full lines go to stderr)."""
-    first = next(iter(errors), None)
-    if first is None:
-        return "failed"
-    pos = first.position
-    where = f"{Path(pos.path).name}:{pos.line}:{pos.column}: " if pos and pos.line else ""
-    return where + first.message
-
-
 class _shared_cache:
     """The speech cache every worker shares: the user's, or one temporary folder for the
     whole batch under --no-cache (so shared sentences are still made only once)."""
@@ -301,7 +300,7 @@ def _synthesize_shared(sessions: list[model.Session], cache_dir: Path) -> int:
         bank.close()
 
 
-def _run(todo: list[_Job], jobs: int):
+def _run(todo: list[RowJob], jobs: int):
     """Yield (job, outcome) as rows finish: in this process for one job, else in workers."""
     if jobs == 1 or len(todo) == 1:
         for job in todo:
@@ -321,7 +320,7 @@ def _run(todo: list[_Job], jobs: int):
             raise
 
 
-def _render_row(job: _Job) -> tuple[str, float | None, str, list[str], float]:
+def _render_row(job: RowJob) -> tuple[str, float | None, str, list[str], float]:
     """Render one row (in a worker): never raises for the row's own failure."""
     from generator.pipeline.rendering import render
 
@@ -331,7 +330,7 @@ def _render_row(job: _Job) -> tuple[str, float | None, str, list[str], float]:
             warnings.simplefilter("ignore", ScriptWarning)
             result = render(job.script, job.options)
     except ScriptErrors as exc:
-        return "failed", None, _first(exc.errors), [str(e) for e in exc.errors], time.perf_counter() - started
+        return "failed", None, first_error(exc.errors), [str(e) for e in exc.errors], time.perf_counter() - started
     except MeditateError as exc:
         return "failed", None, str(exc), [str(exc)], time.perf_counter() - started
     except Exception as exc:  # a bug: report it on this row and let the others finish

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from generator.cli._options import cache_options, parse_sets, reports_errors, script_options
-from generator.core.units import format_duration
 from generator.output.formats import FORMATS
 
 
@@ -22,10 +21,11 @@ from generator.output.formats import FORMATS
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
 @click.option("--no-sidecars", is_flag=True, help="Do not write the .json timeline and .vtt captions.")
 @click.option("--force", is_flag=True, help="Render every row, even those whose track is up to date.")
+@click.option("--cluster", metavar="ADDRESS", help="Render on a Dask cluster: a scheduler (tcp://host:8786), or local:N worker processes here.")
 @script_options
 @cache_options
 @reports_errors
-def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, force, sets, engine, no_cache, cache_dir):
+def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, force, cluster, sets, engine, no_cache, cache_dir):
     """Render one personalised track of SCRIPT per row of a roster CSV.
 
     The CSV's first line names the columns: each column is a variable (like --set),
@@ -35,8 +35,10 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
     \b
     Example (clients.csv holds the lines "name,output" and "Ana,ana-evening.mp3"):
       meditate batch scripts/relaxation.yaml --roster clients.csv -o out -j 2
+      meditate batch scripts/relaxation.yaml --roster clients.csv -o out --cluster tcp://scheduler:8786
     """
     from generator.batch.run import render_batch, summary_table
+    from generator.cli.batchrows import row_reports
     from generator.pipeline.rendering import RenderOptions
     from generator.script.roster import read_roster
 
@@ -46,17 +48,11 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
         use_cache=not no_cache, cache_dir=cache_dir, loudness=loudness, bitrate=bitrate, sidecars=not no_sidecars,
     )
 
-    def finished(row) -> None:
-        if row.status == "failed":
-            for line in row.details or [row.message]:
-                click.echo(f"{roster}:{row.row.line}: {row.output.name} failed: {line}", err=True)
-        elif row.status == "rendered":
-            click.echo(f"rendered {row.output} ({format_duration(row.seconds or 0.0)})", err=True)
-
-    results = render_batch(
-        script, table, out_dir, jobs=jobs, options=options, force=force, on_row=finished,
-        on_warning=lambda message: click.echo(f"warning: {message}", err=True),
-    )
+    with row_reports(roster, len(table.rows), bar=bool(cluster)) as finished:
+        results = render_batch(
+            script, table, out_dir, jobs=jobs, options=options, force=force, on_row=finished,
+            on_warning=lambda message: click.echo(f"warning: {message}", err=True), client=cluster or None,
+        )
     click.echo(summary_table(results), nl=False)
     if any(r.status == "failed" for r in results):
         sys.exit(1)

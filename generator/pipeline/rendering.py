@@ -152,12 +152,19 @@ def chosen_format(path: Path, requested: str | None) -> OutputFormat:
 
 def render(script: Path | str, options: RenderOptions | None = None) -> RenderResult:
     """Render one script to a finished, tagged track (and its sidecars)."""
-    from generator.output.writing import Delivery, discard, stage_sidecars, write_track
-
     options = options or RenderOptions()
     started = time.perf_counter()
-    script = Path(script)
-    session = load_script(script, options.variables, engine=options.engine, required=options.required_variables)
+    session = load_script(Path(script), options.variables, engine=options.engine, required=options.required_variables)
+    return render_loaded(session, options, started=started)
+
+
+def render_loaded(session: model.Session, options: RenderOptions, *, started: float | None = None) -> RenderResult:
+    """Render a session already loaded (from `session.path`): a cluster worker is handed
+    the session the client loaded, with its files' paths pointing at its own copies."""
+    from generator.output.writing import Delivery, discard, stage_sidecars, write_track
+
+    started = time.perf_counter() if started is None else started
+    script = session.path
     chosen = section_title(session, options.section) if options.section else None  # before any synthesis
     if options.mono:
         _refuse_binaural_in_mono(session)
