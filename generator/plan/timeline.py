@@ -110,9 +110,9 @@ def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE)
     fixed = sum(item.length for d in drafts for item in d.items if isinstance(item, DraftEntry))
     fills = sum(1 for d in drafts for item in d.items if not isinstance(item, DraftEntry))
     shares = _share_fill(session, fixed, fills, rate, errors)
+    settled = _settle_fills(drafts, shares) if not errors else {}  # settling reports too (a fill too short for one unit)
     if errors:
         raise ScriptErrors(errors)
-    settled = _settle_fills(drafts, shares)
 
     sections: list[SectionPlan] = []
     placements: list[Placement] = []
