@@ -20,7 +20,10 @@ from generator.script.yamlnodes import NodeReader
 class LoadContext(Protocol):
     """What a step kind's parser may ask of the loader (:class:`generator.load.loader.Loader`)."""
 
-    read: NodeReader
+    @property
+    def read(self) -> NodeReader:
+        """The reader of the file being read (positions in that file)."""
+        ...
 
     def substitute(self, raw: str, node: Node) -> str:
         """`raw` with `{variables}` filled in; problems are reported at their place."""
