@@ -203,3 +203,29 @@ def test_a_column_the_script_does_not_use_is_warned_about(script, tmp_path, fake
     assert f"warning: {clients}:1: column 'nmae' is not used by {script} (did you mean 'name'?)" in result.stderr
     used = run("batch", str(script), "--roster", str(roster(tmp_path, "name,place\nAna,x\n", "ok.csv")), "-o", str(tmp_path / "o2"), "-j", "1")
     assert "warning" not in used.stderr
+
+
+def test_a_row_is_keyed_on_the_takes_of_the_breathing_cue_words(write_script, tmp_path, fake_tts):
+    """A pacer keeps its cue words as plain text (not utterances): replacing the take of one
+    of them still makes the row's track out of date, and an unchanged folder keeps its key."""
+    from generator.batch.run import row_key
+    from generator.load.loader import load_script
+    from generator.pipeline.rendering import RenderOptions
+    from takes_audio import take, write_take
+
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    rows = ["file,text"]
+    for seed, text in enumerate(("Breathe in", "Breathe out"), start=1):
+        name = f"00{seed}-{text.lower().replace(' ', '-')}.wav"
+        write_take(folder / name, take(1, 48_000, level_db=-20, noise_db=-60, seed=seed), 48_000)
+        rows.append(f"{name},{text}")
+    (folder / "takes.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = write_script(
+        "title: Breath\nvoice: {engine: recorded, takes: takes}\nsections:\n"
+        "  - title: One\n    steps:\n      - breathe: {pattern: relax, cycles: 2, cues: voice}\n"
+    )
+    before = row_key(load_script(path), RenderOptions())
+    assert row_key(load_script(path), RenderOptions()) == before
+    write_take(folder / "002-breathe-out.wav", take(1, 48_000, level_db=-20, noise_db=-60, seed=9), 48_000)
+    assert row_key(load_script(path), RenderOptions()) != before

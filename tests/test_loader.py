@@ -251,3 +251,30 @@ def test_breathe_patterns(write_script):
     assert len(b.cycles) == 3 and [float(p.seconds) for p in b.cycles[2]] == [4, 6]
     assert [float(c.cycles[i][1].seconds) for i in range(3)] == [4, 6, 8]
     assert len(d.cycles) == 5
+
+
+def test_after_an_include_errors_point_into_the_including_file_again(write_script):
+    """The include's reader and folder are the top of the loader's places only while it is read."""
+    write_script("steps:\n  - pause: nope\n", name="parts/common.yaml")
+    path = write_script(
+        "title: T\nsections:\n  - title: One\n    steps:\n      - include: parts/common.yaml\n"
+        "      - pause: never\n      - play: missing.wav\n"
+    )
+    included, pause, play = errors_of(path)
+    assert included.startswith(str(path.parent / "parts" / "common.yaml") + ":2:12: error: pause must be")
+    assert pause.startswith("S:6:16: error: pause must be") and "'never'" in pause
+    assert play.startswith("S:7:15: error: play file 'missing.wav' not found")
+    assert play.endswith(f"(looked in {path.parent})")  # the script's folder again, not parts/
+
+
+def test_the_readers_of_included_files_share_one_node_budget(tmp_path):
+    from generator.script.yamlnodes import NodeReader, compose
+
+    errors: list = []
+    outer = NodeReader(tmp_path / "a.yaml", "a.yaml", errors)
+    inner = outer.reading(tmp_path / "b.yaml", "b.yaml")
+    (tmp_path / "b.yaml").write_text("[1, 2, 3]\n", encoding="utf-8")
+    node = compose(tmp_path / "b.yaml", "b.yaml", errors)
+    assert inner.visit(node) and outer.visit(node)
+    assert outer.visits == inner.visits == 2 and inner.errors is outer.errors
+    assert inner.pos(node).path == "b.yaml" and outer.pos(node).path == "a.yaml"

@@ -39,7 +39,8 @@ def test_every_kind_is_one_table_entry():
     from generator.kinds.steps import STEP_KINDS
     from generator.voice.engines import ENGINES
 
-    readers = ["load/loader.py", "load/settings.py", "plan/timeline.py", "mix/mixer.py", "mix/bed.py", "planview/html.py", "planview/bed.py", "pipeline/rendering.py"]
+    readers = ["load/loader.py", "load/settings.py", "plan/timeline.py", "mix/mixer.py", "mix/bed.py", "planview/html.py", "planview/bed.py", "pipeline/rendering.py",
+               "batch/run.py", "publish/catalog.py", "script/roster.py"]
     for name in readers:
         text = (PACKAGE / name).read_text(encoding="utf-8")
         for kind in [*STEP_KINDS, *LAYER_KINDS, *FORMATS, *ENGINES]:
@@ -57,3 +58,14 @@ def test_command_line_choices_come_from_the_tables():
     assert choices["fmt"] == list(FORMATS)
     # --engine replaces every voice, so it offers the engines that speak any text (not recorded takes)
     assert choices["engine"] == [name for name in ENGINES if ENGINES[name].synthetic] == list(SYNTHETIC_ENGINES)
+
+
+def test_the_audio_types_table_and_the_formats_table_agree():
+    """The roster (below the output stage) and publish read suffixes and MIME types from
+    generator.core.audiotypes; the formats take theirs from it, so the two stay one."""
+    from generator.core.audiotypes import AUDIO_TYPES, DEFAULT_SUFFIX, WRITTEN_SUFFIXES
+    from generator.output.formats import DEFAULT_FORMAT, FORMATS
+
+    assert sorted(WRITTEN_SUFFIXES) == sorted(f.suffix for f in FORMATS.values())
+    assert all(AUDIO_TYPES[f.suffix].mime == f.mime and f.suffix == f".{f.name}" for f in FORMATS.values())
+    assert FORMATS[DEFAULT_FORMAT].suffix == DEFAULT_SUFFIX

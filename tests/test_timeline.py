@@ -7,9 +7,9 @@ import pytest
 from generator.core import model
 from generator.core.errors import ScriptErrors
 from generator.load.loader import load_script
-from generator.kinds.placing import BellLength
+from generator.kinds.placing import SILENCE, BellLength, Draft, DraftEntry
 from generator.kinds.steps import utterances
-from generator.plan.timeline import LEAD_IN, plan
+from generator.plan.timeline import LEAD_IN, FillAt, _settle_fills, plan
 
 RATE = 44_100
 
@@ -194,3 +194,46 @@ def test_spoken_breathing_cues_carry_their_words(write_script):
     assert "00:00:04.000 --> 00:00:08.000\nHold" in captions and captions.count("-->") == 4
     tone_only = write_script("title: T\nsections:\n  - title: A\n    steps:\n      - breathe: {pattern: box, cycles: 1, cues: tone}\n", "t.yaml")
     assert all(e.text is None for e in plan(load_script(tone_only), Lengths()).entries())
+
+
+def _whole_units(unit: int):
+    """A fill made of whole `unit`-sample entries, as a breathing pacer's cycles are."""
+    return lambda share: [DraftEntry("inhale", unit)] * (share // unit)
+
+
+def test_fills_settle_by_place_and_leave_the_drafts_alone():
+    first = Draft("A", model.Background())
+    first.entry("say", 100)
+    first.fill(SILENCE)
+    first.fill(SILENCE, _whole_units(30))
+    second = Draft("B", model.Background())
+    second.fill(SILENCE)
+    items = [list(first.items), list(second.items)]
+
+    settled = _settle_fills([first, second], [50, 100, 7])
+
+    assert [first.items, second.items] == items
+    assert set(settled) == {FillAt(0, 1), FillAt(0, 2), FillAt(1, 0)}
+    # three whole cycles of 30 take 90 of the 100; the 10 left go to the plain fills, 5 each
+    assert [e.length for e in settled[FillAt(0, 2)].entries] == [30, 30, 30]
+    assert settled[FillAt(0, 1)].length == 55
+    assert settled[FillAt(1, 0)].length == 12
+    assert sum(s.length for s in settled.values()) == 50 + 100 + 7
+
+
+def test_a_unit_fill_alone_keeps_its_remainder_and_an_empty_share_places_nothing():
+    draft = Draft("A", model.Background())
+    draft.fill(SILENCE, _whole_units(30))
+    assert [(e.kind, e.length) for e in _settle_fills([draft], [100])[FillAt(0, 0)].entries] == [
+        ("inhale", 30), ("inhale", 30), ("inhale", 30), (SILENCE, 10)
+    ]
+    plain = Draft("B", model.Background())
+    plain.fill(SILENCE)
+    assert _settle_fills([plain], [0])[FillAt(0, 0)].entries == ()
+
+
+def test_fills_and_shares_must_pair_up():
+    draft = Draft("A", model.Background())
+    draft.fill(SILENCE)
+    with pytest.raises(ValueError):
+        _settle_fills([draft], [1, 2])

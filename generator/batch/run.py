@@ -62,7 +62,7 @@ from generator.load.loader import load_script
 from generator.master.mastering import available_cores
 from generator.pipeline.rendering import RenderOptions, chosen_format
 from generator.script.roster import _VARIABLE_NAME, OUTPUT_COLUMN, Roster, RosterRow
-from generator.kinds.steps import utterances as spoken
+from generator.kinds.steps import STEP_KINDS, utterances as spoken
 from generator.voice.takesheet import read_sheet
 from generator.voice.engines import ENGINES
 from generator.core.units import format_duration
@@ -368,13 +368,14 @@ def _canonical(value: Any) -> Any:
             out["voice_id"] = ENGINES[value.engine].make().voice_id(value)  # the voice's files' content
         if isinstance(value, model.Utterance) and value.voice.takes is not None:
             out["takes"] = _takes(value.voice.takes, [value.text])
-        if isinstance(value, model.Breathe) and value.voice.takes is not None:
-            out["takes"] = _takes(value.voice.takes, [word for _, word in value.words])
+        words = STEP_KINDS.cue_words(value)
+        if words is not None and value.voice.takes is not None:
+            out["takes"] = _takes(value.voice.takes, words)
         return out
     if isinstance(value, Path) and value.is_dir():  # a recorded voice's takes folder: see _takes below
         return {"folder": str(value)}
     if isinstance(value, Path):
-        return {"file": str(value), "sha256": file_digest(value)}
+        return dict(file=str(value), sha256=file_digest(value))  # keys as before: they are part of the row key
     if isinstance(value, (tuple, list)):
         return [_canonical(v) for v in value]
     if isinstance(value, dict):

@@ -12,11 +12,10 @@ planner sees only plain steps. The length check is its own pass over the finishe
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Mapping
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -81,7 +80,7 @@ def load_script(
         if files is not None:
             files.update(loader.included_files)
         if session is not None:
-            length_check.check_length(session, lambda path: loader.audio_seconds.get(path, Fraction(0)), loader.read, root)
+            length_check.check_length(session, lambda path: loader.budget.audio_seconds.get(path, Fraction(0)), loader.read, root)
         if session is not None and takes:
             session = resolve_takes(session, errors)
             session = replace(session, inputs=session.inputs + take_files(session))
@@ -90,24 +89,29 @@ def load_script(
     return session
 
 
+@dataclass(frozen=True)
+class Place:
+    """A file being read: where it is (for the include chain), its reader (errors at its
+    lines) and the folder its relative paths start from."""
+
+    path: Path
+    read: NodeReader
+    base: Path
+
+
 class Loader:
     """One script being read: its reader, variables and includes, and every error found."""
 
     def __init__(self, path: Path, shown: str, errors: list[ScriptError], overrides: dict[str, str], engine: str | None):
         self.path = path
-        self.base = path.parent
         self.errors = errors
-        self.read = NodeReader(path, shown, errors)
+        # the script, then each file included on the way to the one being read (the top)
+        self.places: list[Place] = [Place(_resolved(path), NodeReader(path, shown, errors), path.parent)]
+        self.budget = bounds.Budget()
         self.overrides = overrides
         self.engine_override = engine
         self.variables: dict[str, str] = {}
-        self.include_stack: list[Path] = [_resolved(path)]
         self.max_total = limits.max_total_seconds()
-        self.events = 0
-        self.over_budget = False
-        self.nesting = 0
-        self.included_bytes = 0
-        self.audio_seconds: dict[Path, Fraction] = {}
         self.fill_nodes: list[tuple[Node, str]] = []
         self.used_variables: set[str] = set()  # every {name} met: --set names must be among them
         self.included_files: set[Path] = set()  # what `meditate watch` watches
@@ -115,8 +119,16 @@ class Loader:
         self.voice_nodes: dict[tuple[str, str], Node | None] = {}  # where each voice was chosen
         self.warned: set[str] = set()
         self.inputs: list[Path] = [path]  # every file read: outputs are kept off them (Session.inputs)
-        self.layers = self.includes = 0  # counted against generator.script.bounds
-        self.streamed: set[Path] = set()  # sound files libsndfile reads (not decoded whole)
+
+    @property
+    def read(self) -> NodeReader:
+        """The reader of the file being read."""
+        return self.places[-1].read
+
+    @property
+    def base(self) -> Path:
+        """The folder the file being read names relative paths from."""
+        return self.places[-1].base
 
     # --- the session ---------------------------------------------------------------------
 
@@ -321,27 +333,27 @@ class Loader:
 
     def count(self, events: int, node: Node) -> bool:
         """Add `events` to the script's expanded size; False (reported once) past MAX_EVENTS."""
-        if self.events + events > limits.MAX_EVENTS:
-            if not self.over_budget:
-                self.over_budget = True
+        if self.budget.events + events > limits.MAX_EVENTS:
+            if not self.budget.events_refused:
+                self.budget.events_refused = True
                 self.read.error(
                     node,
                     f"the script expands to more than {limits.MAX_EVENTS} steps, pauses, strikes and breaths "
                     "(check the repeats' times)",
                 )
             return False
-        self.events += events
+        self.budget.events += events
         return True
 
     def nested_steps(self, node: Node, voice: model.Voice, key: Node) -> list[model.Step] | None:
-        if self.nesting >= limits.MAX_NESTING:
+        if self.budget.nesting >= limits.MAX_NESTING:
             self.read.error(key, f"repeats nest deeper than {limits.MAX_NESTING} levels")
             return None
-        self.nesting += 1
+        self.budget.nesting += 1
         try:
             return self.steps(node, voice) or []
         finally:
-            self.nesting -= 1
+            self.budget.nesting -= 1
 
     def include(self, node: Node, voice: model.Voice, what: str) -> list[model.Step]:
         """The `steps:` of the file `node` names, read with that file's own positions."""
@@ -352,44 +364,32 @@ class Loader:
         if not bounds.include_fits(self, node):
             return []
         target = _resolved(self.base / raw)
-        if target in self.include_stack:
-            chain = " -> ".join(display_path(p) for p in self.include_stack + [target])
-            r.error(node, f"include cycle: {chain}")
+        chain = [place.path for place in self.places]
+        if target in chain:
+            r.error(node, f"include cycle: {' -> '.join(display_path(p) for p in chain + [target])}")
             return []
-        if len(self.include_stack) >= limits.MAX_INCLUDE_DEPTH:
+        if len(chain) >= limits.MAX_INCLUDE_DEPTH:
             r.error(node, f"includes nest deeper than {limits.MAX_INCLUDE_DEPTH} files")
             return []
         if not target.is_file():
             r.error(node, f"included file '{raw}' not found{near_file_hint(self.base, raw, ('.yaml', '.yml'))}")
             return []
         self.included_files.add(target)
-        self.included_bytes += target.stat().st_size
-        if self.included_bytes > MAX_INCLUDED_BYTES:
+        self.budget.included_bytes += target.stat().st_size
+        if self.budget.included_bytes > MAX_INCLUDED_BYTES:
             r.error(node, f"the included files add up to more than {MAX_INCLUDED_BYTES} bytes")
             return []
         shown = display_path(target)
         included = compose(target, shown, self.errors)
         if included is None:
             return []
-        with self._reading(target, shown):
+        self.places.append(Place(target, r.reading(target, shown), target.parent))
+        try:  # read with the included file's own positions and folder, then back to the including one
             entries = self.read.mapping(included, "an included file", ("steps",), required=("steps",))
             steps = self.steps(entries["steps"][1], voice) if entries and "steps" in entries else []
-        return steps or []
-
-    @contextmanager
-    def _reading(self, target: Path, shown: str) -> Iterator[None]:
-        """Read another file for a while: its own reader, folder and place on the include stack."""
-        outer, outer_base = self.read, self.base
-        self.read = NodeReader(target, shown, self.errors)
-        self.read.visits = outer.visits
-        self.base = target.parent
-        self.include_stack.append(target)
-        try:
-            yield
         finally:
-            self.include_stack.pop()
-            outer.visits = self.read.visits
-            self.read, self.base = outer, outer_base
+            self.places.pop()
+        return steps or []
 
 
 def _language(self: Loader, entries: dict, fields: dict) -> None:

@@ -25,8 +25,11 @@ from generator.core.suggest import did_you_mean
 class SettingsContext(bounds.BoundsContext, Protocol):
     """What the settings readers ask of the loader (generator.load.loader.Loader is one)."""
 
-    base: Path
-    """The folder of the file being read: relative paths start here."""
+    @property
+    def base(self) -> Path:
+        """The folder of the file being read: relative paths start here."""
+        ...
+
     errors: list[ScriptError]
     engine_override: str | None
     """`--engine`: every voice uses this engine."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from generator.core.audiotypes import AUDIO_TYPES
 from generator.core.errors import InputError
 import generator.output.encoders as encoders
 import generator.output.tags as tags
@@ -70,13 +71,18 @@ def _soundfile(fmt: str) -> Opener:
     return open_soundfile
 
 
+def _type(suffix: str) -> tuple[str, str]:
+    """A format's suffix and MIME type, as the audio types table (generator.core.audiotypes) has them."""
+    return suffix, AUDIO_TYPES[suffix].mime
+
+
 FORMATS: dict[str, OutputFormat] = {
     f.name: f
     for f in (
-        OutputFormat("mp3", ".mp3", "audio/mpeg", MP3_PEAK_MARGIN, _mp3, tags.tag_id3_file, podcast_ready=True),
-        OutputFormat("wav", ".wav", "audio/wav", 0.0, _soundfile("wav"), tags.tag_wave, podcast_ready=False),
-        OutputFormat("flac", ".flac", "audio/flac", 0.0, _soundfile("flac"), tags.tag_flac, podcast_ready=False),
-        OutputFormat("ogg", ".ogg", "audio/ogg", OGG_PEAK_MARGIN, _soundfile("ogg"), tags.tag_ogg, podcast_ready=False),
+        OutputFormat("mp3", *_type(".mp3"), MP3_PEAK_MARGIN, _mp3, tags.tag_id3_file, podcast_ready=True),
+        OutputFormat("wav", *_type(".wav"), 0.0, _soundfile("wav"), tags.tag_wave, podcast_ready=False),
+        OutputFormat("flac", *_type(".flac"), 0.0, _soundfile("flac"), tags.tag_flac, podcast_ready=False),
+        OutputFormat("ogg", *_type(".ogg"), OGG_PEAK_MARGIN, _soundfile("ogg"), tags.tag_ogg, podcast_ready=False),
     )
 }
 """Every output format by name; the first is the default."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from typing import NamedTuple
 
 from generator.core import model
 from generator.core.audio import SAMPLE_RATE, to_samples, to_seconds
@@ -109,27 +110,22 @@ def plan(session: model.Session, lengths: SoundLengths, rate: int = SAMPLE_RATE)
     fixed = sum(item.length for d in drafts for item in d.items if isinstance(item, DraftEntry))
     fills = sum(1 for d in drafts for item in d.items if not isinstance(item, DraftEntry))
     shares = _share_fill(session, fixed, fills, rate, errors)
-    fill_lengths = iter(_settle_fills(drafts, shares) if not errors else shares)
+    settled = _settle_fills(drafts, shares) if not errors else {}  # settling reports too (a fill too short for one unit)
     if errors:
         raise ScriptErrors(errors)
 
     sections: list[SectionPlan] = []
     placements: list[Placement] = []
     cursor = 0
-    for draft in drafts:
+    for d, draft in enumerate(drafts):
         start = cursor
         entries: list[Entry] = []
-        for item in draft.items:
-            if not isinstance(item, DraftEntry):
-                length = next(fill_lengths)
-                if length > 0:
-                    entries.append(Entry(item.kind, cursor, cursor + length))
-                cursor += length
-                continue
-            entries.append(Entry(item.kind, cursor, cursor + item.length, item.text, item.cycle))
-            for sound in item.sounds:
-                placements.append(Placement(cursor + sound.offset, sound.length, sound.sound, sound.gain_db, sound.voice))
-            cursor += item.length
+        for i, item in enumerate(draft.items):
+            for laid in settled[FillAt(d, i)].entries if isinstance(item, Fill) else (item,):
+                entries.append(Entry(laid.kind, cursor, cursor + laid.length, laid.text, laid.cycle))
+                for sound in laid.sounds:
+                    placements.append(Placement(cursor + sound.offset, sound.length, sound.sound, sound.gain_db, sound.voice))
+                cursor += laid.length
         sections.append(SectionPlan(draft.title, start, cursor, tuple(entries), draft.background))
 
     placements = [_cut(p, cursor) for p in placements]
@@ -206,36 +202,57 @@ def _share_fill(session: model.Session, fixed: int, fills: int, rate: int, error
     return [base + (1 if i < extra else 0) for i in range(fills)]
 
 
-def _settle_fills(drafts: list[Draft], shares: list[int]) -> list[int]:
-    """Turn each fill made of whole units (`breathe: {duration: fill}`) into its entries.
+class FillAt(NamedTuple):
+    """Where a fill stands in the drafts: its section's index and its index among the items."""
 
-    Such a fill counts like a `pause: fill` when the spare time is shared. What its whole
-    units leave over (less than one breathing cycle) goes to the plain fills, shared
-    equally, so a breath is never cut off and the track still lasts exactly `length`;
-    without a plain fill it stays as a short entry right after. Returns the lengths of
-    the plain fills left in the drafts, in order.
+    section: int
+    item: int
+
+
+@dataclass(frozen=True)
+class SettledFill:
+    """A fill once the spare time is shared: the entries it is laid out as (none for a
+    plain fill whose share is zero)."""
+
+    entries: tuple[DraftEntry, ...]
+
+    @property
+    def length(self) -> int:
+        return sum(entry.length for entry in self.entries)
+
+
+def _settle_fills(drafts: list[Draft], shares: list[int]) -> dict[FillAt, SettledFill]:
+    """What each fill becomes, keyed by where it stands, given its share of the spare time.
+
+    A fill made of whole units (`breathe: {duration: fill}`) counts like a `pause: fill`
+    when the spare time is shared. What its whole units leave over (less than one
+    breathing cycle) goes to the plain fills, shared equally, so a breath is never cut
+    off and the track still lasts exactly `length`; without a plain fill it stays as a
+    short entry right after. The drafts are left as they are.
     """
-    slots = [(draft, i) for draft in drafts for i, item in enumerate(draft.items) if isinstance(item, Fill)]
-    if not any(draft.items[i].settle for draft, i in slots):
-        return shares
-    plain = [k for k, (draft, i) in enumerate(slots) if draft.items[i].settle is None]
-    settled: dict[int, list] = {}
+    found = [
+        (FillAt(d, i), item)
+        for d, draft in enumerate(drafts)
+        for i, item in enumerate(draft.items)
+        if isinstance(item, Fill)
+    ]
+    slots = [(at, fill, share) for (at, fill), share in zip(found, shares, strict=True)]
+    plain = [(at, fill, share) for at, fill, share in slots if fill.settle is None]
+    settled: dict[FillAt, SettledFill] = {}
     leftover = 0
-    for k, (draft, i) in enumerate(slots):
-        fill = draft.items[i]
+    for at, fill, share in slots:
         if fill.settle is None:
             continue
-        entries = fill.settle(shares[k])
-        rest = shares[k] - sum(entry.length for entry in entries)
+        entries = fill.settle(share)
+        rest = share - sum(entry.length for entry in entries)
         if plain:
             leftover, rest = leftover + rest, 0
-        settled[k] = entries + ([DraftEntry(fill.kind, rest)] if rest > 0 else [])
+        settled[at] = SettledFill(tuple(entries) + ((DraftEntry(fill.kind, rest),) if rest > 0 else ()))
     base, extra = divmod(leftover, len(plain)) if plain else (0, 0)
-    out = [shares[k] + base + (1 if n < extra else 0) for n, k in enumerate(plain)]
-    for k in sorted(settled, reverse=True):  # from the end, so earlier indexes stay valid
-        draft, i = slots[k]
-        draft.items[i : i + 1] = settled[k]
-    return out
+    for n, (at, fill, share) in enumerate(plain):
+        length = share + base + (1 if n < extra else 0)
+        settled[at] = SettledFill((DraftEntry(fill.kind, length),) if length > 0 else ())
+    return settled
 
 
 def _draft_section(

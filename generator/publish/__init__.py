@@ -28,7 +28,8 @@ from pathlib import Path
 from generator.core.errors import InputError, MeditateError, display_path
 from generator.publish import identity
 from generator.publish.captions import readable_cues, write_vtt
-from generator.publish.catalog import AUDIO_TYPES, Catalog, Track, read_catalog
+from generator.core.audiotypes import AUDIO_TYPES
+from generator.publish.catalog import Catalog, Track, read_catalog
 from generator.publish.feed import build_feed, chapters_json
 from generator.publish.layout import FEED, MANIFEST, PAGE, WORKER, Channel, Entry, media_path, slugify
 from generator.publish.calendar import build_calendar

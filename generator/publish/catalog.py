@@ -14,22 +14,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from generator.core.audiotypes import AUDIO_TYPES
 from generator.core.images import image_mime
 from generator.core.errors import InputError, display_path
 from generator.core.languages import two_letter_code
+from generator.kinds.steps import STEP_KINDS
 from generator.publish.captions import Cue, parse_timestamp, parse_vtt
 from generator.output.variants import VARIANTS, variant_of
 
-# Preferred first when one name exists in several formats: the feed wants MP3.
-AUDIO_TYPES: dict[str, str] = {
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".ogg": "audio/ogg",
-    ".oga": "audio/ogg",
-    ".opus": "audio/ogg",
-    ".flac": "audio/flac",
-    ".wav": "audio/wav",
-}
+_SPOKEN = frozenset(entry for kind in STEP_KINDS.values() for entry in kind.spoken_entries)
+"""The plan entry kinds whose text is words spoken: a track without captions gets them from its timeline."""
 IMAGE_TYPES: dict[str, str] = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 @dataclass(frozen=True)
@@ -153,7 +147,7 @@ def read_track(path: Path, notes: list[str]) -> Track | None:
         audio=path,
         title=tags.get("title") or str(timeline.get("title") or "") or _title_from_name(path.stem),
         duration=duration,
-        mime=AUDIO_TYPES[path.suffix.lower()],
+        mime=AUDIO_TYPES[path.suffix.lower()].mime,
         size=path.stat().st_size,
         artist=tags.get("artist", ""),
         album=tags.get("album", ""),
@@ -313,7 +307,7 @@ def _cues_from_timeline(timeline: dict[str, Any]) -> list[Cue]:
     cues = []
     for section in timeline.get("sections") or []:
         for step in section.get("steps") or []:
-            if step.get("kind") == "say" and step.get("text"):
+            if step.get("kind") in _SPOKEN and step.get("text"):
                 try:
                     cues.append(Cue(float(step["start"]), float(step["end"]), str(step["text"])))
                 except (KeyError, TypeError, ValueError):

@@ -8,7 +8,7 @@ here reads more than a file's header.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
@@ -172,17 +172,37 @@ def pieces(sentence: str, limit: int = MAX_UTTERANCE_CHARS) -> list[str] | None:
 # --- the loader's hooks ------------------------------------------------------------------
 
 
+@dataclass
+class Budget:
+    """What one script spends while it loads, counted against the limits (here and in
+    generator.script.limits). The loader owns it and hands it to the bounds."""
+
+    events: int = 0
+    """Plan entries the steps expand to (limits.MAX_EVENTS)."""
+    events_refused: bool = False
+    """The events limit was passed (and reported, once)."""
+    nesting: int = 0
+    """Repeats open around the step being read (limits.MAX_NESTING)."""
+    included_bytes: int = 0
+    """The included files' sizes together (generator.load.loader.MAX_INCLUDED_BYTES)."""
+    layers: int = 0
+    """Background layers in the script so far (MAX_LAYERS)."""
+    includes: int = 0
+    """Includes reached, repeats and aliases counted (MAX_INCLUDES)."""
+    audio_seconds: dict[Path, Fraction] = field(default_factory=dict)
+    """Each sound file's believed length, probed once (MAX_AUDIO_SECONDS together)."""
+    streamed: set[Path] = field(default_factory=set)
+    """Sound files read from disk while mixing rather than decoded whole."""
+
+
 class BoundsContext(Protocol):
     """What the bounds ask of the loader (generator.load.loader.Loader is one): the reader of
-    the file being read, and the budgets one script spends while it loads."""
+    the file being read, and the budget one script spends while it loads."""
 
-    read: NodeReader
-    audio_seconds: dict[Path, Fraction]
-    """Each sound file's believed length, probed once."""
-    streamed: set[Path]
-    """Sound files read from disk while mixing rather than decoded whole."""
-    layers: int
-    includes: int
+    @property
+    def read(self) -> NodeReader: ...
+
+    budget: Budget
 
 
 def probed_seconds(loader: BoundsContext, node: Node | None, what: str, path: Path) -> Fraction | None:
@@ -203,27 +223,27 @@ def probed_seconds(loader: BoundsContext, node: Node | None, what: str, path: Pa
         loader.read.error(node, f"{what} file '{path.name}' holds no sound")
         return None
     if info is not None:
-        loader.streamed.add(path)
+        loader.budget.streamed.add(path)
     return seconds
 
 
 def sound_ok(loader: BoundsContext, node: Node | None, what: str, path: Path) -> bool:
-    """A sound file probed (once: its length goes to `loader.audio_seconds`) and within
+    """A sound file probed (once: its length goes to the budget's `audio_seconds`) and within
     its bounds; False with the problem reported at `node`."""
-    if path not in loader.audio_seconds:
+    if path not in loader.budget.audio_seconds:
         seconds = probed_seconds(loader, node, what, path)
         if seconds is None:
             return False
-        loader.audio_seconds[path] = seconds
+        loader.budget.audio_seconds[path] = seconds
     return sound_fits(loader, node, what, path)
 
 
 def sound_fits(loader: BoundsContext, node: Node | None, what: str, path: Path) -> bool:
     """A sound file within the length its use allows, and the script's sound files within
     MAX_AUDIO_SECONDS together; False with the problem reported at `node`."""
-    seconds = loader.audio_seconds[path]
-    problem = length_problem(what, seconds, streamed=path in loader.streamed)
-    total = sum(loader.audio_seconds.values(), Fraction(0))
+    seconds = loader.budget.audio_seconds[path]
+    problem = length_problem(what, seconds, streamed=path in loader.budget.streamed)
+    total = sum(loader.budget.audio_seconds.values(), Fraction(0))
     if problem is None and total > MAX_AUDIO_SECONDS:
         from generator.core.units import format_duration
 
@@ -237,12 +257,12 @@ def sound_fits(loader: BoundsContext, node: Node | None, what: str, path: Path) 
 
 def layers_fit(loader: BoundsContext, node: Node | None, count: int) -> bool:
     """At most MAX_LAYERS_PER_BACKGROUND in one background, MAX_LAYERS in the script."""
-    loader.layers += count
+    loader.budget.layers += count
     if count > MAX_LAYERS_PER_BACKGROUND:
         loader.read.error(node, f"a background may have at most {MAX_LAYERS_PER_BACKGROUND} layers, this one has {count}")
         return False
-    if loader.layers > MAX_LAYERS:
-        loader.read.error(node, f"the script's backgrounds have {loader.layers} layers so far; at most {MAX_LAYERS} in all")
+    if loader.budget.layers > MAX_LAYERS:
+        loader.read.error(node, f"the script's backgrounds have {loader.budget.layers} layers so far; at most {MAX_LAYERS} in all")
         return False
     return True
 
@@ -250,7 +270,7 @@ def layers_fit(loader: BoundsContext, node: Node | None, count: int) -> bool:
 def include_fits(loader: BoundsContext, node: Node | None) -> bool:
     """One more `include` reached (aliases and repeats counted); False past MAX_INCLUDES
     (reported once)."""
-    loader.includes += 1
-    if loader.includes == MAX_INCLUDES + 1:
+    loader.budget.includes += 1
+    if loader.budget.includes == MAX_INCLUDES + 1:
         loader.read.error(node, f"the script reaches more than {MAX_INCLUDES} includes (repeats and aliases counted)")
-    return loader.includes <= MAX_INCLUDES
+    return loader.budget.includes <= MAX_INCLUDES

@@ -4,6 +4,10 @@ A `say` text becomes utterances (one sentence each, so the speech cache keeps ev
 sentence on its own and an edit re-synthesizes only what changed) separated by gaps.
 Between two utterances there is exactly one gap: an inline pause where one is written,
 otherwise the paragraph pause at a blank line, otherwise the sentence pause.
+
+It is done in two steps, each testable alone: :func:`tokenize` reads the text into
+sentences, inline pauses and paragraph breaks (and finds every problem, at its place),
+then :func:`join` applies the rule above to those tokens.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping, Union
+from typing import Iterable, Mapping, Union
 
 from generator.script.bounds import CLAUSE_PAUSE, MAX_UTTERANCE_CHARS, pieces
 from generator.core.model import Gap, Utterance, Voice
@@ -100,62 +104,97 @@ def _pieces(sentence: str, text: str, problems: list[TextProblem]) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the text, its whitespace collapsed, with the pieces the voice is given
+    it in: one, several when it is too long (cut at a comma or a space), none when a word
+    alone is too long (that is a problem of the text)."""
+
+    text: str
+    pieces: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pause:
+    """An inline pause written in the text (`[pause 2s]`, `<break time="2s"/>`)."""
+
+    seconds: Fraction
+
+
+@dataclass(frozen=True)
+class ParagraphBreak:
+    """A blank line between two paragraphs."""
+
+
+Token = Union[Sentence, Pause, ParagraphBreak]
+"""What a text reads as, in order: the joiner needs nothing else to place the gaps."""
+
+
 def split_narration(text: str, voice: Voice) -> tuple[tuple[Union[Utterance, Gap], ...], list[TextProblem]]:
     """Text (variables already substituted) to alternating utterances and gaps."""
-    problems: list[TextProblem] = []
-    parts: list[Union[Utterance, Gap]] = []
-    pending: Fraction | None = None  # an explicit inline pause waiting to be placed
-    pending_paragraph = False
+    tokens, problems = tokenize(text)
+    return join(tokens, voice), problems
 
-    def add_gap(seconds: Fraction) -> None:
-        nonlocal pending
-        pending = (pending or Fraction(0)) + seconds
 
-    def add_sentences(chunk: str) -> None:
-        nonlocal pending, pending_paragraph
-        paragraphs = re.split(r"\n\s*\n", chunk)
-        for p_index, paragraph in enumerate(paragraphs):
-            if p_index > 0:
-                pending_paragraph = True
-            flat = " ".join(paragraph.split())
-            if not flat:
-                continue
-            for sentence in _SENTENCE_END.split(flat):
-                sentence = sentence.strip()
-                if not sentence:
-                    continue
-                if parts:
-                    if pending is not None:
-                        parts.append(Gap(pending))
-                    elif pending_paragraph:
-                        parts.append(Gap(voice.paragraph_pause))
-                    else:
-                        parts.append(Gap(voice.sentence_pause))
-                elif pending is not None:
-                    parts.append(Gap(pending))
-                pending = None
-                pending_paragraph = False
-                for index, piece in enumerate(_pieces(sentence, text, problems)):
-                    if index:
-                        parts.append(Gap(CLAUSE_PAUSE))
-                    parts.append(Utterance(piece, voice))
-
-    problems.extend(_pause_lookalikes(text))
+def tokenize(text: str) -> tuple[list[Token], list[TextProblem]]:
+    """The sentences, inline pauses and paragraph breaks of `text`, in order, and every
+    problem found on the way (each at its offset in `text`, in the order met)."""
+    problems = _pause_lookalikes(text)
+    tokens: list[Token] = []
     last = 0
     for match in _INLINE_PAUSE.finditer(text):
-        add_sentences(text[last : match.start()])
+        tokens.extend(_prose_tokens(text[last : match.start()], text, problems))
         last = match.end()
         raw = match.group(1) if match.group(1) is not None else match.group(2)
         try:
-            add_gap(parse_duration(raw))
+            tokens.append(Pause(parse_duration(raw)))
         except ValueError:
             suggestion = _duration_suggestion(raw)
             fix = f": write it as [pause {suggestion}]" if suggestion else ""
             problems.append(TextProblem(match.start(), f"an inline pause must be {DURATION_HINT}, got '{raw}'{fix}"))
-    add_sentences(text[last:])
+    tokens.extend(_prose_tokens(text[last:], text, problems))
+    return tokens, problems
+
+
+def _prose_tokens(chunk: str, text: str, problems: list[TextProblem]) -> list[Token]:
+    """The sentences and paragraph breaks of `chunk`, a stretch of `text` between inline pauses."""
+    tokens: list[Token] = []
+    for index, paragraph in enumerate(re.split(r"\n\s*\n", chunk)):
+        if index > 0:
+            tokens.append(ParagraphBreak())
+        for sentence in _SENTENCE_END.split(" ".join(paragraph.split())):
+            sentence = sentence.strip()
+            if sentence:
+                tokens.append(Sentence(sentence, tuple(_pieces(sentence, text, problems))))
+    return tokens
+
+
+def join(tokens: Iterable[Token], voice: Voice) -> tuple[Union[Utterance, Gap], ...]:
+    """Tokens to utterances and gaps. Between two sentences there is exactly one gap: the
+    inline pauses written there (added up), else the paragraph pause after a blank line,
+    else the sentence pause; an inline pause before the first sentence or after the last
+    is kept where it is. A sentence cut in pieces has the clause pause between them."""
+    parts: list[Union[Utterance, Gap]] = []
+    pending: Fraction | None = None  # inline pauses written since the last sentence
+    paragraph = False  # a blank line since the last sentence
+    for token in tokens:
+        if isinstance(token, Pause):
+            pending = (pending or Fraction(0)) + token.seconds
+        elif isinstance(token, ParagraphBreak):
+            paragraph = True
+        else:
+            if pending is not None:
+                parts.append(Gap(pending))
+            elif parts:
+                parts.append(Gap(voice.paragraph_pause if paragraph else voice.sentence_pause))
+            pending, paragraph = None, False
+            for index, piece in enumerate(token.pieces):
+                if index:
+                    parts.append(Gap(CLAUSE_PAUSE))
+                parts.append(Utterance(piece, voice))
     if pending is not None:
         parts.append(Gap(pending))
-    return tuple(parts), problems
+    return tuple(parts)
 
 
 def _duration_suggestion(raw: str) -> str:

@@ -14,13 +14,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.core.audiotypes import DEFAULT_SUFFIX, WRITTEN_SUFFIXES
 from generator.core.cleantext import clean_value, not_utf8_at
 from generator.core.errors import InputError, Position, ScriptError, ScriptErrors
 
 OUTPUT_COLUMN = "output"
 """The roster column that names a row's file; every other column is a variable."""
 
-AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg")
 MAX_NAME_BYTES = 120
 """File names are cut to this many UTF-8 bytes (file systems allow 255), at a character."""
 
@@ -178,11 +178,16 @@ def _file_name(output: str, label: str, stem: str, fmt: str | None, number: int)
     """The row's file name in the output folder (the `output` column, else script + name)."""
     if output:
         suffix = Path(output).suffix.lower()
-        if suffix in AUDIO_SUFFIXES:
+        if suffix in WRITTEN_SUFFIXES:
             base = safe_name(output[: -len(suffix)], lower=False)
             if base:
                 return f"{base}{suffix}"
         elif base := safe_name(output, lower=False):
-            return f"{base}.{fmt or 'mp3'}"
+            return f"{base}{_suffix(fmt)}"
     slug = safe_name(label, lower=True) or f"row{number}"
-    return f"{safe_name(stem, lower=False) or 'track'}-{slug}.{fmt or 'mp3'}"
+    return f"{safe_name(stem, lower=False) or 'track'}-{slug}{_suffix(fmt)}"
+
+
+def _suffix(fmt: str | None) -> str:
+    """The suffix of the format named `fmt` (a format's name is its suffix without the dot), else the default's."""
+    return f".{fmt}" if fmt else DEFAULT_SUFFIX

@@ -10,6 +10,7 @@ from __future__ import annotations
 from generator.core.suggest import did_you_mean
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -41,15 +42,32 @@ MAX_SCRIPT_BYTES = 512_000
 anything bigger is refused before parsing, which would otherwise take many seconds."""
 
 
+@dataclass
+class _Visits:
+    """Nodes visited while one script loads, shared by the readers of all its files."""
+
+    count: int = 0
+
+
 class NodeReader:
     """Turns nodes into plain values, recording every problem instead of stopping at one."""
 
-    def __init__(self, path: Path, shown: str, errors: list[ScriptError]):
+    def __init__(self, path: Path, shown: str, errors: list[ScriptError], *, visits: _Visits | None = None):
         self.path = path
         self.shown = shown
         self.errors = errors
-        self.visits = 0
+        self._visits = visits if visits is not None else _Visits()
         self.exhausted = False
+
+    @property
+    def visits(self) -> int:
+        """Nodes visited so far, by this reader and the readers of the files it led to."""
+        return self._visits.count
+
+    def reading(self, path: Path, shown: str) -> "NodeReader":
+        """A reader of another file (an include): its own positions, the same errors and
+        the same node budget, so includes cannot multiply it."""
+        return NodeReader(path, shown, self.errors, visits=self._visits)
 
     # --- positions and errors ----------------------------------------------------------
 
@@ -64,8 +82,8 @@ class NodeReader:
 
     def visit(self, node: Node) -> bool:
         """Count a node against the budget; False once the document is too big to read."""
-        self.visits += 1
-        if self.visits > NODE_BUDGET:
+        self._visits.count += 1
+        if self._visits.count > NODE_BUDGET:
             if not self.exhausted:
                 self.exhausted = True
                 self.error(node, f"the document is too large or nests aliases too deeply (over {NODE_BUDGET} nodes)")

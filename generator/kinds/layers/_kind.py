@@ -15,7 +15,8 @@ from generator.script.yamlnodes import NodeReader
 class LayerLoadContext(Protocol):
     """What a layer kind's parser may ask of the loader."""
 
-    read: NodeReader
+    @property
+    def read(self) -> NodeReader: ...
 
     def audio_file(self, node: Node, what: str) -> Path | None: ...
 

@@ -20,7 +20,10 @@ from generator.script.yamlnodes import NodeReader
 class LoadContext(Protocol):
     """What a step kind's parser may ask of the loader (:class:`generator.load.loader.Loader`)."""
 
-    read: NodeReader
+    @property
+    def read(self) -> NodeReader:
+        """The reader of the file being read (positions in that file)."""
+        ...
 
     def substitute(self, raw: str, node: Node) -> str:
         """`raw` with `{variables}` filled in; problems are reported at their place."""
@@ -135,6 +138,12 @@ class StepKind:
     is; bells carry the room they were recorded in, tones and played files none."""
     options: tuple[str, ...] = ()
     """The keys of the step's mapping form (named when one is written beside the step)."""
+    spoken_entries: tuple[str, ...] = ()
+    """The kinds of its plan entries whose text is the words spoken (publish makes captions of them)."""
+    cue_words: Callable[[Any], list[str]] | None = None
+    """Words the step speaks with its voice that it keeps as plain text, not utterances (a
+    breathing pacer's cue words, every one): a batch keys a row on a recorded voice's takes
+    of them, as it does for the utterances."""
 
 
 class StepTable(dict):
@@ -155,6 +164,11 @@ class StepTable(dict):
             if maker is not None:
                 return maker
         raise TypeError(f"no step kind makes a {type(sound).__name__}")
+
+    def cue_words(self, value: object) -> list[str] | None:
+        """The plain cue words of a step whose kind keeps some (see StepKind.cue_words), else None."""
+        kind = self._by_model.get(type(value))
+        return kind.cue_words(value) if kind is not None and kind.cue_words is not None else None
 
     def heard_in_room(self, sound: object) -> bool:
         """Whether a placed sound is sent to the room, whichever kind placed it."""

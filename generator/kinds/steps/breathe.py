@@ -309,6 +309,7 @@ KIND = StepKind(
     options=("pattern", "cycles", "duration", "cues", "words", "volume"),
     least_seconds=least_seconds,
     utterances=utterances,
+    cue_words=lambda step: [word for _, word in step.words],
     sounds={BreathCue: tone},
     entries=(
         EntryStyle("inhale", "inhale", "#6aa99b", "Breathing", "rise"),

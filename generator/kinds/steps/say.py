@@ -89,4 +89,5 @@ KIND = StepKind(
     sounds={model.Utterance: speech},
     in_room=(model.Utterance,),
     entries=(EntryStyle("say", "speech", "#6f8fb3", "Voice"),),
+    spoken_entries=("say",),
 )
