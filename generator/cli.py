@@ -3,7 +3,8 @@
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
 1 anything else). It, `cli_say.py` (`say`), `cli_takes.py` (the own-voice commands),
-`cli_watch.py` (`watch`) and `cli_sounds.py` (`sounds`) are the only modules that import click.
+`cli_watch.py` (`watch`), `cli_sounds.py` (`sounds`) and `cli_proof.py` (`proof`) are the only modules
+that import click.
 """
 
 from __future__ import annotations
@@ -494,4 +495,4 @@ def main() -> None:
 
 
 # Commands in modules of their own register themselves on `cli` when imported (after it exists).
-from generator import cli_say, cli_sounds, cli_takes, cli_watch  # noqa: E402,F401
+from generator import cli_proof, cli_say, cli_sounds, cli_takes, cli_watch  # noqa: E402,F401
