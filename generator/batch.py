@@ -464,3 +464,19 @@ def summary_table(results: list[RowResult]) -> str:
 def _width(text: str) -> int:
     """Columns `text` takes in a terminal: wide (e.g. Chinese) characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# --- proof-listening (batch --proof) ---------------------------------------------------------
+
+
+def proof_results(script: Path, results: list[RowResult], out_dir: Path, options: RenderOptions, *, model_name: str | None = None, on_row=None):
+    """`batch --proof`: every rendered or up-to-date track heard, one report in `out_dir`
+    (see generator.proof.batchproof); failed rows have no track to hear."""
+    from generator.proof.batchproof import RowToProof, proof_rows
+
+    rows = [
+        RowToProof(r.row.line, r.row.label, {**options.variables, **r.row.variables}, r.output)
+        for r in results
+        if r.status in ("rendered", "skipped")
+    ]
+    return proof_rows(Path(script), rows, Path(out_dir), model_name=model_name, cache_dir=options.cache_dir, on_row=on_row)

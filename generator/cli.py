@@ -406,10 +406,12 @@ def new(template, file, list_them, force):
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
 @click.option("--no-sidecars", is_flag=True, help="Do not write the .json timeline and .vtt captions.")
 @click.option("--force", is_flag=True, help="Render every row, even those whose track is up to date.")
+@click.option("--proof", is_flag=True, help="Then hear every track and write DIR/proof-report.txt and .json (needs meditate[proof]).")
+@click.option("--proof-model", metavar="NAME|DIR", envvar="MEDITATE_PROOF_MODEL", help="With --proof: the speech-recognition model (see meditate proof --help).")
 @script_options
 @cache_options
 @reports_errors
-def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, force, sets, engine, no_cache, cache_dir):
+def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, force, proof, proof_model, sets, engine, no_cache, cache_dir):
     """Render one personalised track of SCRIPT per row of a roster CSV.
 
     The CSV's first line names the columns: each column is a variable (like --set),
@@ -442,8 +444,22 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
         on_warning=lambda message: click.echo(f"warning: {message}", err=True),
     )
     click.echo(summary_table(results), nl=False)
+    if proof and _proof_batch(script, results, out_dir, options, proof_model):
+        sys.exit(1)
     if any(r.status == "failed" for r in results):
         sys.exit(1)
+
+
+def _proof_batch(script, results, out_dir, options, model_name) -> bool:
+    """`batch --proof`: hear every track, write the report; True when a sentence is worth a listen."""
+    from generator.batch import proof_results
+
+    def heard(label, result) -> None:
+        click.echo(f"proofed {label}: {len(result.flagged)} of {len(result.sentences)} sentences worth a listen", err=True)
+
+    report = proof_results(script, results, out_dir, options, model_name=model_name, on_row=heard)
+    click.echo(f"proof: {report.flagged} sentences worth a listen; report in {report.text_path} (and .json)")
+    return bool(report.flagged or report.failures)
 
 
 @cli.command()

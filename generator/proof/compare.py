@@ -20,7 +20,7 @@ class Comparison:
     """How far the heard sounds are from the written ones, and where."""
 
     errors: float  # weighted: a near sound counts half
-    length: int  # written phonemes
+    length: float  # the written phonemes, weighted as losing them would cost
     written: frozenset[int] = field(default_factory=frozenset)  # indexes of written words that differ
     heard: frozenset[int] = field(default_factory=frozenset)  # indexes of heard words that differ
     word_errors: tuple[float, ...] = ()  # per written word: the errors that fall in it
@@ -120,7 +120,8 @@ def compare(written: list[Word], heard: list[Word]) -> Comparison:
             if a:
                 per_word[a_word[max(i - 1, 0)]] += _gap(b[j - 1])  # counted in the written word it follows
             j -= 1
-    return Comparison(table[len(a)][len(b)], len(a), frozenset(marked_a), frozenset(marked_b), tuple(per_word))
+    length = sum(_gap(sound) for sound in a)
+    return Comparison(table[len(a)][len(b)], length, frozenset(marked_a), frozenset(marked_b), tuple(per_word))
 
 
 def _same(x: float, y: float) -> bool:
@@ -134,7 +135,7 @@ def mark(text: str, words: list[Word], marked: frozenset[int], left: str = "[", 
     spans = [(w.start, w.end) for index, w in enumerate(words) if index in marked]
     merged: list[list[int]] = []
     for start, end in spans:
-        if merged and text[merged[-1][1] : start].strip() == "":
+        if merged and not any(ch.isalnum() for ch in text[merged[-1][1] : start]):
             merged[-1][1] = end
         else:
             merged.append([start, end])
