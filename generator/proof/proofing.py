@@ -36,7 +36,7 @@ THRESHOLD = 0.25
 clean library the recogniser's slips stay below it in 19 sentences of 20 or more; a wrong
 word, a cut sentence or one drowned by the bed lands above it (docs/proof.md)."""
 
-WORD_ERRORS = (3.0, 0.6)
+WORD_ERRORS = (3.5, 0.5)
 """A sentence is also worth a listen when one written word is heard as another: this many
 phoneme errors in it, and this share of its sounds or more (one wrong word in a long
 sentence moves the sentence's score only a little)."""
