@@ -3,8 +3,7 @@
 Each command parses options, calls one library function, and turns the library's
 errors into `file:line:col: error: ...` lines and exit codes (0 ok, 2 bad input,
 1 anything else). It, `cli_say.py` (`say`), `cli_takes.py` (the own-voice commands),
-`cli_watch.py` (`watch`), `cli_sounds.py` (`sounds`) and `cli_proof.py` (`proof`) are the only modules
-that import click.
+`cli_watch.py` (`watch`) and `cli_sounds.py` (`sounds`) are the only modules that import click.
 """
 
 from __future__ import annotations
@@ -444,22 +443,9 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
         on_warning=lambda message: click.echo(f"warning: {message}", err=True),
     )
     click.echo(summary_table(results), nl=False)
-    if proof and _proof_batch(script, results, out_dir, options, proof_model):
+    from generator.cli_proof import proof_batch  # here: cli_proof registers itself on this module's group
+    if (proof and proof_batch(script, results, out_dir, options, proof_model)) or any(r.status == "failed" for r in results):
         sys.exit(1)
-    if any(r.status == "failed" for r in results):
-        sys.exit(1)
-
-
-def _proof_batch(script, results, out_dir, options, model_name) -> bool:
-    """`batch --proof`: hear every track, write the report; True when a sentence is worth a listen."""
-    from generator.batch import proof_results
-
-    def heard(label, result) -> None:
-        click.echo(f"proofed {label}: {len(result.flagged)} of {len(result.sentences)} sentences worth a listen", err=True)
-
-    report = proof_results(script, results, out_dir, options, model_name=model_name, on_row=heard)
-    click.echo(f"proof: {report.flagged} sentences worth a listen; report in {report.text_path} (and .json)")
-    return bool(report.flagged or report.failures)
 
 
 @cli.command()

@@ -1,4 +1,4 @@
-"""`meditate proof`: the command, registered on the `meditate` group when generator.cli imports it.
+"""`meditate proof` (and `batch --proof`): registered on the `meditate` group when generator.cli imports it.
 
 The work is in generator.proof; this parses options, prints the report, and turns the
 outcome into the exit code (0 nothing flagged, 1 something worth a listen, 2 bad input).
@@ -75,3 +75,15 @@ class _Bar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+def proof_batch(script: Path, results: list, out_dir: Path, options, model_name: str | None) -> bool:
+    """`batch --proof`: hear every track, write the report; True when a sentence is worth a listen."""
+    from generator.batch import proof_results
+
+    def heard(label, result) -> None:
+        click.echo(f"proofed {label}: {len(result.flagged)} of {len(result.sentences)} sentences worth a listen", err=True)
+
+    report = proof_results(script, results, out_dir, options, model_name=model_name, on_row=heard)
+    click.echo(f"proof: {report.flagged} sentences worth a listen; report in {report.text_path} (and .json)")
+    return bool(report.flagged or report.failures)
