@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator.atomic import write_atomic
-from generator.errors import MeditateError
+from generator.errors import InputError, MeditateError
 from generator.proof.proofing import Judge, TrackProof, proof_track
 from generator.proof.report import json_report, text_report
 
@@ -61,6 +61,8 @@ def proof_rows(
     from generator.proof.phonemes import Phonemizer
     from generator.proof.transcribe import DEFAULT_MODEL, Recogniser
 
+    if any(row.track.stem == REPORT for row in rows):  # its timeline sidecar would be the report's .json
+        raise InputError(f"a track named {REPORT}.* would share its name with the proof report; rename it in the roster")
     recogniser = None
     phonemizers: dict[tuple[str, str], Phonemizer] = {}
     proofs: list[tuple[str, TrackProof]] = []
