@@ -14,7 +14,8 @@ Two measurements, with the real Piper voice (speech cached in --cache, tracks ke
   short, a timeline holding another sentence, a sentence drowned by loud noise); the
   share of planted sentences flagged (at least 9 in 10 asked) and of the clean ones.
 
-Time is the proof's wall-clock time per minute of track, the model already loaded.
+Time is the proof's wall-clock time per minute of track, the model already loaded, and
+the CPU time of all its threads (which a busy machine sways less).
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def render_library(scripts: list[Path], work: Path, cache: Path) -> list[Path]:
 def proof_timed(track: Path, recogniser, judge, **kwargs):
     from generator.proof import proof_track
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = proof_track(track, recogniser=recogniser, judge=judge, **kwargs)
+    proof_timed.cpu = time.process_time() - cpu  # every thread's CPU time: less swayed by a busy machine
     return result, time.perf_counter() - started
 
 
@@ -96,16 +98,17 @@ def main() -> int:
     print(f"model {args.model}: loaded in {figures['load_seconds']} s")
 
     if not args.no_library:
-        print(f"\n{'track':<16} {'minutes':>7} {'sentences':>9} {'flagged':>7} {'rate':>6} {'s/min':>6}")
+        print(f"\n{'track':<16} {'minutes':>7} {'sentences':>9} {'flagged':>7} {'rate':>6} {'s/min':>6} {'cpu s/min':>9}")
         for script, track in zip(args.scripts, render_library(args.scripts, args.work, args.cache)):
             voice = load_script(script).voice
             result, seconds = proof_timed(track, recogniser, Judge(voice), script=script, cache_dir=args.cache)
             minutes = result.seconds / 60
             row = {"track": track.name, "minutes": round(minutes, 2), "sentences": len(result.sentences),
-                   "flagged": len(result.flagged), "seconds": round(seconds, 1), "seconds_per_minute": round(seconds / minutes, 2)}
+                   "flagged": len(result.flagged), "seconds": round(seconds, 1), "seconds_per_minute": round(seconds / minutes, 2),
+                   "cpu_seconds_per_minute": round(proof_timed.cpu / minutes, 2)}
             figures["library"].append(row)
             print(f"{track.stem:<16} {minutes:7.1f} {row['sentences']:9d} {row['flagged']:7d} "
-                  f"{row['flagged'] / max(1, row['sentences']):6.1%} {row['seconds_per_minute']:6.1f}")
+                  f"{row['flagged'] / max(1, row['sentences']):6.1%} {row['seconds_per_minute']:6.1f} {row['cpu_seconds_per_minute']:9.1f}")
             if args.show and result.flagged:
                 print("\n".join(track_lines(result)))
         total = sum(r["sentences"] for r in figures["library"])
