@@ -14,7 +14,7 @@ import click
 
 from generator import __version__
 from generator.core.console import make_streams_safe
-from generator.cli import batch, new, publish, say, scripts, sounds, takes, voices, watch
+from generator.cli import batch, new, proof, publish, say, scripts, sounds, takes, voices, watch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,7 +33,7 @@ def cli() -> None:
 
 for _command in (
     scripts.render, scripts.check, scripts.plan, watch.watch, voices.voices, say.say, sounds.sounds,
-    new.new, batch.batch, takes.takes, takes.record, publish.publish,
+    new.new, batch.batch, proof.proof, takes.takes, takes.record, publish.publish,
 ):
     cli.add_command(_command)
 

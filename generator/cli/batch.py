@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from generator.cli.proof import proof_batch
+
 from generator.cli._options import cache_options, parse_sets, reports_errors, script_options
 from generator.output.formats import FORMATS
 
@@ -21,11 +23,13 @@ from generator.output.formats import FORMATS
 @click.option("--bitrate", type=click.IntRange(32, 320), default=128, show_default=True, help="MP3 bitrate in kbps (CBR).")
 @click.option("--no-sidecars", is_flag=True, help="Do not write the .json timeline and .vtt captions.")
 @click.option("--force", is_flag=True, help="Render every row, even those whose track is up to date.")
+@click.option("--proof", is_flag=True, help="Then hear every track and write DIR/proof-report.txt and .json (needs meditate[proof]).")
+@click.option("--proof-model", metavar="NAME|DIR", envvar="MEDITATE_PROOF_MODEL", help="With --proof: the speech-recognition model (see meditate proof --help).")
 @click.option("--cluster", metavar="ADDRESS", help="Render on a Dask cluster: a scheduler (tcp://host:8786), or local:N worker processes here.")
 @script_options
 @cache_options
 @reports_errors
-def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, force, cluster, sets, engine, no_cache, cache_dir):
+def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, force, proof, proof_model, cluster, sets, engine, no_cache, cache_dir):
     """Render one personalised track of SCRIPT per row of a roster CSV.
 
     The CSV's first line names the columns: each column is a variable (like --set),
@@ -54,7 +58,7 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
             on_warning=lambda message: click.echo(f"warning: {message}", err=True), client=cluster or None,
         )
     click.echo(summary_table(results), nl=False)
-    if any(r.status == "failed" for r in results):
+    if (proof and proof_batch(script, results, out_dir, options, proof_model)) or any(r.status == "failed" for r in results):
         sys.exit(1)
 
 
