@@ -214,6 +214,10 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
         f"wrote {result.path} ({format_duration(result.timeline.seconds)}, "
         f"{_count(len(result.timeline.sections), 'section')}, {_count(result.synthesized, 'utterance')} synthesized)"
     )
+    if result.levels is not None:
+        from generator.speechlevel import summary
+
+        click.echo(summary(result.levels))
 
 
 @cli.command()

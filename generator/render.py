@@ -25,10 +25,11 @@ from generator.errors import InputError, Position, ScriptError, ScriptErrors, di
 from generator.lengths import HEAVY_IMPORTS, BankLengths, EstimatedLengths
 from generator.limits import MAX_LENGTH_ENV, max_total_seconds
 from generator.loader import load_script
-from generator.mastering import Mastering, Progress, loudness_gain, mastered
+from generator.mastering import Mastering, Progress, levels, mastered
 from generator.mixer import Mixer
 from generator.steps import utterances as spoken
 from generator.output.formats import DEFAULT_FORMAT, OutputFormat, output_format
+from generator.speechlevel import Levels
 from generator.timeline import Timeline, plan
 from generator.tts import SpeechBank
 
@@ -88,6 +89,8 @@ class RenderResult:
     """Utterances synthesized by this render (0 when the cache had them all)."""
     wall_seconds: float
     """How long the render took (wall-clock time, not the track's length)."""
+    levels: Levels | None = None
+    """The loudness stage's decision: the speech's and the whole track's loudness after the gain."""
 
 
 def plan_timeline(
@@ -187,19 +190,20 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
                 window = (section.start, section.end)
             target = options.loudness if options.loudness is not None else session.loudness
             mixer = Mixer(full, speech)
-            measured, gain_db = loudness_gain(full, speech, master, target, mixer=mixer)
+            chosen = levels(full, speech, master, target, mixer=mixer)
+            measured, gain_db = chosen.mix_lufs, chosen.gain_db
         delivery = Delivery(
             timeline, fmt, master.channels, options.bitrate, options.vbr_quality, cover_data, cover_mime
         )
         with full_disk_reported(output.parent):
-            staged = stage_sidecars(output, timeline) if options.sidecars else []
+            staged = stage_sidecars(output, timeline, {"loudness": chosen.to_json()}) if options.sidecars else []
             try:
                 write_track(mastered(full, speech, master, gain_db, window=window, mixer=mixer), output, delivery, staged)
             finally:
                 discard(staged)  # renamed into place on success; leftovers on failure
         sidecars = [final for _, final in staged]
         elapsed = time.perf_counter() - started
-        return RenderResult(output, timeline, sidecars, measured, gain_db, speech.synthesized, elapsed)
+        return RenderResult(output, timeline, sidecars, measured, gain_db, speech.synthesized, elapsed, chosen)
     finally:
         leftovers.release()
         speech.close()
