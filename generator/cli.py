@@ -246,6 +246,10 @@ def check(scripts, mono, sets, engine):
             continue
         steps = sum(len(s.steps) for s in session.sections)
         click.echo(f"{script}: ok ({_count(len(session.sections), 'section')}, {_count(steps, 'step')})")
+        from generator.layerlevel import close_layers
+
+        for warning in close_layers(session):
+            click.echo(warning, err=True)
         if mono:
             from generator.render import binaural_layers
 
