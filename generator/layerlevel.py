@@ -121,8 +121,3 @@ def _spoken(session: model.Session) -> Iterator[model.Utterance]:
 
     return iter(utterances(session))
 
-
-def label(layer: model.Layer, base_dir: Path) -> str:
-    """The plan picture's words for a layer's level: '-24 LU vs voice'."""
-    level = against_voice(layer, base_dir)
-    return f"{level:+.0f} LU vs voice" if np.isfinite(level) else "silent"

@@ -7,7 +7,7 @@ limiter then takes the excess off the voice. Podcast practice for speech (AES TD
 anchors on the dialogue instead, so the renderer does:
 
 - :func:`speech_loudness` measures the speech stem, what the voice engines and takes put
-  in at their placed gains (the room's answer and the bed left out), with the BS.1770
+  in at their placed gains with the room's answer to them (the bed and bells left out), with the BS.1770
   meter: K-weighted 400 ms blocks on the track's own hop grid, the -70 LUFS absolute gate
   and the relative gate, over the speech only. The pauses between sentences are silent
   in the stem, so the absolute gate leaves them out, as a dialogue meter would.
@@ -76,11 +76,23 @@ def voice_placements(timeline: Timeline) -> list[Placement]:
     return [p for p in timeline.placements if p.voice and p.length > 0]
 
 
-def speech_runs(timeline: Timeline) -> list[tuple[int, int, list[Placement]]]:
-    """Voice placements grouped in runs (start, end, placements), joined across short gaps."""
+def speech_stem(timeline: Timeline, placements: Iterable[Placement]) -> list[Placement]:
+    """The voice placements among the mixer's `placements`, and the room's answers to them
+    (a dialogue stem carries its own reverb: with a steady vowel the two even interfere)."""
+    from generator.room import RoomSend
+
+    spoken = {(p.start, p.sound) for p in voice_placements(timeline)}
+    return [
+        p for p in placements
+        if p.length > 0 and (p.voice or (isinstance(p.sound, RoomSend) and (p.start, p.sound.sound) in spoken))
+    ]
+
+
+def speech_runs(timeline: Timeline, placements: Iterable[Placement]) -> list[tuple[int, int, list[Placement]]]:
+    """The speech stem's placements grouped in runs (start, end, placements), joined across short gaps."""
     gap = int(RUN_GAP * timeline.rate)
     runs: list[tuple[int, int, list[Placement]]] = []
-    for p in voice_placements(timeline):
+    for p in speech_stem(timeline, placements):
         if runs and p.start <= runs[-1][1] + gap:
             start, end, members = runs[-1]
             runs[-1] = (start, max(end, p.end), members + [p])
@@ -90,12 +102,12 @@ def speech_runs(timeline: Timeline) -> list[tuple[int, int, list[Placement]]]:
 
 
 def speech_loudness(timeline: Timeline, mixer, channels: int) -> float:
-    """BS.1770 integrated loudness (LUFS) of the speech stem as the mixer places it, in
+    """BS.1770 integrated loudness (LUFS) of the speech stem (the voice and its room) as the mixer places it, in
     `channels` (2, or 1 for a mono track: the mean of the two, as mastering makes it);
     -inf when nothing is spoken."""
     rate = timeline.rate
     powers: list[np.ndarray] = []
-    for start, end, members in speech_runs(timeline):
+    for start, end, members in speech_runs(timeline, mixer.placements):
         first = (start * 10) // rate  # the hop the run starts in: the track's own grid
         lo = first * rate // 10
         last = -(-(end * 10) // rate) + 4  # whole blocks past the end, silent in the stem
