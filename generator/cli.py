@@ -213,11 +213,8 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
     click.echo(
         f"wrote {result.path} ({format_duration(result.timeline.seconds)}, "
         f"{_count(len(result.timeline.sections), 'section')}, {_count(result.synthesized, 'utterance')} synthesized)"
+        f"\n{result.loudness_summary}"
     )
-    if result.levels is not None:
-        from generator.speechlevel import summary
-
-        click.echo(summary(result.levels))
 
 
 @cli.command()
@@ -232,6 +229,7 @@ def check(scripts, mono, sets, engine):
     Example:
       meditate check scripts/*.yaml
     """
+    from generator.layerlevel import close_layers
     from generator.loader import load_script
 
     variables = parse_sets(sets)
@@ -246,10 +244,7 @@ def check(scripts, mono, sets, engine):
             continue
         steps = sum(len(s.steps) for s in session.sections)
         click.echo(f"{script}: ok ({_count(len(session.sections), 'section')}, {_count(steps, 'step')})")
-        from generator.layerlevel import close_layers
-
-        for warning in close_layers(session):
-            click.echo(warning, err=True)
+        click.echo("".join(f"{w}\n" for w in close_layers(session)), err=True, nl=False)  # a bed too near the voice
         if mono:
             from generator.render import binaural_layers
 

@@ -92,6 +92,13 @@ class RenderResult:
     levels: Levels | None = None
     """The loudness stage's decision: the speech's and the whole track's loudness after the gain."""
 
+    @property
+    def loudness_summary(self) -> str:
+        """render's line about the voice's loudness and the whole track's."""
+        from generator.speechlevel import summary
+
+        return summary(self.levels)
+
 
 def plan_timeline(
     session: model.Session,

@@ -173,8 +173,10 @@ def limiter_ceiling(ceiling_db: float, margin_db: float = 0.1) -> float:
 
 
 
-def summary(levels: Levels) -> str:
+def summary(levels: Levels | None) -> str:
     """render's line about loudness: the voice's level and the whole track's."""
+    if levels is None:
+        return "loudness: not measured"
 
     def lufs(value: float) -> str:
         return f"{value:.1f} LUFS" if math.isfinite(value) else "silent"
