@@ -7,7 +7,8 @@ limiter then takes the excess off the voice. Podcast practice for speech (AES TD
 anchors on the dialogue instead, so the renderer does:
 
 - :func:`speech_loudness` measures the speech stem, what the voice engines and takes put
-  in at their placed gains with the room's answer to them (the bed and bells left out), with the BS.1770
+  in at their placed gains (the bed and bells left out, the room's answer counted by its
+  energy), with the BS.1770
   meter: K-weighted 400 ms blocks on the track's own hop grid, the -70 LUFS absolute gate
   and the relative gate, over the speech only. The pauses between sentences are silent
   in the stem, so the absolute gate leaves them out, as a dialogue meter would.
@@ -76,23 +77,11 @@ def voice_placements(timeline: Timeline) -> list[Placement]:
     return [p for p in timeline.placements if p.voice and p.length > 0]
 
 
-def speech_stem(timeline: Timeline, placements: Iterable[Placement]) -> list[Placement]:
-    """The voice placements among the mixer's `placements`, and the room's answers to them
-    (a dialogue stem carries its own reverb: with a steady vowel the two even interfere)."""
-    from generator.room import RoomSend
-
-    spoken = {(p.start, p.sound) for p in voice_placements(timeline)}
-    return [
-        p for p in placements
-        if p.length > 0 and (p.voice or (isinstance(p.sound, RoomSend) and (p.start, p.sound.sound) in spoken))
-    ]
-
-
-def speech_runs(timeline: Timeline, placements: Iterable[Placement]) -> list[tuple[int, int, list[Placement]]]:
-    """The speech stem's placements grouped in runs (start, end, placements), joined across short gaps."""
+def speech_runs(timeline: Timeline) -> list[tuple[int, int, list[Placement]]]:
+    """Voice placements grouped in runs (start, end, placements), joined across short gaps."""
     gap = int(RUN_GAP * timeline.rate)
     runs: list[tuple[int, int, list[Placement]]] = []
-    for p in speech_stem(timeline, placements):
+    for p in voice_placements(timeline):
         if runs and p.start <= runs[-1][1] + gap:
             start, end, members = runs[-1]
             runs[-1] = (start, max(end, p.end), members + [p])
@@ -102,28 +91,41 @@ def speech_runs(timeline: Timeline, placements: Iterable[Placement]) -> list[tup
 
 
 def speech_loudness(timeline: Timeline, mixer, channels: int) -> float:
-    """BS.1770 integrated loudness (LUFS) of the speech stem (the voice and its room) as the mixer places it, in
-    `channels` (2, or 1 for a mono track: the mean of the two, as mastering makes it);
-    -inf when nothing is spoken."""
+    """BS.1770 integrated loudness (LUFS) of the speech stem as the mixer places it, in
+    `channels` (2, or 1 for a mono track); -inf when nothing is spoken.
+
+    The dry voice is mono, the same in both channels, so it is metered once (a stereo
+    meter reads it 3.01 dB louder). The room's answer to it is counted by its energy
+    (ROOM_SHARE), not convolved again: speech and its reverb are uncorrelated, and
+    convolving every sentence a second time cost more than the rest of the meter.
+    """
     rate = timeline.rate
     powers: list[np.ndarray] = []
-    for start, end, members in speech_runs(timeline, mixer.placements):
+    for start, end, members in speech_runs(timeline):
         first = (start * 10) // rate  # the hop the run starts in: the track's own grid
         lo = first * rate // 10
         last = -(-(end * 10) // rate) + 4  # whole blocks past the end, silent in the stem
         hi = min(last * rate // 10, timeline.length)
-        stem = np.zeros((hi - lo, 2), dtype=np.float32)
+        stem = np.zeros(hi - lo, dtype=np.float32)
         for p in members:
             a, b = max(p.start, lo), min(p.end, hi)
-            stem[a - lo : b - lo] += mixer.placed(p).render(a - p.start, b - a)
-        meter = LoudnessMeter(rate, channels)
-        meter.add(stem.mean(axis=1, keepdims=True) if channels == 1 else stem)
+            stem[a - lo : b - lo] += mixer.placed(p).render(a - p.start, b - a)[:, 0]
+        meter = LoudnessMeter(rate, 1)
+        meter.add(stem)
         powers.append(meter.block_powers())
     if not powers:
         return float("-inf")
     from generator.loudness import gated
 
-    return gated(np.concatenate(powers))
+    both = 10 * math.log10(2) if channels == 2 else 0.0
+    return gated(np.concatenate(powers)) + both + room_share(timeline)
+
+
+def room_share(timeline: Timeline) -> float:
+    """dB the room adds to the voice's loudness: its answer has the dry sound's energy
+    (the impulse responses have unit energy per channel) at the room's mix."""
+    room = timeline.session.room
+    return 0.0 if room is None else 10 * math.log10(1 + db_to_gain(room.mix) ** 2)
 
 
 def speech_mask(timeline: Timeline, positions: np.ndarray) -> np.ndarray:

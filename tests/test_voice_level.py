@@ -21,6 +21,7 @@ from generator.cli import cli
 
 LOUD_BED = """
     title: Loud bed
+    ROOM
     background:
       duck: 6dB
       fade_in: 1s
@@ -41,8 +42,11 @@ LOUD_BED = """
 """
 
 
-def loud_bed(volume: str = "-20dB") -> str:
-    return LOUD_BED.replace("VOLUME", volume)
+def loud_bed(volume: str = "-20dB", room: str = "room: off") -> str:
+    """The issue's short script. The fake voice is a steady 160 Hz buzz, which the room's
+    answer colours as it never colours speech (a steady tone interferes with its own
+    reverb), so the fake-voice tests leave the room out; the real voice keeps it."""
+    return LOUD_BED.replace("VOLUME", volume).replace("ROOM", room)
 
 
 def says(track: Path) -> list[dict]:
@@ -145,7 +149,7 @@ def test_render_reports_the_speech_and_the_track(fake_tts, write_script, tmp_pat
 @pytest.mark.piper
 @pytest.mark.slow
 def test_the_real_voice_reaches_the_target_and_the_limiter_spares_it(write_script):
-    track, x, rate = rendered(write_script(loud_bed()))
+    track, x, rate = rendered(write_script(loud_bed(room="room: small")))
     sentence = says(track)[0]
     assert speech_lufs(x, rate, [sentence]) == pytest.approx(-16.0, abs=0.5)
     report = json.loads(track.with_suffix(".json").read_text(encoding="utf-8"))["loudness"]
@@ -247,7 +251,7 @@ def test_check_warns_about_a_layer_close_to_the_voice(write_script):
     result = CliRunner().invoke(cli, ["check", str(loud)])
     assert result.exit_code == 0
     warned = [line for line in result.output.splitlines() if "warning:" in line]
-    assert any("loud.yaml:11:7: warning: this noise layer sits 12." in line for line in warned), warned
+    assert any("loud.yaml:12:7: warning: this noise layer sits 12." in line for line in warned), warned
     noise = next(line for line in warned if "noise layer" in line)
     assert "volume: -21dB would put it 20 LU under" in noise
     quiet = write_script(loud_bed("-32dB"), "quiet.yaml")
