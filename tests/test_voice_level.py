@@ -162,15 +162,23 @@ def test_the_real_voice_reaches_the_target_and_the_limiter_spares_it(write_scrip
 
 @pytest.mark.slow
 def test_the_library_voices_sit_within_half_a_lu(fake_tts, tmp_path):
+    """Every library session's speech measures the target, its first section heard as
+    the whole track mixes it (a preview has the whole track's gain). The fake voice's
+    steady buzz interferes with its own reverb as speech never does, so the copies leave
+    the room out (the real voice, room and all: bench/voice_level.py), and the wind-down,
+    which puts a first section over the track's average by design."""
     library = sorted((Path(__file__).resolve().parent.parent / "scripts").glob("*.yaml"))
     levels = []
     for script in library:
+        copy = tmp_path / script.name
+        text = script.read_text(encoding="utf-8").replace("wind_down: on", "wind_down: off")
+        copy.write_text(text + "\nroom: off\n", encoding="utf-8")
         track = tmp_path / f"{script.stem}.wav"
-        render(script, RenderOptions(output=track))
+        render(copy, RenderOptions(output=track, section="1"))
         x, rate = sf.read(track, always_2d=True)
         levels.append(speech_lufs(x, rate, says(track)))
     assert max(levels) - min(levels) <= 0.5, dict(zip([s.stem for s in library], levels))
-    assert all(abs(level + 16.0) <= 0.5 for level in levels)
+    assert all(abs(level + 16.0) <= 0.5 for level in levels), dict(zip([s.stem for s in library], levels))
 
 
 WIND = """
