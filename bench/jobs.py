@@ -83,7 +83,7 @@ def file_loudness(path: str) -> float:
     """Integrated loudness of the finished file, decoded block by block (BS.1770)."""
     import soundfile
 
-    from generator.master.loudness import LoudnessMeter
+    from generator.sources.metering import LoudnessMeter
 
     with soundfile.SoundFile(path) as handle:
         meter = LoudnessMeter(handle.samplerate, handle.channels)

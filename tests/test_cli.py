@@ -169,7 +169,7 @@ def test_check_counts_in_words(write_script):
 @pytest.mark.slow
 def test_lossy_formats_keep_decoded_peaks_under_the_ceiling(write_script, fake_tts, tmp_path):
     """MP3 and OGG are limited 1 dB lower, so the decoded track stays at or under -1 dBTP."""
-    from generator.master.loudness import true_peak_db
+    from generator.sources.metering import true_peak_db
 
     script = write_script(
         # Little speech over a quiet bed: the loudness gain pushes the voice into the limiter.

@@ -53,7 +53,7 @@ def test_all_errors_reported_at_once(write_script):
         """
     )
     assert errors_of(path) == [
-        "S:3:3: error: unknown key 'speeed' in voice (did you mean 'speed'?); valid keys: engine, name, speaker, speed, sentence_pause, paragraph_pause, takes, fallback",
+        "S:3:3: error: unknown key 'speeed' in voice (did you mean 'speed'?); valid keys: engine, name, speaker, speed, sentence_pause, paragraph_pause, wind_down, takes, fallback",
         "S:4:11: error: unknown engine 'pipr' (did you mean 'piper'?); choose piper or gtts or recorded",
         "S:9:17: error: unknown variable 'nmae' (known: none are defined)",
         "S:10:16: error: an inline pause must be a duration like '10s' or '1m30s', got 'abc'",

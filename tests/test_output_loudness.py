@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import signal
 
 from generator.output import open_encoder
-from generator.master.loudness import LoudnessMeter, TruePeakLimiter, true_peak_db
+from generator.sources.metering import LoudnessMeter, TruePeakLimiter, true_peak_db
 
 RATE = 44_100
 
@@ -224,7 +224,7 @@ def test_normalise_then_limit_lands_on_target():
 )
 def test_detector_filters_only_where_a_peak_could_reach_the_level(name, level_db):
     """Skipping the filter where the bound says so never changes a peak at or above the level."""
-    from generator.master.loudness import InterSamplePeaks
+    from generator.sources.metering import InterSamplePeaks
 
     if name == "overs between samples":  # samples at 0.69, the waveform between them at 0.97, half the time
         t = np.arange(RATE * 4)

@@ -67,6 +67,7 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
     click.echo(
         f"wrote {result.path} ({format_duration(result.timeline.seconds)}, "
         f"{_count(len(result.timeline.sections), 'section')}, {_count(result.synthesized, 'utterance')} synthesized)"
+        f"\n{result.loudness_summary}"
     )
 
 
@@ -83,6 +84,7 @@ def check(scripts, mono, sets, engine):
       meditate check scripts/*.yaml
     """
     from generator.load.loader import load_script
+    from generator.master.layerlevel import close_layers
     from generator.pipeline.descriptions import description_warnings
 
     variables = parse_sets(sets)
@@ -98,6 +100,7 @@ def check(scripts, mono, sets, engine):
         steps = sum(len(s.steps) for s in session.sections)
         click.echo(f"{script}: ok ({_count(len(session.sections), 'section')}, {_count(steps, 'step')})")
         click.echo("".join(f"{w}\n" for w in description_warnings(session)), err=True, nl=False)  # lengths misstated
+        click.echo("".join(f"{w}\n" for w in close_layers(session)), err=True, nl=False)  # a bed too near the voice
         if mono:
             from generator.pipeline.rendering import binaural_layers
 

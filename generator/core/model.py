@@ -31,6 +31,20 @@ class Voice:
     fallback: str | None = None  # engine "recorded": the engine that speaks lines without a take
     pronounce: tuple[tuple[str, str], ...] = ()
     """The script's `pronounce:` entries (word, respelling or [[phonemes]]); built-ins apply anyway."""
+    wind_down: WindDown | None = None
+    """`wind_down:`: slower and softer over the track (generator.load.winddown); None when off."""
+    level: float = 0.0
+    """dB on this utterance in the mix: set per utterance by the wind-down, 0 otherwise."""
+
+
+@dataclass(frozen=True)
+class WindDown:
+    """How far a winding-down voice goes by the last third of the script."""
+
+    rate: float = 0.9
+    """The pace there, over the pace at the start."""
+    level: float = -2.0
+    """dB there, against the level at the start."""
 
 
 ROOM_SIZES: dict[str, tuple[float, float]] = {

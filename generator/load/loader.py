@@ -84,6 +84,10 @@ def load_script(
         if session is not None and takes:
             session = resolve_takes(session, errors)
             session = replace(session, inputs=session.inputs + take_files(session))
+    if session is not None and not errors:
+        from generator.load.winddown import wound_down
+
+        session = wound_down(session)
     if errors or session is None:
         raise ScriptErrors(errors or [ScriptError("the script could not be read", Position(shown))])
     return session

@@ -41,7 +41,7 @@ class SettingsContext(bounds.BoundsContext, Protocol):
         """A warning at `node` (only the first time for a given `once` key)."""
         ...
 
-VOICE_KEYS = ("engine", "name", "speaker", "speed", "sentence_pause", "paragraph_pause")
+VOICE_KEYS = ("engine", "name", "speaker", "speed", "sentence_pause", "paragraph_pause", "wind_down")
 ENGINE_VOICE_KEYS = {key: kind.name for kind in ENGINES.values() for key in kind.voice_keys}
 """Keys that belong to one engine's voices (a recorded voice's `takes`), by key."""
 BACKGROUND_KEYS = ("fade_in", "fade_out", "duck", "duck_attack", "duck_release", "duck_hold", "crossfade", "layers")
@@ -87,6 +87,10 @@ def read_voice(loader: SettingsContext, node: Node | None, base: model.Voice) ->
             value = r.duration(entries[key][1], key.replace("_", " "), 600, "10m")
             if value is not None:
                 changes[key] = value
+    if "wind_down" in entries:
+        from generator.load.winddown import read_wind_down
+
+        changes["wind_down"] = read_wind_down(r, entries["wind_down"][1])
     voice = replace(base, **changes)
     chosen_at = entries.get("name", entries.get("engine", (None, None)))[1]
     loader.voice_nodes.setdefault((voice.engine, voice.name), chosen_at)

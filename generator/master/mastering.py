@@ -15,7 +15,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from generator.core.audio import SAMPLE_RATE, to_samples
 from generator.mix.mixer import Mixer
 from generator.plan.timeline import Timeline
 from generator.voice.bank import SpeechBank
+
+if TYPE_CHECKING:
+    from generator.master.speechlevel import Levels
 
 Progress = Callable[[str, int, int], None]
 """Called with (stage, done, total): stages are 'speech', 'measure' and 'render'."""
@@ -69,7 +72,7 @@ class Limited:
     """The write pass's gain and true-peak limiter, as one stage the measuring pass can reuse."""
 
     def __init__(self, gain_db: float, channels: int, ceiling_db: float) -> None:
-        from generator.master.loudness import TruePeakLimiter
+        from generator.sources.metering import TruePeakLimiter
 
         self.gain = np.float32(10 ** (gain_db / 20))
         self.limiter = TruePeakLimiter(SAMPLE_RATE, channels, ceiling_db=ceiling_db)
@@ -185,29 +188,53 @@ def available_cores() -> int:
 def loudness_gain(
     timeline: Timeline, speech: SpeechBank, master: Mastering, target: float, *, mixer: Mixer | None = None
 ) -> tuple[float, float]:
-    """The one linear gain that brings the finished track to `target` LUFS.
+    """The mix's loudness before the gain, and the one gain (dB) :func:`levels` chose."""
+    chosen = levels(timeline, speech, master, target, mixer=mixer)
+    return chosen.mix_lufs, chosen.gain_db
 
-    When that gain pushes peaks into the limiter, the limiter takes a little loudness
-    away (speech-only tracks would end up about a LU short). The measuring pass keeps a
-    coarse profile of every piece it hears, so the loudness after any gain and the
-    limiter is predicted from those profiles without rendering anything again
-    (generator.master.measuring.limited), and the gain is corrected by the secant method until
-    the prediction is within LOUDNESS_TOLERANCE.
+
+def levels(
+    timeline: Timeline, speech: SpeechBank, master: Mastering, target: float, *, mixer: Mixer | None = None
+) -> "Levels":
+    """The one linear gain for the track, and the loudness it gives (generator.master.speechlevel).
+
+    With speech, the gain brings the speech stem to `target` (held lower where the
+    limiter would take more than a dB off the voice). Without, it brings the whole
+    track to `target` through the limiter (:func:`_mix_gain`). Either way the measuring
+    pass keeps a coarse profile of every piece it hears, so the track's loudness after
+    the gain and the limiter is predicted (generator.master.measuring.limited) without
+    rendering anything again.
     """
-    from generator.master import measuring
-    from generator.master.loudness import TruePeakLimiter
+    from generator.master import measuring, speechlevel
+    from generator.sources.metering import TruePeakLimiter
 
     mixer = mixer or Mixer(timeline, speech)
     raw = _listen(timeline, speech, master, measuring.plan(timeline), None, mixer, profile=True)
     measured, _ = measuring.loudness(raw)
+    voice = speechlevel.speech_loudness(timeline, mixer, master.channels)
     if not math.isfinite(measured):
-        return measured, 0.0
-    limiter = TruePeakLimiter(SAMPLE_RATE, 1 if master.mono else 2, ceiling_db=master.true_peak)
+        return speechlevel.Levels(0.0, measured, voice, measured, "mix")
+    limiter = TruePeakLimiter(SAMPLE_RATE, master.channels, ceiling_db=master.true_peak)
 
     def through_limiter(gain_db: float) -> float:
         gain = 10 ** (gain_db / 20)
         return measuring.loudness([measuring.limited(h, gain, limiter.coarse_reduction, SAMPLE_RATE) for h in raw])[0]
 
+    if math.isfinite(voice):
+        peak = speechlevel.speech_peak(timeline, raw, SAMPLE_RATE)
+        gain_db, held = speechlevel.anchored_gain(voice, target, peak, limiter.ceiling)
+        return speechlevel.Levels(gain_db, measured, voice + gain_db, through_limiter(gain_db), "speech", held)
+    gain_db = _mix_gain(measured, target, through_limiter)
+    return speechlevel.Levels(gain_db, measured, voice, through_limiter(gain_db), "mix")
+
+
+def _mix_gain(measured: float, target: float, through_limiter: Callable[[float], float]) -> float:
+    """The gain that brings the whole mix to `target` LUFS through the limiter.
+
+    When that gain pushes peaks into the limiter, the limiter takes a little loudness
+    away, so the gain is corrected by the secant method on the predicted loudness until
+    it is within LOUDNESS_TOLERANCE.
+    """
     gain_db = target - measured
     previous: tuple[float, float] | None = None  # (gain, loudness) of the last try
     for _ in range(LIMITER_STEPS):
@@ -220,7 +247,7 @@ def loudness_gain(
             slope = (gain_db - previous[0]) / (limited - previous[1])  # secant: dB of gain per LU
         previous = (gain_db, limited)
         gain_db += error * min(max(slope, 1.0), 4.0)
-    return measured, gain_db
+    return gain_db
 
 
 PREVIEW_EDGE_FADE = 0.5

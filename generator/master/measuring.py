@@ -36,7 +36,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from generator.core.audio import to_samples
-from generator.master.loudness import gated, gating_blocks
+from generator.sources.metering import gated, gating_blocks
 from generator.plan.timeline import Timeline
 
 QUIET_WINDOW = 2.0
@@ -209,7 +209,7 @@ def listen(
     `process()` makes a fresh per-span stage (the gain and limiter, with a `flush`) or None.
     The peak is that of the mix before the stage. With `profile`, each span's profile of
     the mix (before the stage) is kept too."""
-    from generator.master.loudness import LoudnessMeter, channel_peaks, estimated_true_peaks
+    from generator.sources.metering import LoudnessMeter, channel_peaks, estimated_true_peaks
 
     heard = []
     for span in spans:

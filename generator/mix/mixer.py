@@ -127,6 +127,10 @@ class Mixer:
                 out[offset : offset + samples.shape[0]] += samples
             yield out
 
+    def placed(self, placement: Placement) -> ClipSource:
+        """A placement's sound as the mix hears it (the speech meter's stem is built from these)."""
+        return self._source(placement)
+
     def _source(self, placement: Placement) -> ClipSource:
         """The placement's samples (made by the kind of step that placed it), at its gain,
         cut to its planned length."""

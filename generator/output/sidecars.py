@@ -15,9 +15,10 @@ from generator.output.tags import chapter_stamp, to_ms
 from generator.plan.timeline import Timeline
 
 
-def timeline_json(timeline: Timeline) -> str:
-    """The contract's timeline JSON, with a final newline (the same text as `plan --json`)."""
-    return json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n"
+def timeline_json(timeline: Timeline, extra: dict | None = None) -> str:
+    """The contract's timeline JSON, with a final newline (the same text as `plan --json`);
+    a rendered track's sidecar adds `extra` keys (its measured `loudness`)."""
+    return json.dumps({**timeline.to_json(), **(extra or {})}, indent=2, ensure_ascii=False) + "\n"
 
 
 def vtt_escape(text: str) -> str:

@@ -39,12 +39,12 @@ class Delivery:
     cover_mime: str = "image/png"
 
 
-def stage_sidecars(output: Path, timeline: Timeline) -> list[tuple[Path, Path]]:
+def stage_sidecars(output: Path, timeline: Timeline, extra: dict | None = None) -> list[tuple[Path, Path]]:
     """`<track>.json` and `<track>.vtt` written to temporary files beside the track, as
     (temporary, final) pairs for :func:`write_track` to rename together with the track."""
     staged: list[tuple[Path, Path]] = []
     try:
-        for final, text in zip(sidecar_paths(output), (timeline_json(timeline), webvtt(timeline))):
+        for final, text in zip(sidecar_paths(output), (timeline_json(timeline, extra), webvtt(timeline))):
             temp = temporary_beside(final)
             staged.append((temp, final))
             leftovers.hold(temp)  # a later render's sweep leaves it alone while this one lives

@@ -25,10 +25,11 @@ from generator.core.errors import InputError, Position, ScriptError, ScriptError
 from generator.plan.lengths import HEAVY_IMPORTS, BankLengths, EstimatedLengths
 from generator.script.limits import MAX_LENGTH_ENV, max_total_seconds
 from generator.load.loader import load_script
-from generator.master.mastering import Mastering, Progress, loudness_gain, mastered
+from generator.master.mastering import Mastering, Progress, levels, mastered
 from generator.mix.mixer import Mixer
 from generator.kinds.steps import utterances as spoken
 from generator.output.formats import DEFAULT_FORMAT, OutputFormat, output_format
+from generator.master.speechlevel import Levels
 from generator.plan.timeline import Timeline, plan
 from generator.voice.bank import SpeechBank
 
@@ -90,6 +91,15 @@ class RenderResult:
     """Utterances synthesized by this render (0 when the cache had them all)."""
     wall_seconds: float
     """How long the render took (wall-clock time, not the track's length)."""
+    levels: Levels | None = None
+    """The loudness stage's decision: the speech's and the whole track's loudness after the gain."""
+
+    @property
+    def loudness_summary(self) -> str:
+        """render's line about the voice's loudness and the whole track's."""
+        from generator.master.speechlevel import summary
+
+        return summary(self.levels)
 
 
 def plan_timeline(
@@ -196,12 +206,13 @@ def render_loaded(session: model.Session, options: RenderOptions, *, started: fl
                 window = (section.start, section.end)
             target = options.loudness if options.loudness is not None else session.loudness
             mixer = Mixer(full, speech)
-            measured, gain_db = loudness_gain(full, speech, master, target, mixer=mixer)
+            chosen = levels(full, speech, master, target, mixer=mixer)
+            measured, gain_db = chosen.mix_lufs, chosen.gain_db
         delivery = Delivery(
             timeline, fmt, master.channels, options.bitrate, options.vbr_quality, cover_data, cover_mime
         )
         with full_disk_reported(output.parent):
-            staged = stage_sidecars(output, timeline) if options.sidecars else []
+            staged = stage_sidecars(output, timeline, {"loudness": chosen.to_json()}) if options.sidecars else []
             try:
                 if options.variants:
                     from generator.pipeline.variantmix import stage_variants
@@ -212,7 +223,7 @@ def render_loaded(session: model.Session, options: RenderOptions, *, started: fl
                 discard(staged)  # renamed into place on success; leftovers on failure
         sidecars = [final for _, final in staged]
         elapsed = time.perf_counter() - started
-        return RenderResult(output, timeline, sidecars, measured, gain_db, speech.synthesized, elapsed)
+        return RenderResult(output, timeline, sidecars, measured, gain_db, speech.synthesized, elapsed, chosen)
     finally:
         leftovers.release()
         speech.close()
@@ -262,7 +273,7 @@ def _prepare_output(session: model.Session) -> tuple[bytes | None, str]:
     with HEAVY_IMPORTS:
         import generator.mix.bed  # noqa: F401
         import generator.output.formats  # noqa: F401
-        import generator.master.loudness  # noqa: F401
+        import generator.sources.metering  # noqa: F401
         import generator.output.writing  # noqa: F401
     from generator.output.cover import cover_art
 

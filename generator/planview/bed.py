@@ -14,6 +14,7 @@ from html import escape
 import numpy as np
 
 from generator.mix.bed import Bed, LayerTrack
+from generator.master.layerlevel import against_voice
 from generator.kinds.layers import LAYER_KINDS
 from generator.planview.canvas import LEFT, Canvas, fitted
 from generator.plan.timeline import Timeline
@@ -107,6 +108,9 @@ def _band(canvas: Canvas, timeline: Timeline, bed: Bed, track: LayerTrack, y: fl
     start, end = track.stretch.start / rate, track.stretch.end / rate
     label, glide = _describe(track, timeline)
     label += f" · {track.layer.volume:g} dB"
+    against = against_voice(track.layer, timeline.session.path.parent)
+    if np.isfinite(against):
+        label += f" · {against:+.0f} LU vs voice"
     tip = (
         f"{label}\n{format_duration(start)} – {format_duration(end)} ({', '.join(_titles(timeline, track))})"
         + (f"\nducked {duck_db:g} dB while the voice speaks" if duck_db else "")
@@ -114,7 +118,7 @@ def _band(canvas: Canvas, timeline: Timeline, bed: Bed, track: LayerTrack, y: fl
     )
     out = [
         f'<g class="layer-band" data-kind="{kind.name}" data-start="{start:.3f}" data-end="{end:.3f}" '
-        f'data-volume="{track.layer.volume:g}"><title>{escape(tip)}</title>',
+        f'data-volume="{track.layer.volume:g}" data-voice-lu="{against:.1f}"><title>{escape(tip)}</title>',
         f'<polygon points="{points}" fill="{kind.colour}" fill-opacity="0.55" stroke="{kind.colour}" stroke-width="1"/>',
     ]
     if glide is not None:

@@ -20,7 +20,7 @@ from generator.core.audio import SAMPLE_RATE, Clip, to_samples
 from generator.core.model import Voice
 from generator.voice.pronounce import punctuation_inside
 from generator.voice.base import Engine, level, shape_raw
-from generator.voice.chain import voice_chain
+from generator.voice.chain import peak_limited, voice_chain
 
 CLAUSE_PAUSE = 0.30
 """Seconds of silence after a comma inside a sentence, at the default speed."""
@@ -77,10 +77,10 @@ def speak(engine: Engine, text: str, voice: Voice) -> np.ndarray:
 
 
 def finish(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Level, run the voice chain, level again: the last steps every utterance takes."""
+    """Level, run the voice chain, level again, hold the peaks: the last steps every utterance takes."""
     if samples.size == 0 or not np.any(samples):
         return samples.astype(np.float32)
-    return level(voice_chain(level(samples), rate))
+    return peak_limited(level(voice_chain(level(samples), rate)), rate)
 
 
 def shaped_clip(clip: Clip) -> np.ndarray:

@@ -65,7 +65,7 @@ def draft(step: model.Say, lengths: SoundLengths, rate: int, draft: Draft, error
             draft.entry(SILENCE, to_samples(part.seconds, rate))
         else:
             length = lengths.speech(part)
-            draft.entry("say", length, part.text, sounds=(Sound(0, length, part, 0.0, True),))
+            draft.entry("say", length, part.text, sounds=(Sound(0, length, part, part.voice.level, True),))
 
 
 def utterances(step: model.Say) -> Iterable[model.Utterance]:
