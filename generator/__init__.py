@@ -18,10 +18,31 @@ __version__ = "0.1.0"
 
 from generator.core.errors import EngineError, InputError, MeditateError, Position, ScriptError, ScriptErrors  # noqa: E402
 
-from generator.load.loader import load_script  # noqa: E402
-from generator.pipeline.rendering import RenderOptions, RenderResult, plan_timeline, render  # noqa: E402
-# (Imported here, first, so `generator.render` is the function and stays so: a later
-# `import generator.pipeline.rendering` finds the module loaded and does not rebind the name.)
+import importlib  # noqa: E402
+
+_API = {
+    "load_script": "generator.load.loader",
+    "plan_timeline": "generator.pipeline.rendering",
+    "render": "generator.pipeline.rendering",
+    "RenderOptions": "generator.pipeline.rendering",
+    "RenderResult": "generator.pipeline.rendering",
+}
+"""Where each function and class of the API lives. They are imported on first use
+(PEP 562), so `import generator` and `meditate --help` stay light: the pipeline pulls in
+numpy, scipy and the voice, which a command that only checks a script never needs."""
+
+
+def __getattr__(name: str):
+    if name not in _API:
+        raise AttributeError(f"module 'generator' has no attribute '{name}'")
+    value = getattr(importlib.import_module(_API[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))
+
 
 __all__ = [
     "EngineError",

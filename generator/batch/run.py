@@ -67,6 +67,13 @@ from generator.voice.takesheet import read_sheet
 from generator.voice.engines import ENGINES
 from generator.core.units import format_duration
 from generator.core.suggest import did_you_mean
+from generator.batch.cluster.runner import run_rows
+from generator.load.rostercheck import column_case_errors, used_variables
+from generator.output.sidecars import sidecar_paths
+from generator.output.targets import InputFiles, refuse_unsafe
+from generator.pipeline.rendering import render
+from generator.voice.bank import SpeechBank
+from generator.voice.cache import default_cache_dir
 
 MANIFEST = ".meditate-batch.json"
 """The file in the output folder that remembers what each track was rendered from."""
@@ -133,7 +140,6 @@ def render_batch(
     manifest = _Manifest(out_dir)
     todo = _stale_rows(script, results, sessions, options, manifest, force, on_row)
     if todo and client is not None:
-        from generator.batch.cluster.runner import run_rows
 
         with closing(run_rows(client, todo, sessions)) as outcomes:  # closed: an interruption cancels the cluster's work
             for job, outcome in outcomes:
@@ -218,7 +224,6 @@ def _stale_rows(
 
 def _refuse_case_mismatches(script: Path, roster: Roster, options: RenderOptions) -> None:
     """A column `Name` for a script using `{name}` is an error (exit 2), before any row."""
-    from generator.load.rostercheck import column_case_errors, used_variables
 
     errors = column_case_errors(roster.path, roster.columns, used_variables(script, options.variables, options.engine))
     if errors:
@@ -230,8 +235,6 @@ def _refuse_unsafe_outputs(
 ) -> None:
     """Before any row is rendered: no row's track or sidecar may replace the roster, the
     script or a file it reads (for any row), nor anything that is not a regular file."""
-    from generator.output.sidecars import sidecar_paths
-    from generator.output.targets import InputFiles, refuse_unsafe
 
     inputs = InputFiles([roster.path, *(p for s in sessions.values() for p in s.inputs)])
     outputs = [out_dir / MANIFEST]
@@ -273,7 +276,6 @@ class _shared_cache:
         self.temp: tempfile.TemporaryDirectory | None = None
 
     def __enter__(self) -> Path:
-        from generator.voice.cache import default_cache_dir
 
         if not self.options.use_cache:
             self.temp = tempfile.TemporaryDirectory(prefix="meditate-batch-speech-")
@@ -287,7 +289,6 @@ class _shared_cache:
 
 def _synthesize_shared(sessions: list[model.Session], cache_dir: Path) -> int:
     """Synthesize, once and here, every utterance that two or more rows speak."""
-    from generator.voice.bank import SpeechBank
 
     counts = Counter(u for s in sessions for u in spoken(s))
     shared = [u for u, n in counts.items() if n > 1]
@@ -322,7 +323,6 @@ def _run(todo: list[RowJob], jobs: int):
 
 def _render_row(job: RowJob) -> tuple[str, float | None, str, list[str], float]:
     """Render one row (in a worker): never raises for the row's own failure."""
-    from generator.pipeline.rendering import render
 
     started = time.perf_counter()
     try:

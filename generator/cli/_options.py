@@ -80,6 +80,7 @@ def _count(number: int, noun: str) -> str:
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
     """`--set NAME=VALUE` pairs, each value cleaned (generator.core.cleantext.set_value)."""
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.core.cleantext import set_value
 
     out: dict[str, str] = {}

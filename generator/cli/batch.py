@@ -41,6 +41,7 @@ def batch(script, roster, out_dir, jobs, fmt, loudness, bitrate, no_sidecars, fo
       meditate batch scripts/relaxation.yaml --roster clients.csv -o out -j 2
       meditate batch scripts/relaxation.yaml --roster clients.csv -o out --cluster tcp://scheduler:8786
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.batch.run import render_batch, summary_table
     from generator.cli.batchrows import row_reports
     from generator.pipeline.rendering import RenderOptions

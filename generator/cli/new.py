@@ -24,6 +24,7 @@ def new(template, file, list_them, force):
       meditate new --list
       meditate new relaxation evening.yaml
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.templates import TEMPLATES, write_template
     from generator.core.suggest import did_you_mean
 

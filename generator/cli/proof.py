@@ -37,6 +37,7 @@ def proof(track, script, sets, as_json, model_name, cache_dir):
       meditate proof out/ana-evening.mp3
       meditate proof evening.mp3 --script evening.yaml --set name=Ana --json
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.proof import proof_track
     from generator.proof.report import json_report, text_report
 
@@ -79,6 +80,7 @@ class _Bar:
 
 def proof_batch(script: Path, results: list, out_dir: Path, options, model_name: str | None) -> bool:
     """`batch --proof`: hear every track, write the report; True when a sentence is worth a listen."""
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.proof.batchproof import proof_results
 
     def heard(label, result) -> None:

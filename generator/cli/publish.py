@@ -31,6 +31,7 @@ def publish(tracks_dir, site_dir, base_url, title, author, description, token, c
     Example:
       meditate publish out/anna -o site --base-url https://example.org/anna --token
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.publish import publish as publish_site
 
     result = publish_site(

@@ -32,6 +32,7 @@ def say(text, output, phonemes, voice_name, speed, language, script, no_cache, c
       meditate say "Qigong" --phonemes
       meditate say "Feel the Laogong point." --script scripts/relaxation.yaml
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.say import say as say_text
     from generator.say import say_phonemes, say_voice
 

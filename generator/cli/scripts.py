@@ -37,6 +37,7 @@ def render(script, output, fmt, section, loudness, bitrate, vbr, mono, no_sideca
     Example:
       meditate render scripts/welcome.yaml -o welcome.mp3 --set name=Ana
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.pipeline.rendering import RenderOptions
     from generator.pipeline.rendering import render as render_track
 
@@ -83,6 +84,7 @@ def check(scripts, mono, sets, engine):
     Example:
       meditate check scripts/*.yaml
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.load.loader import load_script
     from generator.master.layerlevel import close_layers
     from generator.pipeline.descriptions import description_warnings
@@ -102,6 +104,7 @@ def check(scripts, mono, sets, engine):
         click.echo("".join(f"{w}\n" for w in description_warnings(session)), err=True, nl=False)  # lengths misstated
         click.echo("".join(f"{w}\n" for w in close_layers(session)), err=True, nl=False)  # a bed too near the voice
         if mono:
+            # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
             from generator.pipeline.rendering import binaural_layers
 
             for layer in binaural_layers(session):
@@ -130,6 +133,7 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
       meditate plan scripts/relaxation.yaml --estimate
       meditate plan scripts/relaxation.yaml --estimate --html relaxation.html
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.load.loader import load_script
     from generator.pipeline.rendering import plan_timeline, section_title, select_section
     from generator.voice.bank import SpeechBank
@@ -150,10 +154,12 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
     if section:
         timeline = select_section(timeline, section)
     if html_file:
+        # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
         from generator.planview.html import plan_html
 
         if not html_file.parent.is_dir():
             raise InputError(f"{html_file.parent}: the folder does not exist")
+        # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
         from generator.core.atomic import write_atomic
 
         write_atomic(html_file, plan_html(timeline, estimated=estimate))
@@ -162,6 +168,7 @@ def plan(script, as_json, estimate, section, html_file, sets, engine, no_cache, 
     if as_json:
         click.echo(json.dumps(timeline.to_json(), indent=2, ensure_ascii=False))
         return
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.planview.table import plan_table
 
     click.echo(plan_table(timeline, estimated=estimate))

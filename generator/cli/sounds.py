@@ -20,6 +20,7 @@ def sounds():
     Example:
       meditate sounds
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.sources.assets import sound_rows
 
     click.echo("\n".join(sound_rows()))

@@ -33,6 +33,7 @@ def takes(script, folder, sets, roster):
     Example:
       meditate takes evening.yaml --folder takes --roster clients.csv
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.takes.lines import update_sheet
 
     click.echo("\n".join(update_sheet(script, folder, parse_sets(sets), roster).report()))
@@ -51,6 +52,7 @@ def record(script, folder, sets, port):
     Example:
       meditate record evening.yaml --folder takes
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.takes.lines import update_sheet
     from generator.takes.recorder import Recording, RecordingServer
 

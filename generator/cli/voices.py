@@ -26,6 +26,7 @@ def voices(available, language, get_name, base_url):
       meditate voices --available --language de
       meditate voices --get de_DE-thorsten-medium
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.voice.voice_download import DEFAULT_BASE_URL
 
     base_url = base_url or DEFAULT_BASE_URL
@@ -34,6 +35,7 @@ def voices(available, language, get_name, base_url):
         return
     if language and not available:
         raise click.UsageError("--language filters --available; add --available")
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.voice.listing import available_voices, repository_voices
 
     for row in repository_voices(base_url, language) if available else available_voices():
@@ -41,6 +43,7 @@ def voices(available, language, get_name, base_url):
 
 
 def _get_voice(name: str, base_url: str) -> None:
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.voice.voice_download import get_voice
     from generator.voice.listing import installed_report
 

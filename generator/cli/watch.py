@@ -27,6 +27,7 @@ def watch(script, section, output, check_only, sets, engine, no_cache, cache_dir
 
     Example: meditate watch scripts/breathing.yaml --section 3
     """
+    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
     from generator.watch import script_watcher, watch_until_stopped
 
     watcher = script_watcher(script, parse_sets(sets), engine=engine, section=section, output=output,

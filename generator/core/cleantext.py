@@ -13,6 +13,7 @@ what they meant.
 from __future__ import annotations
 
 import re
+from generator.core.errors import InputError, one_line
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 """C0 controls except tab and newline, DEL, C1 controls, lone surrogates."""
@@ -68,7 +69,6 @@ def clean_out(text: str) -> str:
 def set_value(name: str, text: str) -> str:
     """A `--set` value made clean (clean_value); InputError (exit 2) when the value holds
     bytes that are not UTF-8."""
-    from generator.core.errors import InputError, one_line
 
     if not_utf8_at(name + text) is not None:
         raise InputError(f"--set {one_line(name)}: the value holds bytes that are not UTF-8 text")

@@ -32,6 +32,8 @@ from generator.core.units import parse_duration
 from generator.load.voicekeys import read_pronounce, read_room
 from generator.script.yamlnodes import _MISSING, MAX_SCRIPT_BYTES, NodeReader, compose, inner_position, iter_items
 from generator.core.suggest import did_you_mean
+from generator.core.cleantext import clean_values
+from generator.load.winddown import wound_down
 
 MAX_INCLUDED_BYTES = 4 * MAX_SCRIPT_BYTES
 """All the files one script includes, together: parsing is slow, so this caps the time."""
@@ -85,7 +87,6 @@ def load_script(
             session = resolve_takes(session, errors)
             session = replace(session, inputs=session.inputs + take_files(session))
     if session is not None and not errors:
-        from generator.load.winddown import wound_down
 
         session = wound_down(session)
     if errors or session is None:
@@ -201,7 +202,6 @@ class Loader:
                     values[name] = str(value)
                 elif value is not None and value is not _MISSING:
                     self.read.error(value_node, f"variable '{name}' must be text")
-        from generator.core.cleantext import clean_values
 
         values.update(clean_values(self.overrides, lambda message: self.read.error(None, message)))  # --set, roster
         return values

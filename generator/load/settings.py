@@ -19,6 +19,8 @@ from generator.voice.base import VoiceNameError
 from generator.core.units import parse_gain_db
 from generator.script.yamlnodes import _MISSING
 from generator.core.suggest import did_you_mean
+from generator.kinds.steps import utterances
+from generator.load.winddown import read_wind_down
 
 
 
@@ -88,7 +90,6 @@ def read_voice(loader: SettingsContext, node: Node | None, base: model.Voice) ->
             if value is not None:
                 changes[key] = value
     if "wind_down" in entries:
-        from generator.load.winddown import read_wind_down
 
         changes["wind_down"] = read_wind_down(r, entries["wind_down"][1])
     voice = replace(base, **changes)
@@ -129,7 +130,6 @@ def check_languages(loader: SettingsContext, session: model.Session) -> None:
     """Each voice that speaks, once, asked whether it speaks the script's language: an
     error where it cannot (gTTS), a warning naming both where it would read with another
     language's sounds (a Piper voice of another language)."""
-    from generator.kinds.steps import utterances
 
     for voice in dict.fromkeys(u.voice for u in utterances(session)):
         problem = ENGINES[voice.engine].check_language(voice, loader.base)

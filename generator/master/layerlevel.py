@@ -21,6 +21,9 @@ import numpy as np
 from generator.core import model
 from generator.core.audio import SAMPLE_RATE
 from generator.kinds.layers import LAYER_KINDS
+from generator.kinds.steps import utterances
+from generator.mix.mixer import BED_GAIN
+from generator.sources.metering import LoudnessMeter
 
 VOICE_LUFS = -18.1
 """The speech stem's loudness (stereo, before the track's gain) of utterances levelled to
@@ -60,8 +63,6 @@ def layer_loudness(source: model.LayerSource, volume: float, base_dir: Path) -> 
 @lru_cache(maxsize=64)
 def _loudness(source: model.LayerSource, base_dir: Path) -> float:
     """LUFS of the layer at 0 dB (its volume only scales it)."""
-    from generator.sources.metering import LoudnessMeter
-    from generator.mix.mixer import BED_GAIN
 
     count = int(ESTIMATE_SECONDS * SAMPLE_RATE)
     sound = LAYER_KINDS.of(source).make(source, _Context(base_dir), count, 0)
@@ -117,7 +118,6 @@ def _lu(level: float) -> str:
 
 
 def _spoken(session: model.Session) -> Iterator[model.Utterance]:
-    from generator.kinds.steps import utterances
 
     return iter(utterances(session))
 

@@ -38,6 +38,7 @@ import numpy as np
 from generator.core.audio import to_samples
 from generator.sources.metering import gated, gating_blocks
 from generator.plan.timeline import Timeline
+from generator.sources.metering import LoudnessMeter, channel_peaks, estimated_true_peaks
 
 QUIET_WINDOW = 2.0
 """Seconds rendered per sample window in a steady stretch."""
@@ -209,7 +210,6 @@ def listen(
     `process()` makes a fresh per-span stage (the gain and limiter, with a `flush`) or None.
     The peak is that of the mix before the stage. With `profile`, each span's profile of
     the mix (before the stage) is kept too."""
-    from generator.sources.metering import LoudnessMeter, channel_peaks, estimated_true_peaks
 
     heard = []
     for span in spans:

@@ -32,6 +32,8 @@ import numpy as np
 from generator.core.audio import db_to_gain
 from generator.sources.metering import LoudnessMeter
 from generator.plan.timeline import Placement, Timeline
+from generator.master.measuring import PROFILE_CHUNKS, hop_edge
+from generator.sources.metering import gated
 
 VOICE_LIMIT_DB = 1.0
 """The most the true-peak limiter may take off the voice (dB)."""
@@ -115,7 +117,6 @@ def speech_loudness(timeline: Timeline, mixer, channels: int) -> float:
         powers.append(meter.block_powers())
     if not powers:
         return float("-inf")
-    from generator.sources.metering import gated
 
     both = 10 * math.log10(2) if channels == 2 else 0.0
     return gated(np.concatenate(powers)) + both + room_share(timeline)
@@ -142,7 +143,6 @@ def speech_mask(timeline: Timeline, positions: np.ndarray) -> np.ndarray:
 def speech_peak(timeline: Timeline, heard: Iterable, rate: int) -> float:
     """The loudest (estimated true) peak of the raw mix while the voice speaks, linear,
     from the measuring pass's profiles (generator.master.measuring.Profile)."""
-    from generator.master.measuring import PROFILE_CHUNKS, hop_edge
 
     peak = 0.0
     for h in heard:

@@ -30,6 +30,7 @@ from generator.sources import ClipSource
 from generator.kinds.steps import STEP_KINDS
 from generator.plan.timeline import Placement, Timeline
 from generator.voice.bank import SpeechBank
+from generator.mix.bed import Bed
 
 BED_GAIN = db_to_gain(VOICE_RMS_DB + 3.0)
 """Layers are unit-amplitude sources (a unit sine has an RMS of -3 dBFS): this puts a
@@ -73,7 +74,6 @@ class Mixer:
     def bed(self):
         """The background bed, made once per mixer (its sources keep their caches)."""
         if self._bed is None:
-            from generator.mix.bed import Bed
 
             self._bed = Bed(self.timeline, self.base_dir)
         return self._bed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from generator.core.images import image_mime
 
 SIZE = 1400
 """Pixels per side: the minimum Apple Podcasts asks for (1400 to 3000)."""
@@ -98,7 +99,6 @@ def default_cover(title: str, subtitle: str | None = None) -> bytes | None:
 def cover_art(session) -> tuple[bytes | None, str]:
     """The script's cover and its MIME type, or a generated calm one with the title when
     the script names none (None without Pillow)."""
-    from generator.core.images import image_mime
 
     if session.cover is not None:
         data = session.cover.read_bytes()

@@ -21,6 +21,7 @@ from generator.core.errors import InputError
 import generator.output.encoders as encoders
 import generator.output.tags as tags
 from generator.output.encoders import Encoder
+from generator.core.suggest import did_you_mean
 
 MP3_PEAK_MARGIN = 1.0
 """dB the limiter aims under the true-peak ceiling for MP3 (so -2 dBTP by default, as
@@ -92,7 +93,6 @@ DEFAULT_FORMAT = next(iter(FORMATS))
 
 def output_format(name: str) -> OutputFormat:
     """The format called `name`, or an InputError that suggests the closest one."""
-    from generator.core.suggest import did_you_mean
 
     fmt = FORMATS.get(name.lower())
     if fmt is None:

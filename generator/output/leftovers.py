@@ -15,6 +15,7 @@ import os
 import stat
 import time
 from pathlib import Path
+from generator.output.sidecars import sidecar_paths
 
 STALE_SECONDS = 60
 """A leftover younger than this is left alone (its render may be about to lock it)."""
@@ -44,7 +45,6 @@ def release() -> None:
 
 def patterns(output: Path, sidecars: bool) -> list[str]:
     """The names a render's temporary files for `output` (and its sidecars) take."""
-    from generator.output.sidecars import sidecar_paths
 
     names = [output.name, *((p.name for p in sidecar_paths(output)) if sidecars else ())]
     return [f".{name}." for name in names]

@@ -18,6 +18,8 @@ from yaml.nodes import MappingNode, ScalarNode
 
 from generator.core import model
 from generator.core.errors import MeditateError, Position, display_path
+from generator.pipeline.rendering import plan_timeline
+from generator.voice.bank import SpeechBank
 
 TOLERANCE = 0.10
 """How far a written length may be from the track's (a share of the written length)."""
@@ -94,8 +96,6 @@ def description_warnings(session: model.Session) -> list[str]:
     """`check`'s warnings for a loaded script: its planned length against its description."""
     if not claims(session.path):
         return []
-    from generator.pipeline.rendering import plan_timeline
-    from generator.voice.bank import SpeechBank
 
     speech = SpeechBank(None)
     try:

@@ -14,6 +14,8 @@ from generator.core import model
 from generator.core.audio import SAMPLE_RATE, to_samples
 from generator.kinds.placing import BellLength
 from generator.voice.bank import SpeechBank
+from generator.sources.bells import bell_lengths
+from generator.sources.files import load_sound
 
 WORDS_PER_MINUTE = 157
 """Narration pace at speed 1 for `plan --estimate`: the offline voice measured over the
@@ -43,7 +45,6 @@ class BankLengths:
         key = (bell.sound, bell.path)
         if key not in self._bells:
             with HEAVY_IMPORTS:  # a file bell is measured with scipy's filters
-                from generator.sources.bells import bell_lengths
 
                 self._bells[key] = BellLength(*bell_lengths(bell, self.base_dir))
         return self._bells[key]
@@ -55,7 +56,6 @@ class BankLengths:
             info = soundfile.info(str(play.path))
             frames = round(info.frames * SAMPLE_RATE / info.samplerate)
         except Exception:  # not a libsndfile format: decode it the long way
-            from generator.sources.files import load_sound
 
             frames = int(load_sound(play.path).shape[0])
         if play.duration is not None:

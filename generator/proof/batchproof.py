@@ -20,6 +20,9 @@ from generator.batch.run import RowResult
 from generator.pipeline.rendering import RenderOptions
 from generator.proof.proofing import Judge, TrackProof, proof_track
 from generator.proof.report import json_report, text_report
+from generator.load.loader import load_script
+from generator.proof.phonemes import Phonemizer
+from generator.proof.transcribe import DEFAULT_MODEL, Recogniser
 
 REPORT = "proof-report"
 """The report's name in the output folder (.txt and .json)."""
@@ -59,9 +62,6 @@ def proof_rows(
     on_row: Callable[[str, TrackProof], None] | None = None,
 ) -> BatchProof:
     """Proof each row's track with one recogniser; write DIR/proof-report.txt and .json."""
-    from generator.load.loader import load_script
-    from generator.proof.phonemes import Phonemizer
-    from generator.proof.transcribe import DEFAULT_MODEL, Recogniser
 
     if any(row.track.stem == REPORT for row in rows):  # its timeline sidecar would be the report's .json
         raise InputError(f"a track named {REPORT}.* would share its name with the proof report; rename it in the roster")

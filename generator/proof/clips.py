@@ -14,6 +14,7 @@ import numpy as np
 
 from generator.core.errors import InputError, display_path
 from generator.proof.transcribe import RATE
+from generator.sources.files import _read_with_pydub
 
 
 class TrackAudio:
@@ -31,7 +32,6 @@ class TrackAudio:
             self.rate = self._file.samplerate
             self.frames = self._file.frames
         except (sf.LibsndfileError, RuntimeError, TypeError):
-            from generator.sources.files import _read_with_pydub
 
             self._file = None
             whole, self.rate = _read_with_pydub(self.path)

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from generator.core import model
 from generator.voice.pronounce import is_phonemes
+from generator.voice.piper_engine import PiperEngine
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 """A word as shown and marked: letters or digits, with inner apostrophes."""
@@ -65,7 +66,6 @@ class Phonemizer:
     """The words of a text with their phonemes, as the voice reads them."""
 
     def __init__(self, voice: model.Voice | None = None):
-        from generator.voice.piper_engine import PiperEngine
 
         voice = voice or model.Voice()
         # another engine has no phonemizer of its own: espeak's English stands in for "how it sounds"

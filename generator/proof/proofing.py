@@ -30,6 +30,11 @@ from generator.core.errors import InputError, Position, ScriptError, ScriptError
 from generator.voice.pronounce import table
 from generator.proof.compare import compare, mark
 from generator.proof.phonemes import Phonemizer
+from generator.load.loader import load_script
+from generator.pipeline.rendering import plan_timeline
+from generator.proof.clips import TrackAudio
+from generator.proof.transcribe import DEFAULT_MODEL, Recogniser
+from generator.voice.bank import SpeechBank
 
 THRESHOLD = 0.25
 """A sentence is worth a listen when more than this share of its phonemes differ. On the
@@ -125,9 +130,6 @@ def timeline_sentences(data: object, where: str) -> tuple[list[Sentence], float]
 
 def script_sentences(script: Path, variables: dict[str, str], cache_dir: Path | None = None) -> tuple[list[Sentence], float, model.Voice]:
     """The script planned again (speech from the cache, synthesized when missing): sentences, length, voice."""
-    from generator.load.loader import load_script
-    from generator.pipeline.rendering import plan_timeline
-    from generator.voice.bank import SpeechBank
 
     session = load_script(script, variables, required=tuple(variables))
     speech = SpeechBank(cache_dir)
@@ -213,8 +215,6 @@ def proof_track(
     the default voice); `recogniser` and `judge` may be given to reuse a loaded model and
     phonemizer across tracks.
     """
-    from generator.proof.clips import TrackAudio
-    from generator.proof.transcribe import DEFAULT_MODEL, Recogniser
 
     track = Path(track)
     audio = TrackAudio(track)

@@ -13,6 +13,7 @@ import io
 from typing import Protocol
 
 from generator.publish.catalog import Cover
+from generator.output.cover import default_cover
 
 
 class Picture(Protocol):
@@ -31,7 +32,6 @@ def show_image(title: str, author: str) -> Cover | None:
     """A 1400-pixel JPEG with the show's title and author (None without Pillow).
     Remembered per title and author: drawing takes a second or two, and publishing a
     practitioner's clients one after another draws the same image again and again."""
-    from generator.output.cover import default_cover
 
     png = default_cover(title, author or None)
     if png is None:

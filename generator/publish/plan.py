@@ -27,6 +27,7 @@ from yaml.nodes import Node, ScalarNode
 from generator.core.errors import ScriptError, ScriptErrors, display_path
 from generator.publish.catalog import Track
 from generator.script.yamlnodes import NodeReader, compose, did_you_mean
+from generator.core.units import parse_duration
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_NOTE = 600  # characters: a note is a sentence or two, not an essay
@@ -222,7 +223,6 @@ def _time(reader: NodeReader, node: Node) -> time | None:
 
 def _minutes(reader: NodeReader, node: Node) -> int:
     """A reminder's lead: `10min`, `1h`, `0min`; whole minutes up to a day."""
-    from generator.core.units import parse_duration
 
     value = reader.convert(node, "remind", parse_duration)
     if value is None:

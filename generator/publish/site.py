@@ -20,6 +20,8 @@ from typing import Any
 
 from generator.core.atomic import temporary_beside, write_atomic
 from generator.core.errors import InputError
+from generator.output.targets import InputFiles
+from generator.output.targets import refuse_unsafe
 
 STATE_NAME = ".meditate-publish.json"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
@@ -143,7 +145,6 @@ class SiteWriter:
     """Places files under the site root, touching only what changed, and prunes the rest."""
 
     def __init__(self, root: Path, previous: dict[str, dict[str, Any]], *, link: bool = True, inputs: Any = ()):
-        from generator.output.targets import InputFiles
 
         self.root = root
         self.previous = previous
@@ -234,7 +235,6 @@ class SiteWriter:
 
     def _refuse_unsafe(self, dest: Path) -> None:
         """Never rename onto a file the tracks folder holds, nor onto a FIFO, device or folder."""
-        from generator.output.targets import refuse_unsafe
 
         refuse_unsafe([dest], self.inputs, what="publish")
 

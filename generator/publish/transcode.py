@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.publish.catalog import Track
+from generator.output import open_encoder
+from generator.output.formats import by_suffix
+from generator.output.tags import Id3Text, add_id3_frames, time_ordered
 
 BITRATE = 128
 RECIPE = f"mp3-{BITRATE}-v1"
@@ -21,7 +24,6 @@ def needs_mp3(suffix: str) -> bool:
     """Whether a track in this format must become an MP3 for podcast apps: the output
     formats table says which of ours every app plays; AAC in M4A (not one of ours) plays
     everywhere too; anything else (FLAC, WAV, OGG, Opus) does not play in Apple Podcasts."""
-    from generator.output.formats import by_suffix
 
     if suffix.lower() == ".m4a":
         return False
@@ -32,8 +34,6 @@ def needs_mp3(suffix: str) -> bool:
 def to_mp3(track: Track, dest: Path) -> None:
     """Encode `track` as MP3 into `dest`. Raises on audio soundfile cannot read."""
     import soundfile
-
-    from generator.output import open_encoder
 
     with soundfile.SoundFile(str(track.audio)) as source:
         channels = min(source.channels, 2)
@@ -63,8 +63,6 @@ def to_mp3(track: Track, dest: Path) -> None:
 def _tag(track: Track, dest: Path) -> None:
     """Title, artist, album, description, cover and chapters, as the renderer tags MP3s."""
     from mutagen.id3 import ID3
-
-    from generator.output.tags import Id3Text, add_id3_frames, time_ordered
 
     tags = time_ordered(ID3())
     chapters = tuple((c.title, round(c.start * 1000), round(c.end * 1000)) for c in track.chapters)

@@ -16,6 +16,8 @@ from typing import Protocol
 from yaml.nodes import Node
 
 from generator.script.yamlnodes import NodeReader
+from generator.core.units import format_duration
+from generator.script.probe import probe_seconds
 
 MAX_SECTIONS = 255
 """A track's chapter table (ID3 CTOC) lists at most 255 chapters: more are refused by
@@ -208,7 +210,6 @@ class BoundsContext(Protocol):
 def probed_seconds(loader: BoundsContext, node: Node | None, what: str, path: Path) -> Fraction | None:
     """A sound file's length from a header that can be believed (else ffprobe's), or None
     with the problem reported at `node`: unreadable, a forged header, no sound."""
-    from generator.script.probe import probe_seconds
 
     info = sound_info(path)
     problem = claim_problem(info) if info is not None else None
@@ -245,7 +246,6 @@ def sound_fits(loader: BoundsContext, node: Node | None, what: str, path: Path) 
     problem = length_problem(what, seconds, streamed=path in loader.budget.streamed)
     total = sum(loader.budget.audio_seconds.values(), Fraction(0))
     if problem is None and total > MAX_AUDIO_SECONDS:
-        from generator.core.units import format_duration
 
         problem = (f"brings the script's sound files to {format_duration(float(total))}; "
                    f"together they may last at most {MAX_AUDIO_SECONDS // 3600}h")

@@ -20,6 +20,9 @@ from typing import Iterable, Mapping, Union
 from generator.script.bounds import CLAUSE_PAUSE, MAX_UTTERANCE_CHARS, pieces
 from generator.core.model import Gap, Utterance, Voice
 from generator.core.units import DURATION_HINT, parse_duration
+from generator.core.suggest import did_you_mean
+from generator.core.units import DurationError
+from generator.core.units import compact_duration
 
 _VARIABLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _INLINE_PAUSE = re.compile(
@@ -73,7 +76,6 @@ def substitute(
             if not _NAME.fullmatch(name):
                 problems.append(TextProblem(match.start(), f"'{{{match.group(1)}}}' is not a variable name"))
             elif name not in variables:
-                from generator.core.suggest import did_you_mean
 
                 known = ", ".join(sorted(variables)) or "none are defined"
                 problems.append(
@@ -198,7 +200,6 @@ def join(tokens: Iterable[Token], voice: Voice) -> tuple[Union[Utterance, Gap], 
 
 
 def _duration_suggestion(raw: str) -> str:
-    from generator.core.units import DurationError
 
     try:
         parse_duration(raw)
@@ -226,7 +227,6 @@ def _pause_lookalikes(text: str) -> list[TextProblem]:
 
 def _marker_length(marker: str) -> str:
     """The length written inside a pause-like marker, in the script's spelling, or ''."""
-    from generator.core.units import compact_duration
 
     found = _ANY_DURATION.search(marker)
     if not found:

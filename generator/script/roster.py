@@ -17,6 +17,7 @@ from pathlib import Path
 from generator.core.audiotypes import DEFAULT_SUFFIX, WRITTEN_SUFFIXES
 from generator.core.cleantext import clean_value, not_utf8_at
 from generator.core.errors import InputError, Position, ScriptError, ScriptErrors
+from generator.script.bounds import MAX_ROSTER_BYTES
 
 OUTPUT_COLUMN = "output"
 """The roster column that names a row's file; every other column is a variable."""
@@ -137,7 +138,6 @@ def row_problem(cells: list[str], columns: int, extra_lines: int) -> str | None:
 
 
 def _read_text(path: Path) -> str:
-    from generator.script.bounds import MAX_ROSTER_BYTES
 
     try:
         with open(path, "rb") as handle:  # never more than the limit: /dev/zero has no end

@@ -18,6 +18,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from generator.core.errors import Position, ScriptError
+from generator.core.cleantext import describe as describe_char, forbidden_at
+from generator.core.units import parse_duration
+from generator.core.units import parse_volume
+from generator.script.yamlhints import hints
 
 _CORE_TAGS = {
     "tag:yaml.org,2002:str",
@@ -152,7 +156,6 @@ class NodeReader:
             self.error(node, f"{what}: {exc}")
             return _MISSING
         if isinstance(value, str):
-            from generator.core.cleantext import describe as describe_char, forbidden_at
 
             at = forbidden_at(value)
             if at is not None:
@@ -194,7 +197,6 @@ class NodeReader:
 
     def duration(self, node: Node, what: str, at_most: int, limit: str):
         """A duration (exact Fraction seconds) no longer than `at_most` seconds (`limit` says it)."""
-        from generator.core.units import parse_duration
 
         value = self.convert(node, what, parse_duration)
         if value is not None and value > at_most:
@@ -204,7 +206,6 @@ class NodeReader:
 
     def volume(self, node: Node, what: str = "volume") -> float | None:
         """A level in dB relative to the voice, within what a mix can sensibly use."""
-        from generator.core.units import parse_volume
 
         value = self.convert(node, what, parse_volume)
         if value is not None and not -120 <= value <= 12:
@@ -355,7 +356,6 @@ def compose(path: Path, shown: str, errors: list[ScriptError]) -> Node | None:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        from generator.script.yamlhints import hints
 
         found, keep_parser = hints(text, exc)
         errors.extend(ScriptError(h.message, Position(shown, h.line, h.column)) for h in found)

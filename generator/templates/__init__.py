@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from generator.core.errors import InputError
+from generator.output.targets import refuse_special
 
 TEMPLATES: dict[str, str] = {
     "relaxation": "Deep Relaxation: arriving, body scan, back and shoulders, stillness (18 min)",
@@ -33,8 +35,6 @@ def write_template(name: str, file: Path, *, force: bool = False) -> None:
     """Write template `name` to `file` (a new file unless `force`); InputError (exit 2) for
     a missing folder, an existing file without `force`, a folder, or anything at `file`
     that is not a regular file (a FIFO or a device is never written into)."""
-    from generator.core.errors import InputError
-    from generator.output.targets import refuse_special
 
     if not file.parent.is_dir():
         raise InputError(f"{file.parent}: the folder does not exist")

@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from generator.core.audio import SAMPLE_RATE
+from generator.sources.metering import TruePeakLimiter
 
 CHAIN_VERSION = "2"
 """Bump when the chain's sound changes, so cached utterances are prepared again."""
@@ -60,7 +61,6 @@ VOICE_RELEASE_MS = 60.0
 
 def peak_limited(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     """Mono speech with its true peak held at VOICE_TRUE_PEAK_DB (same length, aligned)."""
-    from generator.sources.metering import TruePeakLimiter
 
     x = np.asarray(samples, dtype=np.float32)
     if x.size == 0:

@@ -23,6 +23,8 @@ from generator.core.model import Voice
 from generator.script.yamlnodes import NodeReader
 from generator.voice import gtts_engine, piper_engine, recorded_engine
 from generator.voice.base import Engine
+from generator.core.errors import InputError
+from generator.voice.fake import FakeEngine
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,8 @@ def make_engine(name: str) -> Engine:
     (recordings are real input: they are never faked)."""
     kind = ENGINES.get(name)
     if os.environ.get("MEDITATE_FAKE_TTS") and (kind is None or kind.synthetic):
-        from generator.voice.fake import FakeEngine
 
         return FakeEngine()
-    from generator.core.errors import InputError
 
     if kind is None:
         raise InputError(f"unknown engine '{name}'; choose one of {', '.join(ENGINES)}")

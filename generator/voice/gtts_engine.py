@@ -12,6 +12,9 @@ from generator.core.errors import EngineError
 from generator.core.languages import base_language
 from generator.core.model import Voice
 from generator.voice.base import VoiceNameError
+from generator.core.languages import language_name
+from generator.core.suggest import did_you_mean
+from generator.voice.voice_store import offline_advice, voices_for
 
 DEFAULT_ACCENT = "com"
 
@@ -91,7 +94,6 @@ def gtts_languages() -> list[str]:
 
 def offline_hint(language: str) -> str:
     """What to do without the network: render with an offline voice of the script's language."""
-    from generator.voice.voice_store import offline_advice, voices_for
 
     have = voices_for(language)
     if have:
@@ -135,8 +137,6 @@ def check_speaker(name: str, speaker: str, base: Path) -> int:
 
 def check_language(voice: Voice, base: Path) -> tuple[str, str] | None:
     """An error when gTTS does not speak the script's language (it would fail only at render)."""
-    from generator.core.languages import language_name
-    from generator.core.suggest import did_you_mean
 
     if gtts_language(voice.language) is not None:
         return None

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from generator.core.languages import language_name
 from generator.voice.engines import ENGINES
+from generator.voice.voice_download import available
+from generator.voice.voice_store import installed_names
 
 if TYPE_CHECKING:
     from generator.voice.voice_download import Installed
@@ -27,8 +29,6 @@ def available_voices() -> list[str]:
 
 def repository_voices(base_url: str, language: str | None = None) -> list[str]:
     """Lines of text, one per voice the repository offers (fetched now), with its size."""
-    from generator.voice.voice_download import available
-    from generator.voice.voice_store import installed_names
 
     here = set(installed_names())
     rows: list[tuple[str, ...]] = [("voice", "language", "quality", "speakers", "size", "")]

@@ -17,6 +17,7 @@ import numpy as np
 from generator.core.audio import SAMPLE_RATE, to_mono
 from generator.core.errors import InputError, display_path
 from generator.core.units import format_duration
+from generator.sources.files import load_sound
 
 FRAME_SECONDS = 0.02
 SPEECH_ABOVE_FLOOR_DB = 12.0
@@ -75,7 +76,6 @@ def _problem(name: str, size: int, mtime_ns: int, text: str) -> str | None:
 
 def decode(path: Path) -> np.ndarray | None:
     """The recording as mono float32 at the mixing rate, or None when it cannot be read."""
-    from generator.sources.files import load_sound
 
     try:
         return to_mono(load_sound(path))

@@ -28,6 +28,7 @@ from urllib.parse import quote
 from generator.core.errors import InputError, MeditateError
 from generator.core.languages import base_language
 from generator.voice.voice_store import VOICE_NAME, VoiceInfo, describe, installed_dir, voices_dir
+from generator.core.suggest import did_you_mean
 
 DEFAULT_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
 TIMEOUT_SECONDS = 30
@@ -175,7 +176,6 @@ def get_voice(name: str, base_url: str = DEFAULT_BASE_URL, progress: Progress | 
 
 
 def _lookup(name: str, index: dict[str, RepoVoice], base_url: str) -> RepoVoice:
-    from generator.core.suggest import did_you_mean
 
     voice = index.get(name) or next((v for v in index.values() if name in v.aliases), None)
     if voice is None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from generator.core.errors import InputError
 from generator.core.languages import base_language, language_name
+from generator.core.suggest import did_you_mean
 
 BUILTIN_VOICE = "en_US-joe-medium"
 DATA_DIR_ENV = "MEDITATE_DATA_DIR"
@@ -134,7 +135,6 @@ def find_voice(name: str, base: Path) -> VoiceInfo:
 
 
 def _unknown_voice_message(name: str) -> str:
-    from generator.core.suggest import did_you_mean
 
     known = [BUILTIN_VOICE, *installed_names()]
     hint = did_you_mean(name, known)
@@ -214,7 +214,6 @@ def installed_voices() -> list[VoiceInfo]:
 
 def speaker_id(info: VoiceInfo, speaker: str) -> int:
     """A speaker's id from its name or number; raises VoiceNotFound naming the choices."""
-    from generator.core.suggest import did_you_mean
 
     if info.num_speakers <= 1:
         raise VoiceNotFound(f"piper voice '{info.name}' has one speaker; leave out speaker:")

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 from generator.core import model
 from generator.kinds.steps import utterances as spoken
+from generator.voice.voice_store import BUILTIN_VOICE, model_path
 
 _FILE_VOICE_ENGINES = ("piper", "recorded")
 """Engines whose voice name may be a Piper model on disk (a recorded voice's is its fallback's)."""
@@ -62,7 +63,6 @@ def map_paths_fields(value: Any, move: Callable[[Path], Path]) -> Any:
 def voice_model(voice: model.Voice) -> Path | None:
     """The Piper model file a voice speaks from, when it is not the bundled one (which
     every worker has with the package): a path, or a voice installed by name."""
-    from generator.voice.voice_store import BUILTIN_VOICE, model_path
 
     if voice.engine not in _FILE_VOICE_ENGINES or voice.name == BUILTIN_VOICE:
         return None

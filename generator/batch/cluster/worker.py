@@ -32,6 +32,11 @@ from generator.core import model
 from generator.batch.cluster.shipping import map_paths, under
 from generator.core.errors import MeditateError, ScriptErrors, ScriptWarning
 from generator.pipeline.rendering import RenderOptions
+from generator.batch.rows import first_error
+from generator.pipeline.rendering import render_loaded
+from generator.voice.bank import SpeechBank
+from generator.voice.cache import SpeechCache
+from generator.voice.cache import default_cache_dir
 
 _RENDER_LOCK = threading.Lock()
 _INSTALLED: set[tuple[str, str]] = set()
@@ -88,7 +93,6 @@ def materialize(root: Path, files: Mapping[str, bytes]) -> None:
 
 def speech_folder(token: str, use_cache: bool) -> Path:
     """The worker's own speech cache, or the batch's temporary one under --no-cache."""
-    from generator.voice.cache import default_cache_dir
 
     return default_cache_dir() if use_cache else batch_root(token) / "speech"
 
@@ -99,7 +103,6 @@ def speak_shared(
     """Synthesize (or find in this worker's cache) utterances several rows speak; return
     their samples by cache key, for the row tasks to put in their own workers' caches.
     A failure returns what was made: each row then meets it again and fails alone."""
-    from generator.voice.bank import SpeechBank
 
     root = batch_root(token)
     made: dict[str, np.ndarray] = {}
@@ -120,7 +123,6 @@ def speak_shared(
 
 def install_shared(cache_dir: Path, shared: list[Mapping[str, np.ndarray]]) -> None:
     """Put the shared speech in this worker's cache (once per process and key)."""
-    from generator.voice.cache import SpeechCache
 
     cache = SpeechCache(cache_dir)
     for entries in shared:
@@ -154,8 +156,6 @@ def render_row(task: RowTask, files: Mapping[str, bytes], shared: list[Mapping[s
 
 def _render_here(task: RowTask, root: Path, cache_dir: Path, output: Path, started: float) -> dict[str, Any]:
     """The render itself, its failures turned into the row's outcome (paths shown as the client's)."""
-    from generator.batch.rows import first_error
-    from generator.pipeline.rendering import render_loaded
 
     session = map_paths(task.session, under(root))
     options = dataclasses.replace(task.options, output=output, cache_dir=cache_dir, use_cache=True, progress=None)

@@ -7,6 +7,7 @@ from yaml.nodes import Node
 from generator.core import model
 from generator.sources.assets import ambience_names, unknown_sound
 from generator.kinds.layers._kind import BedContext, LayerKind, LayerLoadContext, Line, Span
+from generator.sources.ambience import AmbienceSource, loop_for
 
 
 def parse(ctx: LayerLoadContext, node: Node) -> model.Ambience | None:
@@ -20,7 +21,6 @@ def parse(ctx: LayerLoadContext, node: Node) -> model.Ambience | None:
 def make(spec: model.Ambience, bed: BedContext, span: int, occurrence: int):
     """One decoded loop per sound for the whole bed (and its measuring twin); each layer
     plays it from an offset of its own, so two layers of one sound are not in phase."""
-    from generator.sources.ambience import AmbienceSource, loop_for
 
     loop = bed.shared(("ambience", spec.name), lambda: loop_for(spec.name), across_threads=True)
     return AmbienceSource(spec.name, f"{bed.seed}/{occurrence}", loop)

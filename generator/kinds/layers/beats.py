@@ -13,6 +13,8 @@ from yaml.nodes import Node
 from generator.core import model
 from generator.kinds.layers._kind import BedContext, LayerKind, LayerLoadContext, Line, Span, audible
 from generator.core.units import parse_glide
+from generator.sources.tones import BinauralSource
+from generator.sources.tones import IsochronicSource
 
 
 def _parse(kind: str, second: str, ctx: LayerLoadContext, node: Node):
@@ -43,13 +45,11 @@ def parse_isochronic(ctx: LayerLoadContext, node: Node) -> model.Isochronic | No
 
 
 def make_binaural(spec: model.Binaural, bed: BedContext, span: int, occurrence: int):
-    from generator.sources.tones import BinauralSource
 
     return BinauralSource(spec.carrier, spec.beat, span, bed.rate)
 
 
 def make_isochronic(spec: model.Isochronic, bed: BedContext, span: int, occurrence: int):
-    from generator.sources.tones import IsochronicSource
 
     return IsochronicSource(spec.carrier, spec.pulse, span, bed.rate)
 

@@ -6,6 +6,7 @@ from yaml.nodes import Node
 
 from generator.core import model
 from generator.kinds.layers._kind import BedContext, LayerKind, LayerLoadContext, Line, Span
+from generator.sources.files import FileLoopSource
 
 
 def parse(ctx: LayerLoadContext, node: Node) -> model.FileLoop | None:
@@ -15,7 +16,6 @@ def parse(ctx: LayerLoadContext, node: Node) -> model.FileLoop | None:
 
 def make(spec: model.FileLoop, bed: BedContext, span: int, occurrence: int):
     """One decoded loop per file for the whole bed (and its measuring twin)."""
-    from generator.sources.files import FileLoopSource
 
     path = spec.path if spec.path.is_absolute() else bed.base_dir / spec.path
     resolved = path.resolve()

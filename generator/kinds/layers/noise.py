@@ -9,6 +9,7 @@ from yaml.nodes import Node
 from generator.core import model
 from generator.kinds.layers._kind import BedContext, LayerKind, LayerLoadContext, Line, Span
 from generator.core.suggest import did_you_mean
+from generator.sources.noise import NoiseSource
 
 COLORS = ("white", "pink", "brown")
 
@@ -23,7 +24,6 @@ def parse(ctx: LayerLoadContext, node: Node) -> model.Noise | None:
 
 def make(spec: model.Noise, bed: BedContext, span: int, occurrence: int):
     """Same colour and occurrence -> same seed, so it carries on across boundaries."""
-    from generator.sources.noise import NoiseSource
 
     seed = zlib.crc32(f"{bed.seed}/{spec.color}/{occurrence}".encode())
     return bed.shared(("noise", seed), lambda: NoiseSource(spec.color, seed, bed.rate))

@@ -7,6 +7,7 @@ from yaml.nodes import Node
 from generator.core import model
 from generator.kinds.layers._kind import BedContext, LayerKind, LayerLoadContext, Line, Span, audible
 from generator.core.units import parse_glide
+from generator.sources.tones import ToneSource
 
 
 def parse(ctx: LayerLoadContext, node: Node) -> model.Tone | None:
@@ -15,7 +16,6 @@ def parse(ctx: LayerLoadContext, node: Node) -> model.Tone | None:
 
 
 def make(spec: model.Tone, bed: BedContext, span: int, occurrence: int):
-    from generator.sources.tones import ToneSource
 
     return ToneSource(spec.frequency, span, bed.rate)
 

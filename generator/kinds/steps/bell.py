@@ -15,13 +15,14 @@ from generator.core.errors import ScriptError
 from generator.kinds.placing import BellStrike, Draft, Sound, SoundLengths
 from generator.kinds.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 from generator.core.suggest import did_you_mean
+from generator.core.units import parse_duration
+from generator.sources.bells import bell_clip
 
 BELL_STRIKE_MIN_SECONDS = Fraction(1, 5)
 """The shortest built-in bell (woodblock) rings about 0.21 s: a lower bound per strike."""
 
 
 def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.Bell | None:
-    from generator.core.units import parse_duration
 
     r = ctx.read
     fields: dict = {}
@@ -82,7 +83,6 @@ def draft(step: model.Bell, lengths: SoundLengths, rate: int, draft: Draft, erro
 def bell_sound(strike: BellStrike, mixer: SoundContext) -> np.ndarray:
     """The strike's samples (the bells module keeps the last few strikes); a ring the
     track's end cuts short fades out over its last second."""
-    from generator.sources.bells import bell_clip
 
     samples = bell_clip(strike.bell, mixer.base_dir, strike.index)
     if strike.cut is None or strike.cut >= samples.shape[0]:

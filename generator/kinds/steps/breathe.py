@@ -26,6 +26,7 @@ from generator.core.units import format_duration
 from generator.kinds.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 from generator.script.yamlnodes import iter_items
 from generator.core.suggest import did_you_mean
+from generator.sources.breath import breath_tone
 
 CUES = ("voice", "tone", "both", "none")
 BREATH_WORDS = ("inhale", "hold", "exhale", "rest")
@@ -295,7 +296,6 @@ def utterances(step: model.Breathe) -> Iterable[model.Utterance]:
 
 def tone(cue: BreathCue, mixer: SoundContext) -> np.ndarray:
     """The pacer's tone for one phase (made once per phase kind and length)."""
-    from generator.sources.breath import breath_tone
 
     return mixer.cached(("breath", cue.kind, cue.samples), lambda: breath_tone(cue.kind, cue.samples))
 

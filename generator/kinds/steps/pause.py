@@ -15,9 +15,9 @@ from generator.core.errors import ScriptError
 from generator.kinds.placing import SILENCE, Draft, SoundLengths
 from generator.kinds.steps._kind import EntryStyle, LoadContext, StepKind
 from generator.script.yamlnodes import shorten
+from generator.core.units import parse_duration
 
 def parse(ctx: LoadContext, node: Node, voice: model.Voice, key: Node) -> model.Pause | None:
-    from generator.core.units import parse_duration
 
     r = ctx.read
     if isinstance(node, ScalarNode) and node.value == "fill":

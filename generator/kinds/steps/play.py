@@ -13,6 +13,8 @@ from generator.core import model
 from generator.core.errors import ScriptError
 from generator.kinds.placing import Draft, Sound, SoundLengths
 from generator.kinds.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
+from generator.sources.files import DiskClip
+from generator.sources.played import PlayedSource
 
 if TYPE_CHECKING:
     from generator.sources.played import PlayedSource
@@ -54,8 +56,6 @@ def play_sound(play: model.Play, mixer: SoundContext) -> PlayedSource:
     """A foreground file, decoded once per render to a file on disk and read a block at a
     time, with its duration, raised-cosine fades and gain applied per block
     (generator.sources.played): a long recording never sits whole in memory."""
-    from generator.sources.files import DiskClip
-    from generator.sources.played import PlayedSource
 
     clip = mixer.cached(("play", play.path), lambda: DiskClip.decode(play.path, prefix="meditate-play-"))
     return PlayedSource(play, clip)
