@@ -25,7 +25,7 @@ from generator.errors import InputError, Position, ScriptError, ScriptErrors, di
 from generator.lengths import HEAVY_IMPORTS, BankLengths, EstimatedLengths
 from generator.limits import MAX_LENGTH_ENV, max_total_seconds
 from generator.loader import load_script
-from generator.mastering import Mastering, Progress, loudness_gain, mastered
+from generator.mastering import Mastering, MixSource, Progress, loudness_gain, mastered
 from generator.mixer import Mixer
 from generator.steps import utterances as spoken
 from generator.output.formats import DEFAULT_FORMAT, OutputFormat, output_format
@@ -186,15 +186,15 @@ def render(script: Path | str, options: RenderOptions | None = None) -> RenderRe
                 section = next(s for s in full.sections if s.title == chosen)
                 window = (section.start, section.end)
             target = options.loudness if options.loudness is not None else session.loudness
-            mixer = Mixer(full, speech)
-            measured, gain_db = loudness_gain(full, speech, master, target, mixer=mixer)
+            source = MixSource(Mixer(full, speech), master.mono)  # one mixer for both passes
+            measured, gain_db = loudness_gain(full, source, master, target)
         delivery = Delivery(
             timeline, fmt, master.channels, options.bitrate, options.vbr_quality, cover_data, cover_mime
         )
         with full_disk_reported(output.parent):
             staged = stage_sidecars(output, timeline) if options.sidecars else []
             try:
-                write_track(mastered(full, speech, master, gain_db, window=window, mixer=mixer), output, delivery, staged)
+                write_track(mastered(source, master, gain_db, window=window), output, delivery, staged)
             finally:
                 discard(staged)  # renamed into place on success; leftovers on failure
         sidecars = [final for _, final in staged]
