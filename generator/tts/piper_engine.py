@@ -61,13 +61,16 @@ class PiperEngine:
             except ImportError as exc:  # pragma: no cover - a broken install
                 raise EngineError(f"piper-tts is not installed ({exc}); reinstall meditate") from exc
             try:
-                self._voices[path] = _lean_voice(PiperVoice, path)
+                self._voices[path] = PiperVoice.load(str(path))
             except Exception as exc:  # onnxruntime raises plain exceptions for bad models
                 raise InputError(f"cannot load piper voice '{path}': {exc}") from exc
         return self._voices[path]
 
     def release(self) -> None:
-        """Drop the loaded models (about 90 MB each): the render's passes read speech from the cache."""
+        """Drop the loaded models (about 90 MB each) and, with them, onnxruntime's memory arena,
+        which keeps the largest clause's decoder memory (about 1.5 MB per character) for the
+        session's life: the render's passes read speech from the cache. (Without the arena
+        each clause gives its memory back at once, but synthesis took 1.33x as long.)"""
         self._voices.clear()
 
     def synthesize(self, text: str, voice: Voice) -> Clip:
@@ -90,31 +93,6 @@ class PiperEngine:
         """The phonemes Piper speaks for `text`, sentences joined by spaces (no synthesis)."""
         piper_voice = self._load(voice_path(voice.name))
         return " ".join("".join(sentence) for sentence in piper_voice.phonemize(text))
-
-
-def _lean_voice(voice_class, path: Path):
-    """A Piper voice whose onnxruntime session gives each synthesis's memory back.
-
-    The decoder's working memory grows with the clause it speaks (about 1.5 MB per
-    character); onnxruntime's default arena keeps the largest it ever needed for the
-    life of the session, under everything the render does afterwards. Without the arena
-    (and without memory patterns, which pre-plan the same high-water mark) each run
-    allocates and frees its own buffers. Speech is unchanged: the same graph, the same ops.
-    """
-    import json
-
-    import onnxruntime
-    from piper.config import PiperConfig
-
-    options = onnxruntime.SessionOptions()
-    options.enable_cpu_mem_arena = False
-    options.enable_mem_pattern = False
-    session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-    config = PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text(encoding="utf-8")))
-    try:
-        return voice_class(session=session, config=config)
-    except TypeError:  # a piper-tts whose voice is built differently: its own loader
-        return voice_class.load(str(path))
 
 
 def check_voice_name(name: str, base: Path) -> str:
