@@ -66,17 +66,59 @@ def bare_encode(minutes: float, output: str) -> dict:
     return {"seconds": time.perf_counter() - started}
 
 
+class StageClock:
+    """When each stage the render reports ('speech', 'measure', 'render') was last heard from:
+    the stretches between them are each stage's share of the wall time."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.last: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.last[stage] = time.perf_counter()
+
+    def shares(self, finished: float) -> dict[str, float]:
+        """Seconds of: load, plan and speech (to the speech's last report), measuring, and
+        the write pass with the tags and renames (to the end)."""
+        speech = self.last.get("speech", self.started)
+        measure = self.last.get("measure", speech)
+        return {"load+speech": speech - self.started, "measure": measure - speech, "write": finished - measure}
+
+
 def render_job(script: str, output: str, cache: str, verify: bool = True) -> dict:
     """The library's render, timed around `render()` alone; then (untimed) the file's loudness."""
     from generator.pipeline.rendering import RenderOptions, render
 
-    started = time.perf_counter()
-    result = render(script, RenderOptions(output=Path(output), cache_dir=Path(cache), sidecars=True))
-    seconds = time.perf_counter() - started
+    clock = StageClock()
+    started = clock.started
+    result = render(script, RenderOptions(output=Path(output), cache_dir=Path(cache), sidecars=True, progress=clock))
+    finished = time.perf_counter()
+    seconds = finished - started
     report = {"seconds": seconds, "synthesized": result.synthesized, "audio_seconds": result.timeline.seconds}
+    report["stages"] = clock.shares(finished)
     if verify:
         report["lufs"] = file_loudness(output)
     return report
+
+
+def encode_own(source: str, output: str) -> dict:
+    """LAME alone on a rendered track's own samples (read from its WAV before the clock starts)."""
+    import lameenc
+    import soundfile
+
+    samples, rate = soundfile.read(source, dtype="int16", always_2d=True)
+    encoder = lameenc.Encoder()
+    encoder.set_in_sample_rate(rate)
+    encoder.set_channels(samples.shape[1])
+    encoder.set_quality(QUALITY)
+    encoder.set_bit_rate(BITRATE)
+    blocks = [samples[i : i + BLOCK].tobytes() for i in range(0, samples.shape[0], BLOCK)]
+    started = time.perf_counter()
+    with open(output, "wb") as handle:
+        for data in blocks:
+            handle.write(encoder.encode(data))
+        handle.write(encoder.flush())
+    return {"seconds": time.perf_counter() - started}
 
 
 def file_loudness(path: str) -> float:
@@ -122,7 +164,7 @@ def export_speech(script: str, cache: str, folder: str) -> dict:
     return {"seconds": 0.0, "files": len(utterances(session))}
 
 
-JOBS = {"encode": bare_encode, "render": render_job, "tts": tts_job, "speech": export_speech}
+JOBS = {"encode": bare_encode, "own": encode_own, "render": render_job, "tts": tts_job, "speech": export_speech}
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@
 For each length it runs, each in a fresh process (so the peak RSS is that job's alone):
 
 - **encode**: a bare lameenc encode of the same number of samples at the project's MP3
-  settings (128 kbps CBR, quality 3): the floor a one-core render is compared against;
+  settings (128 kbps CBR, quality 3), fed a bed-like signal;
+- **own**: LAME alone on the warm render's own samples (rendered once to WAV, untimed):
+  the floor a render is compared against (the warm ratio);
 - **warm**: `render()` with every utterance already in the speech cache;
 - **cold**: `render()` with an empty cache, compared against speech synthesis alone
   (**tts**, same texts, empty cache) plus the bare encode run one after the other;
@@ -15,7 +17,9 @@ For each length it runs, each in a fresh process (so the peak RSS is that job's 
 
 Times are the work itself (imports excluded, the same for every job); memory is the
 process's peak resident set (ru_maxrss). The warm and cold rows also report the finished
-file's integrated loudness, to show the fast paths keep the target.
+file's integrated loudness, to show the fast paths keep the target, and each stage's share
+of their time (load and speech, measuring, the write pass). Cold peak memory per library
+session: bench/cold_bench.py.
 """
 
 from __future__ import annotations
@@ -134,17 +138,20 @@ def bench(sizes: list[float], baseline: float | None, engine: str, repeat: int, 
             cache = Path(tempfile.mkdtemp(prefix="cold-", dir=work))
             return job("render", env, script=str(scripts[minutes]), output=str(out / "cold.mp3"), cache=str(cache))
 
-        encode, warm, cold_run = rounds(
+        # The track's own samples, for LAME alone on exactly what the render encodes (untimed).
+        job("render", env, script=str(scripts[minutes]), output=str(out / "own.wav"), cache=str(warm_cache), verify=False)
+        encode, own, warm, cold_run = rounds(
             repeat,
             lambda: job("encode", env, minutes=minutes, output=str(out / "bare.mp3")),
+            lambda: job("own", env, source=str(out / "own.wav"), output=str(out / "own.mp3")),
             lambda: job("render", env, script=str(scripts[minutes]), output=str(out / "warm.mp3"), cache=str(warm_cache)),
             cold,
         )
         log(Row("encode", minutes, encode[0]["seconds"], encode[1]))
-        result, peak = warm
-        log(Row("warm", minutes, result["seconds"], peak, {"lufs": result.get("lufs"), "synthesized": result["synthesized"]}))
-        result, peak = cold_run
-        log(Row("cold", minutes, result["seconds"], peak, {"lufs": result.get("lufs"), "synthesized": result["synthesized"]}))
+        log(Row("own", minutes, own[0]["seconds"], own[1]))
+        for kind, (result, peak) in (("warm", warm), ("cold", cold_run)):
+            extra = {"lufs": result.get("lufs"), "synthesized": result["synthesized"], "stages": result.get("stages", {})}
+            log(Row(kind, minutes, result["seconds"], peak, extra))
     if baseline:
         speech = work / "speech-wav"
         job("speech", env, script=str(scripts[baseline]), cache=str(warm_cache), folder=str(speech))
@@ -167,8 +174,14 @@ def summary(rows: list[Row]) -> dict:
     out: dict = {}
     for (kind, minutes), row in find.items():
         encode = find.get(("encode", minutes))
+        own = find.get(("own", minutes))
         if kind == "warm" and encode:
             out[f"warm/encode@{minutes:g}"] = row.seconds / encode.seconds
+        if kind == "warm" and own:
+            out[f"warm/own samples encode@{minutes:g}"] = row.seconds / own.seconds
+        if kind in ("warm", "cold") and row.extra.get("stages"):
+            for stage, seconds in row.extra["stages"].items():
+                out[f"{kind} {stage} share@{minutes:g}"] = seconds / row.seconds
         if kind == "cold" and encode:
             out[f"cold/(tts+encode)@{minutes:g}"] = row.seconds / (tts.seconds + encode.seconds)
         if kind == "pydub" and ("warm", minutes) in find:
@@ -190,7 +203,10 @@ def table(report: dict) -> str:
     for r in rows:
         versus = ""
         encode = find.get(("encode", r["minutes"]))
-        if r["job"] == "warm" and encode:
+        own = find.get(("own", r["minutes"]))
+        if r["job"] == "warm" and own:
+            versus = f"{r['seconds'] / own['seconds']:.2f}x own-samples encode"
+        elif r["job"] == "warm" and encode:
             versus = f"{r['seconds'] / encode['seconds']:.2f}x encode"
         elif r["job"] == "cold" and encode:
             versus = f"{r['seconds'] / (tts['seconds'] + encode['seconds']):.2f}x (tts+encode)"

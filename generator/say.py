@@ -78,7 +78,7 @@ def say(
     use_cache: bool = True,
 ) -> Path:
     """Speak `text` into `output` (format from its suffix) through the same chain and room as a render."""
-    from generator.master.mastering import Mastering, loudness_gain, mastered
+    from generator.master.mastering import Mastering, MixSource, loudness_gain, mastered
     from generator.mix.mixer import Mixer
     from generator.output.writing import Delivery, write_track
     from generator.pipeline.rendering import chosen_format, plan_timeline
@@ -92,9 +92,9 @@ def say(
     speech = SpeechBank(cache_dir, use_cache=use_cache)
     try:
         timeline = plan_timeline(session, speech)
-        mixer = Mixer(timeline, speech)
-        _, gain_db = loudness_gain(timeline, speech, master, session.loudness, mixer=mixer)
-        write_track(mastered(timeline, speech, master, gain_db, mixer=mixer), output, Delivery(timeline, fmt))
+        source = MixSource(Mixer(timeline, speech), master.mono)
+        _, gain_db = loudness_gain(timeline, source, master, session.loudness)
+        write_track(mastered(source, master, gain_db), output, Delivery(timeline, fmt))
     finally:
         speech.close()
     return output

@@ -13,7 +13,7 @@ from generator.core.audio import SAMPLE_RATE
 from generator.mix.mixer import Mixer
 from generator.sources.metering import LoudnessMeter, TruePeakLimiter
 from generator.load.loader import load_script as load
-from generator.master.mastering import Mastering, measure_loudness
+from generator.master.mastering import Mastering, MixSource, measure_loudness
 from generator.pipeline.rendering import RenderOptions, plan_timeline
 from generator.voice.bank import SpeechBank
 
@@ -78,7 +78,7 @@ def test_sampled_loudness_matches_a_full_pass(write_script, fake_tts):
     for block in Mixer(timeline, speech).blocks():
         meter.add(block)
         peak = max(peak, float(np.max(np.abs(block))))
-    sampled, sampled_peak = measure_loudness(timeline, speech, Mastering())
+    sampled, sampled_peak = measure_loudness(timeline, MixSource(Mixer(timeline, speech)), Mastering())
     assert abs(sampled - meter.integrated()) < 0.1
     assert sampled_peak <= 20 * math.log10(peak) + 1e-6
 
@@ -128,14 +128,14 @@ def test_predicted_limiting_matches_a_pass_through_the_limiter(write_script, fak
     speech = SpeechBank()
     timeline = plan_timeline(session, speech)
     options = Mastering()
-    raw, _ = measure_loudness(timeline, speech, options)
+    raw, _ = measure_loudness(timeline, MixSource(Mixer(timeline, speech)), options)
     gain_db = -16.0 - raw + extra_db
     spans = measuring.plan(timeline)
     mixer = Mixer(timeline, speech)
     heard = measuring.listen(spans, SAMPLE_RATE, 2, timeline.length, lambda a, b: mixer.blocks(a, b), profile=True)
     limiter = TruePeakLimiter(SAMPLE_RATE, 2, ceiling_db=options.true_peak)
     predicted = [measuring.limited(h, 10 ** (gain_db / 20), limiter.coarse_reduction, SAMPLE_RATE) for h in heard]
-    real, _ = measure_loudness(timeline, speech, options, gain_db=gain_db)
+    real, _ = measure_loudness(timeline, MixSource(Mixer(timeline, speech)), options, gain_db=gain_db)
     unlimited = raw + gain_db
     if extra_db:
         assert real < unlimited - 0.3  # the limiter really took loudness away here
@@ -163,33 +163,37 @@ def test_measuring_on_two_threads_hears_what_one_thread_hears(write_script, fake
     from generator.master import mastering as render_module
 
     timeline, speech = timeline_of(write_script)
-    both = measure_loudness(timeline, speech, Mastering())
+    both = measure_loudness(timeline, MixSource(Mixer(timeline, speech)), Mastering())
     monkeypatch.setattr(render_module, "available_cores", lambda: 1)
-    one = measure_loudness(timeline, speech, Mastering())
+    one = measure_loudness(timeline, MixSource(Mixer(timeline, speech)), Mastering())
     assert both == pytest.approx(one, abs=1e-9)
     first, second = render_module._halves(measuring.plan(timeline))
     assert first and second  # the two threads really share the work
 
 
-def test_a_failure_in_one_measuring_thread_stops_both(write_script, fake_tts, monkeypatch):
+def test_a_failure_in_one_measuring_thread_stops_both(write_script, fake_tts):
     from generator.master import mastering as render_module
 
     timeline, speech = timeline_of(write_script)
-    real_mixed = render_module._mixed
     second_half: list[int] = []
     first, second = render_module._halves(measuring.plan(timeline))
     cut = measuring.hop_edge(max(0, second[0].first - measuring.PREROLL_HOPS), SAMPLE_RATE)
 
-    def failing(timeline, speech, mono, start=0, end=None, **kwargs):
-        if 0 < start < cut:
-            raise OSError(5, "Input/output error")
-        for block in real_mixed(timeline, speech, mono, start, end, **kwargs):
-            if start >= cut:
-                second_half.append(block.shape[0])
-            yield block
+    class Failing(MixSource):
+        """The first half's second window fails to read; the other thread's blocks are counted."""
 
-    monkeypatch.setattr(render_module, "_mixed", failing)
+        def blocks(self, start=0, end=None, **kwargs):
+            if 0 < start < cut:
+                raise OSError(5, "Input/output error")
+            for block in super().blocks(start, end, **kwargs):
+                if start >= cut:
+                    second_half.append(block.shape[0])
+                yield block
+
+        def sibling(self):
+            return Failing(self.mixer.sibling(), self.mono)
+
     with pytest.raises(OSError):
-        measure_loudness(timeline, speech, Mastering())
+        measure_loudness(timeline, Failing(Mixer(timeline, speech)), Mastering())
     whole = sum(measuring.hop_edge(s.last - s.first + measuring.PREROLL_HOPS + 3, SAMPLE_RATE) for s in second)
     assert sum(second_half) < whole / 2  # the other thread gave up instead of finishing its half

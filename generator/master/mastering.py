@@ -15,17 +15,18 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from functools import partial
+from typing import Callable, Iterator
 
 import numpy as np
 
 from generator.core.audio import SAMPLE_RATE, to_samples
 from generator.mix.mixer import Mixer
+from generator.master import measuring, speechlevel
+from generator.master.speechlevel import Levels
 from generator.plan.timeline import Timeline
-from generator.voice.bank import SpeechBank
-
-if TYPE_CHECKING:
-    from generator.master.speechlevel import Levels
+from generator.sources.metering import TruePeakLimiter
+from generator.master.measuring import PREROLL_HOPS
 
 Progress = Callable[[str, int, int], None]
 """Called with (stage, done, total): stages are 'speech', 'measure' and 'render'."""
@@ -50,29 +51,35 @@ class Mastering:
         return 1 if self.mono else 2
 
 
-def _mixed(
-    timeline: Timeline,
-    speech: SpeechBank,
-    mono: bool,
-    start: int = 0,
-    end: int | None = None,
-    *,
-    mixer: Mixer | None = None,
-    edge_fade: int = 0,
-) -> Iterator[np.ndarray]:
-    """The mix of samples ``start .. end`` of `timeline`, block by block (one channel if `mono`)."""
-    mixer = mixer or Mixer(timeline, speech)
-    for block in mixer.blocks(start, end, edge_fade=edge_fade):
-        if mono:
-            block = block.mean(axis=1, keepdims=True)
-        yield block
+class MixSource:
+    """Where the passes get their blocks: the mix of any window of the track, from one
+    mixer the caller built (down-mixed to one channel when mastering in mono).
+
+    The passes take this instead of building mixers, so one mixer (its bed, decoded
+    files and room answers) serves a render's measuring pass and its write pass."""
+
+    def __init__(self, mixer: Mixer, mono: bool = False) -> None:
+        self.mixer = mixer
+        self.mono = mono
+
+    @property
+    def length(self) -> int:
+        return self.mixer.timeline.length
+
+    def blocks(self, start: int = 0, end: int | None = None, *, edge_fade: int = 0) -> Iterator[np.ndarray]:
+        """The mix of samples ``start .. end``, block by block."""
+        for block in self.mixer.blocks(start, end, edge_fade=edge_fade):
+            yield block.mean(axis=1, keepdims=True) if self.mono else block
+
+    def sibling(self) -> MixSource:
+        """The same source for another thread (a mixer of its own, sharing what is read-only)."""
+        return MixSource(self.mixer.sibling(), self.mono)
 
 
 class Limited:
     """The write pass's gain and true-peak limiter, as one stage the measuring pass can reuse."""
 
     def __init__(self, gain_db: float, channels: int, ceiling_db: float) -> None:
-        from generator.sources.metering import TruePeakLimiter
 
         self.gain = np.float32(10 ** (gain_db / 20))
         self.limiter = TruePeakLimiter(SAMPLE_RATE, channels, ceiling_db=ceiling_db)
@@ -85,12 +92,7 @@ class Limited:
 
 
 def measure_loudness(
-    timeline: Timeline,
-    speech: SpeechBank,
-    master: Mastering,
-    gain_db: float | None = None,
-    *,
-    mixer: Mixer | None = None,
+    timeline: Timeline, source: MixSource, master: Mastering, gain_db: float | None = None
 ) -> tuple[float, float]:
     """A pass that writes nothing: integrated loudness (BS.1770) and sample peak (dBFS).
 
@@ -99,76 +101,84 @@ def measure_loudness(
     through generator.master.measuring's plan: every busy moment exactly, the steady bed
     between them in weighted sample windows, which costs a fraction of a full mix.
     """
-    from generator.master import measuring
 
     spans = measuring.plan(timeline)
-    return measuring.loudness(_listen(timeline, speech, master, spans, gain_db, mixer or Mixer(timeline, speech)))
+    return measuring.loudness(_listen(source, master, spans, gain_db))
 
 
-def _listen(
-    timeline: Timeline,
-    speech: SpeechBank,
-    master: Mastering,
-    spans: list,
-    gain_db: float | None,
-    mixer: Mixer,
-    *,
-    profile: bool = False,
-) -> list:
-    """generator.master.measuring.listen over `spans` of the mix (after the gain and limiter when
+class _Tally:
+    """Samples rendered by the measuring threads, reported as ('measure', done, total);
+    `stopped` is set when one thread failed, so the other need not finish."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total = total
+        self.progress = progress
+        self.done = 0
+        self.stopped = False
+        self._lock = threading.Lock()
+
+    def add(self, samples: int) -> None:
+        with self._lock:
+            self.done += samples
+            if self.progress:
+                self.progress("measure", min(self.done, self.total), self.total)
+
+
+class _Part:
+    """One measuring thread's blocks: its source's, counted, given up once the tally stops."""
+
+    def __init__(self, source: MixSource, tally: _Tally) -> None:
+        self.source = source
+        self.tally = tally
+
+    def __call__(self, start: int, end: int) -> Iterator[np.ndarray]:
+        for block in self.source.blocks(start, end):
+            if self.tally.stopped:
+                return
+            yield block
+            self.tally.add(block.shape[0])
+
+
+def _no_stage() -> None:
+    return None
+
+
+def _listen(source: MixSource, master: Mastering, spans: list, gain_db: float | None, *, profile: bool = False) -> list:
+    """generator.master.measuring.listen over `spans` of `source` (after the gain and limiter when
     `gain_db`; with each span's profile when `profile`).
 
     The spans are independent, so with two cores the second half of them is rendered
-    on a second thread with a mixer of its own (sharing the decoded background files):
-    mixing and metering are numpy and scipy work on large blocks, which releases the GIL.
+    on a second thread from a sibling source (its own mixer, sharing the decoded
+    background files): mixing and metering are numpy and scipy work on large blocks,
+    which releases the GIL.
     """
-    from generator.master import measuring
 
     channels = 1 if master.mono else 2
-    total = sum(measuring.hop_edge(s.last - s.first + 3, SAMPLE_RATE) for s in spans) or 1
-    done = 0
-    lock = threading.Lock()
-    stop = threading.Event()  # set when one half failed: the other need not finish
+    tally = _Tally(sum(measuring.hop_edge(s.last - s.first + 3, SAMPLE_RATE) for s in spans) or 1, master.progress)
+    stage = partial(Limited, gain_db, channels, master.true_peak) if gain_db is not None else _no_stage
 
-    def renderer(part_mixer: Mixer) -> Callable[[int, int], Iterator[np.ndarray]]:
-        def render(start: int, end: int) -> Iterator[np.ndarray]:
-            nonlocal done
-            for block in _mixed(timeline, speech, master.mono, start, end, mixer=part_mixer):
-                if stop.is_set():
-                    return
-                yield block
-                with lock:
-                    done += block.shape[0]
-                    if master.progress:
-                        master.progress("measure", min(done, total), total)
-
-        return render
-
-    stage = (lambda: Limited(gain_db, channels, master.true_peak)) if gain_db is not None else (lambda: None)
-
-    def listen(part: list, part_mixer: Mixer) -> list:
+    def heard(part: list, part_source: MixSource) -> list:
         return measuring.listen(
-            part, SAMPLE_RATE, channels, timeline.length, renderer(part_mixer), stage, profile=profile
+            part, SAMPLE_RATE, channels, source.length, _Part(part_source, tally), stage, profile=profile
         )
 
     first, second = _halves(spans)
     if not second or available_cores() < 2:
-        return listen(spans, mixer)
+        return heard(spans, source)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meditate-measure") as pool:
-        later = pool.submit(listen, second, mixer.sibling())
+        later = pool.submit(heard, second, source.sibling())
         try:
-            heard = listen(first, mixer)
+            here = heard(first, source)
         except BaseException:
-            stop.set()
+            tally.stopped = True
             raise
-        return heard + later.result()
+        return here + later.result()
 
 
 def _halves(spans: list) -> tuple[list, list]:
     """`spans` cut in two contiguous runs of about the same rendering work."""
     if len(spans) < 2:
         return spans, []
-    from generator.master.measuring import PREROLL_HOPS
 
     # A span also renders its preroll and the three hops that finish its last block.
     sizes = np.cumsum([s.last - s.first + PREROLL_HOPS + 3 for s in spans])
@@ -185,17 +195,13 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def loudness_gain(
-    timeline: Timeline, speech: SpeechBank, master: Mastering, target: float, *, mixer: Mixer | None = None
-) -> tuple[float, float]:
+def loudness_gain(timeline: Timeline, source: MixSource, master: Mastering, target: float) -> tuple[float, float]:
     """The mix's loudness before the gain, and the one gain (dB) :func:`levels` chose."""
-    chosen = levels(timeline, speech, master, target, mixer=mixer)
+    chosen = levels(timeline, source, master, target)
     return chosen.mix_lufs, chosen.gain_db
 
 
-def levels(
-    timeline: Timeline, speech: SpeechBank, master: Mastering, target: float, *, mixer: Mixer | None = None
-) -> "Levels":
+def levels(timeline: Timeline, source: MixSource, master: Mastering, target: float) -> Levels:
     """The one linear gain for the track, and the loudness it gives (generator.master.speechlevel).
 
     With speech, the gain brings the speech stem to `target` (held lower where the
@@ -205,13 +211,9 @@ def levels(
     the gain and the limiter is predicted (generator.master.measuring.limited) without
     rendering anything again.
     """
-    from generator.master import measuring, speechlevel
-    from generator.sources.metering import TruePeakLimiter
-
-    mixer = mixer or Mixer(timeline, speech)
-    raw = _listen(timeline, speech, master, measuring.plan(timeline), None, mixer, profile=True)
+    raw = _listen(source, master, measuring.plan(timeline), None, profile=True)
     measured, _ = measuring.loudness(raw)
-    voice = speechlevel.speech_loudness(timeline, mixer, master.channels)
+    voice = speechlevel.speech_loudness(timeline, source.mixer, master.channels)
     if not math.isfinite(measured):
         return speechlevel.Levels(0.0, measured, voice, measured, "mix")
     limiter = TruePeakLimiter(SAMPLE_RATE, master.channels, ceiling_db=master.true_peak)
@@ -255,15 +257,9 @@ PREVIEW_EDGE_FADE = 0.5
 
 
 def mastered(
-    source: Timeline,
-    speech: SpeechBank,
-    master: Mastering,
-    gain_db: float,
-    *,
-    window: tuple[int, int] | None = None,
-    mixer: Mixer | None = None,
+    source: MixSource, master: Mastering, gain_db: float, *, window: tuple[int, int] | None = None
 ) -> Iterator[np.ndarray]:
-    """The write pass's signal: the mix of `window` of `source` (default the whole track)
+    """The write pass's signal: the mix of `window` of the track (default: all of it)
     times the loudness gain, through the true-peak limiter, block by block, ending with
     the limiter's flush. A window that is not the whole track fades the bed at its cut
     edges (a section preview); `master.progress` hears ('render', done, total)."""
@@ -271,7 +267,7 @@ def mastered(
     stage = Limited(gain_db, master.channels, master.true_peak)
     fade = to_samples(PREVIEW_EDGE_FADE) if window else 0
     done = 0
-    for block in _mixed(source, speech, master.mono, start, end, mixer=mixer, edge_fade=fade):
+    for block in source.blocks(start, end, edge_fade=fade):
         yield stage(block)
         done += block.shape[0]
         if master.progress:

@@ -25,7 +25,7 @@ from generator.core.errors import InputError, Position, ScriptError, ScriptError
 from generator.plan.lengths import HEAVY_IMPORTS, BankLengths, EstimatedLengths
 from generator.script.limits import MAX_LENGTH_ENV, max_total_seconds
 from generator.load.loader import load_script
-from generator.master.mastering import Mastering, Progress, levels, mastered
+from generator.master.mastering import Mastering, MixSource, Progress, levels, mastered
 from generator.mix.mixer import Mixer
 from generator.kinds.steps import utterances as spoken
 from generator.output.formats import DEFAULT_FORMAT, OutputFormat, output_format
@@ -205,8 +205,8 @@ def render_loaded(session: model.Session, options: RenderOptions, *, started: fl
                 section = next(s for s in full.sections if s.title == chosen)
                 window = (section.start, section.end)
             target = options.loudness if options.loudness is not None else session.loudness
-            mixer = Mixer(full, speech)
-            chosen = levels(full, speech, master, target, mixer=mixer)
+            source = MixSource(Mixer(full, speech), master.mono)  # one mixer for both passes
+            chosen = levels(full, source, master, target)
             measured, gain_db = chosen.mix_lufs, chosen.gain_db
         delivery = Delivery(
             timeline, fmt, master.channels, options.bitrate, options.vbr_quality, cover_data, cover_mime
@@ -218,7 +218,7 @@ def render_loaded(session: model.Session, options: RenderOptions, *, started: fl
                     from generator.pipeline.variantmix import stage_variants
 
                     staged += stage_variants(output, full, speech, master, gain_db, delivery, window)
-                write_track(mastered(full, speech, master, gain_db, window=window, mixer=mixer), output, delivery, staged)
+                write_track(mastered(source, master, gain_db, window=window), output, delivery, staged)
             finally:
                 discard(staged)  # renamed into place on success; leftovers on failure
         sidecars = [final for _, final in staged]

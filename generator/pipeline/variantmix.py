@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.core.atomic import temporary_beside
-from generator.master.mastering import Mastering, mastered
+from generator.master.mastering import Mastering, MixSource, mastered
 from generator.mix.mixer import Mixer
 from generator.output import leftovers
 from generator.output.writing import Delivery, discard, write_track
@@ -44,8 +44,8 @@ def stage_variants(
             temp = temporary_beside(final)
             temp.unlink(missing_ok=True)  # write_track makes its own temporary beside this name
             staged.append((temp, final))
-            mixer = Mixer(full, speech, bed_db=bed_db)
-            write_track(mastered(full, speech, master, gain_db, window=window, mixer=mixer), temp, delivery)
+            source = MixSource(Mixer(full, speech, bed_db=bed_db), master.mono)
+            write_track(mastered(source, master, gain_db, window=window), temp, delivery)
             leftovers.hold(temp)  # a later render's sweep leaves it alone while this one lives
     except BaseException:
         discard(staged)

@@ -110,7 +110,20 @@ class SpeechBank:
                     done += 1
                     if progress:
                         progress(done, total)
+        if total:
+            self.release_engines()
         return total
+
+    def release_engines(self) -> None:
+        """Let the engines drop their models once the speech is cached (loaded again if ever needed),
+        and give the memory back, so the mixing passes do not sit on top of the synthesis's peak."""
+        from generator.core.heap import give_back
+
+        for engine in self._engines.values():
+            release = getattr(engine, "release", None)
+            if release is not None:
+                release()
+        give_back()
 
     def _synthesize(self, utterance: Utterance) -> np.ndarray:
         engine = self.engine(utterance.voice)
