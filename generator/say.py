@@ -19,6 +19,15 @@ from generator.script.narration import split_narration
 from generator.voice.pronounce import spoken_text
 from generator.mix.room import tail_samples
 from generator.voice.delivery import clauses
+from generator.load.loader import load_script
+from generator.master.mastering import Mastering, MixSource, loudness_gain, mastered
+from generator.mix.mixer import Mixer
+from generator.output.writing import Delivery, write_track
+from generator.pipeline.rendering import chosen_format, plan_timeline
+from generator.voice.bank import SpeechBank
+from generator.voice.base import VoiceNameError
+from generator.voice.engines import ENGINES
+from generator.voice.piper_engine import PiperEngine
 
 def say_voice(
     script: Path | None = None,
@@ -28,7 +37,6 @@ def say_voice(
 ) -> tuple[model.Voice, model.Room | None]:
     """The voice and room to speak with: the script's (or the defaults), then the options given."""
     if script is not None:
-        from generator.load.loader import load_script
 
         session = load_script(script)
         voice, room = session.voice, session.room
@@ -45,8 +53,6 @@ def say_voice(
 
 def _voice_name(name: str) -> dict:
     """`--voice NAME`: a Piper voice (bundled, installed or a .onnx file) or a gTTS accent such as co.uk."""
-    from generator.voice.base import VoiceNameError
-    from generator.voice.engines import ENGINES
 
     problems = []
     for engine in ENGINES.values():
@@ -61,7 +67,6 @@ def say_phonemes(text: str, voice: model.Voice) -> str:
     """The phonemes the voice will speak for `text`, on one line; ' | ' marks a pause between clauses."""
     if voice.engine != "piper":
         raise InputError(f"the {voice.engine} voice reads text, not phonemes; --phonemes needs a piper voice")
-    from generator.voice.piper_engine import PiperEngine
 
     engine = PiperEngine()
     spoken = spoken_text(_one_line(text), voice.pronounce, phonemes=True)
@@ -78,11 +83,6 @@ def say(
     use_cache: bool = True,
 ) -> Path:
     """Speak `text` into `output` (format from its suffix) through the same chain and room as a render."""
-    from generator.master.mastering import Mastering, MixSource, loudness_gain, mastered
-    from generator.mix.mixer import Mixer
-    from generator.output.writing import Delivery, write_track
-    from generator.pipeline.rendering import chosen_format, plan_timeline
-    from generator.voice.bank import SpeechBank
 
     fmt = chosen_format(output, None)
     if not output.parent.is_dir():

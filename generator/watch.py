@@ -22,6 +22,11 @@ from typing import Callable, Mapping
 
 from generator.core import model
 from generator.core.errors import MeditateError, ScriptErrors, display_path, one_line
+from generator.core.units import format_duration
+from generator.load.loader import load_script
+from generator.pipeline.rendering import RenderOptions
+from generator.pipeline.rendering import render as render_track
+from generator.plan.sectionpick import pick_section
 
 Snapshot = Mapping[Path, "tuple[int, int] | None"]
 """Each watched file's (modification time in ns, size), or None while it is missing."""
@@ -161,10 +166,6 @@ def script_watcher(
 ) -> Watcher:
     """A Watcher that loads with the script's real loader and renders real previews
     (to `output`, default `<script stem>-preview.mp3` in the working folder)."""
-    from generator.load.loader import load_script
-    from generator.plan.sectionpick import pick_section
-    from generator.core.units import format_duration
-
     script = Path(script)
     preview = output or Path(f"{script.stem}-preview.mp3")
     required = tuple(variables)
@@ -176,9 +177,6 @@ def script_watcher(
         return session
 
     def render_section(title: str) -> str:
-        from generator.pipeline.rendering import RenderOptions
-        from generator.pipeline.rendering import render as render_track
-
         result = render_track(script, RenderOptions(
             output=preview, variables=variables, required_variables=required, engine=engine,
             section=title, use_cache=use_cache, cache_dir=cache_dir,

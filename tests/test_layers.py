@@ -96,3 +96,33 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             visit(node)
     return found
 
+
+
+def test_imports_inside_functions_say_why():
+    """An import of our own module inside a function hides the structure: each one left
+    (for start-up time) carries a comment saying why, on its line or above its group of imports."""
+    unexplained = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        tree = ast.parse("\n".join(lines))
+        for func in ast.walk(tree):
+            if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                    if not (module or "").startswith("generator"):
+                        continue
+                    if not _explained(lines, node.lineno):
+                        unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not unexplained, "own-module imports inside functions without a reason: " + ", ".join(unexplained)
+
+
+def _explained(lines: list[str], lineno: int) -> bool:
+    """A comment on the import's line, or on the line above the run of imports it is in."""
+    if "#" in lines[lineno - 1]:
+        return True
+    above = lineno - 2
+    while above >= 0 and lines[above].strip().startswith(("from ", "import ")):
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#")

@@ -39,7 +39,7 @@ def test_every_kind_is_one_table_entry():
     from generator.kinds.steps import STEP_KINDS
     from generator.voice.engines import ENGINES
 
-    readers = ["load/loader.py", "load/settings.py", "plan/timeline.py", "mix/mixer.py", "mix/bed.py", "planview/html.py", "planview/bed.py", "pipeline/rendering.py",
+    readers = ["load/loader.py", "load/settings.py", "plan/timeline.py", "mix/mixer.py", "mix/bed.py", "planview/html.py", "planview/bed.py", "pipeline/rendering.py", "pipeline/prepare.py", "pipeline/produce.py",
                "batch/run.py", "publish/catalog.py", "script/roster.py"]
     for name in readers:
         text = (PACKAGE / name).read_text(encoding="utf-8")

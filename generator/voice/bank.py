@@ -23,6 +23,7 @@ from generator.voice.base import Engine
 from generator.voice.cache import SpeechCache, cache_key, default_cache_dir
 from generator.voice.delivery import shaped_clip, speak
 from generator.voice.engines import make_engine
+from generator.core.heap import give_back
 
 Progress = Callable[[int, int], None]
 """Called with (utterances done, utterances in all) while synthesizing."""
@@ -117,7 +118,6 @@ class SpeechBank:
     def release_engines(self) -> None:
         """Let the engines drop their models once the speech is cached (loaded again if ever needed),
         and give the memory back, so the mixing passes do not sit on top of the synthesis's peak."""
-        from generator.core.heap import give_back
 
         for engine in self._engines.values():
             release = getattr(engine, "release", None)

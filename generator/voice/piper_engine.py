@@ -15,6 +15,9 @@ from generator.core.errors import EngineError, InputError
 from generator.core.model import Voice
 from generator.voice.base import VoiceNameError
 from generator.voice.voice_store import BUILTIN_VOICE, VOICE_NAME, builtin_voice_path, model_path
+from generator.core.languages import language_name
+from generator.voice import voice_store
+from generator.voice.voice_store import installed_voices
 
 __all__ = ["BUILTIN_VOICE", "PiperEngine", "builtin_voice_path", "voice_path"]
 
@@ -99,7 +102,6 @@ class PiperEngine:
 def check_voice_name(name: str, base: Path) -> str:
     """The voice a script names: the bundled voice, an installed one (`voices --get`), or
     a `.onnx` file (relative to the script's folder) with its `.onnx.json` beside it."""
-    from generator.voice import voice_store
 
     try:
         return voice_store.find_voice(name, base).name
@@ -109,7 +111,6 @@ def check_voice_name(name: str, base: Path) -> str:
 
 def check_speaker(name: str, speaker: str, base: Path) -> int:
     """A multi-speaker voice's speaker, by name or number, checked against the voice."""
-    from generator.voice import voice_store
 
     try:
         return voice_store.speaker_id(voice_store.find_voice(name, base), speaker)
@@ -119,7 +120,6 @@ def check_speaker(name: str, speaker: str, base: Path) -> int:
 
 def check_language(voice: Voice, base: Path) -> tuple[str, str] | None:
     """A warning when the voice's language is not the script's (it reads with its own sounds)."""
-    from generator.voice import voice_store
 
     try:
         info = voice_store.find_voice(voice.name, base)
@@ -131,8 +131,6 @@ def check_language(voice: Voice, base: Path) -> tuple[str, str] | None:
 
 def voice_rows() -> list[tuple[str, ...]]:
     """What `meditate voices` lists for Piper: each installed voice (the bundled one first)."""
-    from generator.core.languages import language_name
-    from generator.voice.voice_store import installed_voices
 
     rows: list[tuple[str, ...]] = []
     voices = installed_voices()
