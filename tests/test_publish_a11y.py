@@ -8,6 +8,7 @@ that too). The audit skips only when npm is not installed.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from generator.publish import PublishResult
-from test_publish_browser import BROWSER, DevTools, browser, server, site  # noqa: F401  (fixtures)
+from conftest import BROWSER, DevTools, chromium
+from test_publish_browser import browser, server, site  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium binary (install Debian's 'chromium')")
 
@@ -35,8 +37,11 @@ def axe_script() -> str:
         if npm is None:
             pytest.skip("no npm to install axe-core from the npm registry (apt-get install npm, or set AXE_CORE)")
         AXE_CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--prefix", str(AXE_CACHE), "--no-audit", "--no-fund", "axe-core@4"],
-                       check=True, capture_output=True)
+        with open(AXE_CACHE / ".lock", "w") as lock:  # test processes in parallel install it once
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not script.is_file():
+                subprocess.run([npm, "install", "--prefix", str(AXE_CACHE), "--no-audit", "--no-fund", "axe-core@4"],
+                               check=True, capture_output=True)
     return script.read_text(encoding="utf-8")
 
 
@@ -113,19 +118,11 @@ def test_accessible_names_contain_the_visible_text(browser: DevTools, server: st
 
 def test_a_chapter_link_plays_from_there_without_script(site: PublishResult, server: str) -> None:
     """With script off, a chapter link opens the track at the chapter (a #t= media fragment)."""
-    import tempfile
-
-    assert BROWSER is not None
-    with tempfile.TemporaryDirectory() as profile:
-        tools = DevTools(BROWSER, Path(profile))
-        try:
-            tools.open_page()
-            tools.send("Emulation.setScriptExecutionDisabled", {"value": True})
-            tools.navigate(server)
-            tools.click("#t-02-evening .chapters li:nth-child(2) a")  # Integration, at 5 s
-            tools.send("Emulation.setScriptExecutionDisabled", {"value": False})  # to look, not to act
-            assert tools.wait_for("location.pathname.endsWith('/media/02-evening.mp3') && location.hash") == "#t=5"
-            assert tools.wait_for("(() => { const v = document.querySelector('video, audio');"
-                                  " return v && v.readyState >= 1 && v.currentTime; })()") >= 5
-        finally:
-            tools.close()
+    with chromium() as tools:
+        tools.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        tools.navigate(server)
+        tools.click("#t-02-evening .chapters li:nth-child(2) a")  # Integration, at 5 s
+        tools.send("Emulation.setScriptExecutionDisabled", {"value": False})  # to look, not to act
+        assert tools.wait_for("location.pathname.endsWith('/media/02-evening.mp3') && location.hash") == "#t=5"
+        assert tools.wait_for("(() => { const v = document.querySelector('video, audio');"
+                              " return v && v.readyState >= 1 && v.currentTime; })()") >= 5
