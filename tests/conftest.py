@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import site
 import subprocess
 import sys
 import tempfile
@@ -158,7 +157,10 @@ def install_wheel(wheel: Path, venv: Path) -> InstalledWheel:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     (own,) = venv.glob("lib/python*/site-packages")
-    parents = [path for path in site.getsitepackages() if Path(path).resolve() != own.resolve()]
+    parents = [  # this interpreter's site folders as it found them (venv, system, user)
+        path for path in sys.path
+        if Path(path).name in ("site-packages", "dist-packages") and Path(path).resolve() != own.resolve()
+    ]
     (own / "_meditate_test_dependencies.pth").write_text("".join(f"{path}\n" for path in parents), encoding="utf-8")
     return InstalledWheel(wheel, venv)
 
