@@ -282,22 +282,3 @@ def test_ambience_renders_through_the_cli_at_its_volume(write_script, tmp_path, 
     expected = loudness(stretch.astype(np.float64)) - PINK_LUFS
     assert abs((rain - pink) - expected) < 0.5, (rain, pink, expected)
     assert abs((rain - quiet) - 10.0) < 0.5, (rain, quiet)
-
-
-@pytest.mark.slow
-def test_a_wheel_carries_the_sounds(tmp_path):
-    """`pip install .` installs from a wheel: it must hold audio_assets as generator/audio_assets."""
-    import subprocess
-    import sys
-    import zipfile
-
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", str(REPO), "-w", str(tmp_path)],
-        capture_output=True, text=True, check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    (wheel,) = tmp_path.glob("meditate-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    assert "generator/audio_assets/manifest.json" in names
-    assert {f"generator/audio_assets/{name}.ogg" for name in ALL} <= names
-    assert "generator/assets.py" in names and "generator/sources/ambience.py" in names

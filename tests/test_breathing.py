@@ -17,6 +17,7 @@ import pytest
 import soundfile
 from click.testing import CliRunner
 
+from conftest import dbfs
 from generator.cli import cli
 from generator.pipeline.rendering import RenderOptions, render
 from generator.voice.delivery import CLAUSE_PAUSE
@@ -53,11 +54,6 @@ def rendered(tmp_path_factory, name: str, script_text: str, **options) -> Track:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MEDITATE_FAKE_TTS", "1")
         return Track(tmp_path_factory.mktemp(name), script_text, **options)
-
-
-def dbfs(x: np.ndarray) -> float:
-    rms = float(np.sqrt(np.mean(np.square(x)))) if x.size else 0.0
-    return 20 * np.log10(rms) if rms > 0 else -200.0
 
 
 def peak_hz(x: np.ndarray, rate: int = RATE, low: float = 150.0, high: float = 450.0) -> float:

@@ -102,14 +102,10 @@ def test_render_with_gtts_end_to_end(local_translate, write_script, tmp_path):
     assert len(local_translate.requests) == 2
 
 
-def test_unreachable_network_exits_1_without_traceback(monkeypatch, write_script, tmp_path):
-    import socket
-
+def test_unreachable_network_exits_1_without_traceback(monkeypatch, write_script, tmp_path, closed_port):
     import gtts.tts
 
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port  # a port nobody listens on
     monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
     monkeypatch.setattr(gtts_engine, "BACKOFF_SECONDS", 0.01)
     script = write_script("title: Online\nsections:\n  - title: A\n    steps:\n      - say: Hello there.\n")

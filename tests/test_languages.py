@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 from click.testing import CliRunner
@@ -144,15 +143,13 @@ def test_engine_piper_overrides_a_gtts_accent(write_script):
 
 
 @pytest.fixture
-def no_translate(monkeypatch):
+def no_translate(monkeypatch, closed_port):
     """gTTS pointed at a closed port on 127.0.0.1: the online engine cannot be reached."""
     import gtts.tts
 
     from generator.voice import gtts_engine
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port
     monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
     monkeypatch.setattr(gtts_engine, "BACKOFF_SECONDS", 0.0)
 

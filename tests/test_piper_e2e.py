@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
-import numpy as np
 import pytest
-import soundfile
 from click.testing import CliRunner
 
+from conftest import dbfs, render_script
 from generator.cli import cli
 
 pytestmark = [pytest.mark.piper, pytest.mark.slow]
@@ -31,21 +28,10 @@ sections:
 """
 
 
-def dbfs(x: np.ndarray) -> float:
-    rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
-    return 20 * np.log10(rms) if rms > 0 else -200.0
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("piper")
-    script = folder / "check.yaml"
-    script.write_text(SCRIPT)
-    out = folder / "check.mp3"
-    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    audio, rate = soundfile.read(out, dtype="float32")
-    plan = json.loads((folder / "check.json").read_text())
+    audio, rate, plan = render_script(folder, SCRIPT, "check", ".mp3", dtype="float32")
     return audio, rate, plan, folder
 
 

@@ -8,6 +8,7 @@ that too). The audit skips only when npm is not installed.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from generator.publish import PublishResult
-from test_publish_browser import BROWSER, DevTools, browser, server, site  # noqa: F401  (fixtures)
+from conftest import BROWSER, DevTools, chromium
+from test_publish_browser import browser, server, site  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium binary (install Debian's 'chromium')")
 
@@ -35,8 +37,11 @@ def axe_script() -> str:
         if npm is None:
             pytest.skip("no npm to install axe-core from the npm registry (apt-get install npm, or set AXE_CORE)")
         AXE_CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--prefix", str(AXE_CACHE), "--no-audit", "--no-fund", "axe-core@4"],
-                       check=True, capture_output=True)
+        with open(AXE_CACHE / ".lock", "w") as lock:  # test processes in parallel install it once
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not script.is_file():
+                subprocess.run([npm, "install", "--prefix", str(AXE_CACHE), "--no-audit", "--no-fund", "axe-core@4"],
+                               check=True, capture_output=True)
     return script.read_text(encoding="utf-8")
 
 
@@ -113,29 +118,19 @@ def test_accessible_names_contain_the_visible_text(browser: DevTools, server: st
 
 def test_a_chapter_link_plays_from_there_without_script(site: PublishResult, server: str) -> None:
     """With script off, a chapter link opens the track at the chapter (a #t= media fragment)."""
-    import tempfile
-
-    assert BROWSER is not None
-    with tempfile.TemporaryDirectory() as profile:
-        tools = DevTools(BROWSER, Path(profile))
-        try:
-            tools.open_page()
-            tools.send("Emulation.setScriptExecutionDisabled", {"value": True})
-            tools.navigate(server)
-            tools.click("#t-02-evening .chapters li:nth-child(2) a")  # Integration, at 5 s
-            tools.send("Emulation.setScriptExecutionDisabled", {"value": False})  # to look, not to act
-            assert tools.wait_for("location.pathname.endsWith('/media/02-evening.mp3') && location.hash") == "#t=5"
-            assert tools.wait_for("(() => { const v = document.querySelector('video, audio');"
-                                  " return v && v.readyState >= 1 && v.currentTime; })()") >= 5
-        finally:
-            tools.close()
+    with chromium() as tools:
+        tools.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        tools.navigate(server)
+        tools.click("#t-02-evening .chapters li:nth-child(2) a")  # Integration, at 5 s
+        tools.send("Emulation.setScriptExecutionDisabled", {"value": False})  # to look, not to act
+        assert tools.wait_for("location.pathname.endsWith('/media/02-evening.mp3') && location.hash") == "#t=5"
+        assert tools.wait_for("(() => { const v = document.querySelector('video, audio');"
+                              " return v && v.readyState >= 1 && v.currentTime; })()") >= 5
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_player_plan_and_mixes_pass_axe(tmp_path: Path, scheme: str) -> None:
     """The listener's controls (skips, resume, background mixes) and the plan's Today, audited."""
-    import tempfile
-
     from generator.publish import publish
     from test_publish_offline import Site
     from test_publish_plan import PLAN
@@ -144,11 +139,8 @@ def test_the_player_plan_and_mixes_pass_axe(tmp_path: Path, scheme: str) -> None
     make_player_library(tmp_path / "tracks")
     (tmp_path / "plan.yaml").write_text(PLAN + "streaks: true\n", encoding="utf-8")
     served = Site(publish(tmp_path / "tracks", tmp_path / "site", token=True, plan=tmp_path / "plan.yaml"))
-    assert BROWSER is not None
-    with tempfile.TemporaryDirectory() as profile:
-        tools = DevTools(BROWSER, Path(profile))
-        try:
-            tools.open_page()
+    try:
+        with chromium() as tools:
             tools.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
             tools.navigate(served.url + "?day=2026-12-10")
             # A place to resume from and a day of practice, so every part of the page shows.
@@ -160,7 +152,6 @@ def test_the_player_plan_and_mixes_pass_axe(tmp_path: Path, scheme: str) -> None
             assert tools.evaluate("document.querySelector('#t-04-long .resume').hidden") is False
             assert tools.evaluate("document.querySelectorAll('.plan-today li').length") == 3
             violations = audit(tools)
-        finally:
-            tools.close()
-            served.stop()
+    finally:
+        served.stop()
     assert [v for v in violations if v["impact"] in ("serious", "critical")] == []

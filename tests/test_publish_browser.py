@@ -10,197 +10,24 @@ Skips only when no Chromium binary exists (Debian: `apt-get install chromium`).
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from generator.publish import PublishResult, publish
+from conftest import BROWSER, DevTools, RangeHandler, chromium
 from test_publish import make_library
 
-BROWSER = os.environ.get("CHROMIUM") or next(
-    (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None
-)
 pytestmark = pytest.mark.skipif(
     BROWSER is None, reason="no Chromium binary (install Debian's 'chromium' or set CHROMIUM=/path/to/it)"
 )
-
-
-class DevTools:
-    """A minimal DevTools protocol client over Chromium's debugging pipe."""
-
-    def __init__(self, binary: str, profile: Path, extra: tuple[str, ...] = ()):
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-        # Move the child's ends above 9, so the shell's "3<&R 4>&W" cannot overwrite one with the other.
-        to_browser_r, from_browser_w = (_high_fd(fd) for fd in (to_browser_r, from_browser_w))
-        flags = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync", "--mute-audio",
-            "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--remote-debugging-pipe",
-            "--window-size=900,1200", *extra, "about:blank",
-        ]  # fmt: skip
-        # The browser reads commands on fd 3 and writes replies on fd 4.
-        launcher = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
-        self.process = subprocess.Popen(
-            ["/bin/bash", "-c", launcher, binary, *flags],
-            pass_fds=(to_browser_r, from_browser_w),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict[str, Any]] = []
-        self.session: str | None = None
-
-    def send(self, method: str, params: dict[str, Any] | None = None, *, timeout: float = 300) -> dict[str, Any]:
-        """Send one command and wait for its answer (events seen meanwhile are kept)."""
-        self._next_id += 1
-        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
-        if self.session and not method.startswith("Target."):
-            message["sessionId"] = self.session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def _read(self, deadline: float) -> dict[str, Any]:
-        import select
-
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
-                raise TimeoutError("Chromium did not answer in time")
-            chunk = os.read(self._from_browser, 1 << 16)
-            if not chunk:
-                raise RuntimeError("Chromium closed the debugging pipe")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def open_page(self) -> None:
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Network"):
-            self.send(f"{domain}.enable")
-
-    def navigate(self, url: str, timeout: float = 300) -> None:
-        """Load `url` afresh (via a blank page, so a changed #fragment reloads too)."""
-        for address in ("about:blank", url):
-            self.events.clear()
-            self.send("Page.navigate", {"url": address})
-            deadline = time.monotonic() + timeout
-            while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
-                self.events.append(self._read(deadline))
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
-        if "exceptionDetails" in result:
-            raise RuntimeError(result["exceptionDetails"])
-        return result["result"].get("value")
-
-    def wait_for(self, expression: str, timeout: float = 300) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = self.evaluate(expression)
-            if value:
-                return value
-            time.sleep(0.1)
-        raise TimeoutError(f"never true in the page: {expression}")
-
-    def click(self, selector: str) -> None:
-        """A real mouse click (a user gesture, as a listener's finger would make)."""
-        box = self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView({{block: 'center'}});"
-            " const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()"
-        )
-        for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1})
-
-    def press_enter_on(self, selector: str) -> None:
-        """Focus an element and press Enter, as a keyboard user would."""
-        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
-        for kind in ("keyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter",
-                                                 "windowsVirtualKeyCode": 13, "text": "\r" if kind == "keyDown" else ""})
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", timeout=5)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
-
-
-def _high_fd(fd: int) -> int:
-    import fcntl
-
-    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
-    os.close(fd)
-    return high
-
-
-class RangeHandler(SimpleHTTPRequestHandler):
-    """Static files with HTTP range requests, which browsers need to seek in audio."""
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
-
-    def send_head(self):  # type: ignore[no-untyped-def]
-        match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
-        path = Path(self.translate_path(self.path))
-        if not match or not path.is_file():
-            return super().send_head()
-        size = path.stat().st_size
-        start = int(match[1])
-        end = min(int(match[2]) if match[2] else size - 1, size - 1)
-        if start >= size:
-            self.send_error(416)
-            return None
-        handle = open(path, "rb")
-        handle.seek(start)
-        self.send_response(206)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Accept-Ranges", "bytes")
-        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.send_header("Content-Length", str(end - start + 1))
-        self.end_headers()
-        self._range_left = end - start + 1
-        return handle
-
-    def copyfile(self, source, outputfile):  # type: ignore[no-untyped-def]
-        left = getattr(self, "_range_left", None)
-        if left is None:
-            return super().copyfile(source, outputfile)
-        outputfile.write(source.read(left))
-
-    def end_headers(self) -> None:
-        if not self.headers.get("Range"):
-            self.send_header("Accept-Ranges", "bytes")
-        super().end_headers()
 
 
 @pytest.fixture(scope="module")
@@ -226,14 +53,8 @@ def server(site: PublishResult) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[DevTools]:
-    assert BROWSER is not None
-    with tempfile.TemporaryDirectory() as profile:
-        tools = DevTools(BROWSER, Path(profile))
-        try:
-            tools.open_page()
-            yield tools
-        finally:
-            tools.close()
+    with chromium() as tools:
+        yield tools
 
 
 def _where(site: PublishResult, server: str, how: str) -> str:

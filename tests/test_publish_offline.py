@@ -10,7 +10,6 @@ bytes it sends, so "opens light" is measured by what really crossed the wire, an
 from __future__ import annotations
 
 import functools
-import tempfile
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -22,7 +21,7 @@ from mutagen.id3 import ID3
 
 from generator.publish import PublishResult, publish
 from test_publish import make_library
-from test_publish_browser import BROWSER, DevTools, RangeHandler
+from conftest import BROWSER, DevTools, RangeHandler, chromium
 from test_publish_clients import photo
 
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium binary (install Debian's 'chromium')")
@@ -80,14 +79,8 @@ def heavy_site(tmp_path: Path) -> Iterator[Site]:
 
 @pytest.fixture
 def tools() -> Iterator[DevTools]:
-    assert BROWSER is not None
-    with tempfile.TemporaryDirectory() as profile:
-        browser = DevTools(BROWSER, Path(profile))
-        try:
-            browser.open_page()
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 READY = (

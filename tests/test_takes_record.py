@@ -22,7 +22,7 @@ from generator.pipeline.rendering import RenderOptions, render
 from generator.takes.lines import update_sheet
 from generator.takes.recorder import MAX_TAKE_BYTES, Recording, RecordingServer
 from takes_audio import take, write_take
-from test_publish_browser import BROWSER, DevTools
+from conftest import BROWSER, chromium
 
 SCRIPT = """
 title: Recorded at home
@@ -98,9 +98,7 @@ def test_record_every_line_in_chromium_then_render(server, tmp_path, fake_tts):
         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={microphone}", "--autoplay-policy=no-user-gesture-required",
     )  # fmt: skip
-    browser = DevTools(BROWSER, tmp_path / "profile", flags)
-    try:
-        browser.open_page()
+    with chromium(tmp_path / "profile", flags) as browser:
         browser.navigate(running.url)
         browser.wait_for("document.querySelectorAll('#lines li').length === 2")
         assert browser.evaluate("document.querySelector('#prompt').textContent") == "Welcome, friend."
@@ -113,8 +111,6 @@ def test_record_every_line_in_chromium_then_render(server, tmp_path, fake_tts):
         assert browser.evaluate("document.querySelector('#progress').textContent").startswith("2 of 2 lines recorded")
         assert browser.evaluate("document.querySelector('#play').disabled") is False
         assert browser.evaluate("document.querySelector('#previous').disabled") is False  # usable again after saving
-    finally:
-        browser.close()
     for row in update.lines:
         info = sf.info(str(tmp_path / "takes" / row.file))
         assert info.format == "WAV" and info.subtype == "PCM_16" and info.channels == 1

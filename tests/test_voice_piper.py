@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile
-from click.testing import CliRunner
 from scipy.signal import butter, sosfiltfilt
 
-from generator.cli import cli
+from conftest import dbfs, render_script
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scripts"
 
@@ -37,23 +34,12 @@ sections:
 """
 
 
-def dbfs(x: np.ndarray) -> float:
-    rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
-    return 20 * np.log10(rms) if rms > 0 else -200.0
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("voice")
     out = {}
     for name, extra in (("room", ""), ("dry", "room: off\n")):
-        script = folder / f"{name}.yaml"
-        script.write_text(extra + SCRIPT)
-        wav = folder / f"{name}.wav"
-        result = CliRunner().invoke(cli, ["render", str(script), "-o", str(wav)])
-        assert result.exit_code == 0, result.output
-        audio, rate = soundfile.read(wav)
-        plan = json.loads(wav.with_suffix(".json").read_text())
+        audio, rate, plan = render_script(folder, extra + SCRIPT, name)
         says = [e for s in plan["sections"] for e in s["steps"] if e["kind"] == "say"]
         out[name] = (audio.mean(axis=1), rate, says)
     return out

@@ -12,7 +12,6 @@ import hashlib
 import http.server
 import json
 import shutil
-import socket
 import threading
 from pathlib import Path
 
@@ -121,13 +120,6 @@ def use_installed(installed, monkeypatch) -> Path:
     return installed
 
 
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
 # --- getting a voice ---------------------------------------------------------------------
 
 
@@ -187,8 +179,8 @@ def test_unknown_name_is_exit_2_with_a_suggestion(repository, data_dir):
     assert not (data_dir / "voices").exists()
 
 
-def test_unreachable_repository_is_one_line_and_exit_1(data_dir):
-    url = _closed_port_url()
+def test_unreachable_repository_is_one_line_and_exit_1(data_dir, closed_port):
+    url = f"http://127.0.0.1:{closed_port}"
     for args in (("--get", GERMAN), ("--available",)):
         result = run("voices", *args, "--from", url)
         assert result.exit_code == 1
