@@ -172,9 +172,11 @@ def test_lossy_formats_keep_decoded_peaks_under_the_ceiling(write_script, fake_t
     from generator.sources.metering import true_peak_db
 
     script = write_script(
-        # Little speech over a quiet bed: the loudness gain pushes the voice into the limiter.
-        "title: T\nbackground:\n  layers:\n    - noise: white\n      volume: -24dB\n"
-        "sections:\n  - title: A\n    steps: [{say: Hello there.}, {pause: 40s}, {say: Rest now.}, {pause: 10s}]\n"
+        # No speech, bells over a quiet bed: the loudness gain (on the whole track) pushes the
+        # strikes into the limiter. (With speech the gain is set on the voice, which the
+        # limiter spares: tests/test_voice_level.py.)
+        "title: T\nbackground:\n  layers:\n    - noise: white\n      volume: -40dB\n"
+        "sections:\n  - title: A\n    steps: [{pause: 2s}, {bell: woodblock}, {pause: 20s}, {bell: woodblock}, {pause: 20s}]\n"
     )
     peaks = {}
     for fmt in ("mp3", "ogg", "wav"):

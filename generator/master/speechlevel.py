@@ -29,7 +29,7 @@ from typing import Iterable
 
 import numpy as np
 
-from generator.core.audio import db_to_gain
+from generator.core.audio import BLOCK_SAMPLES, db_to_gain
 from generator.sources.metering import LoudnessMeter
 from generator.plan.timeline import Placement, Timeline
 from generator.master.measuring import PROFILE_CHUNKS, hop_edge
@@ -92,6 +92,10 @@ def speech_runs(timeline: Timeline) -> list[tuple[int, int, list[Placement]]]:
     return runs
 
 
+METER_CHUNK = 8 * BLOCK_SAMPLES
+"""Samples of the speech stem metered at once (about 6 s): memory stays flat however long a sentence."""
+
+
 def speech_loudness(timeline: Timeline, mixer, channels: int) -> float:
     """BS.1770 integrated loudness (LUFS) of the speech stem as the mixer places it, in
     `channels` (2, or 1 for a mono track); -inf when nothing is spoken.
@@ -108,12 +112,15 @@ def speech_loudness(timeline: Timeline, mixer, channels: int) -> float:
         lo = first * rate // 10
         last = -(-(end * 10) // rate) + 4  # whole blocks past the end, silent in the stem
         hi = min(last * rate // 10, timeline.length)
-        stem = np.zeros(hi - lo, dtype=np.float32)
-        for p in members:
-            a, b = max(p.start, lo), min(p.end, hi)
-            stem[a - lo : b - lo] += mixer.placed(p).render(a - p.start, b - a)[:, 0]
         meter = LoudnessMeter(rate, 1)
-        meter.add(stem)
+        for at in range(lo, hi, METER_CHUNK):  # in chunks: a run may be a long sentence
+            end_at = min(at + METER_CHUNK, hi)
+            stem = np.zeros(end_at - at, dtype=np.float32)
+            for p in members:
+                a, b = max(p.start, at), min(p.end, end_at)
+                if a < b:
+                    stem[a - at : b - at] += mixer.placed(p).render(a - p.start, b - a)[:, 0]
+            meter.add(stem)
         powers.append(meter.block_powers())
     if not powers:
         return float("-inf")

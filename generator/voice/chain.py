@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from generator.core.audio import SAMPLE_RATE
+from generator.core.audio import BLOCK_SAMPLES, SAMPLE_RATE
 from generator.sources.metering import TruePeakLimiter
 
 CHAIN_VERSION = "2"
@@ -66,7 +66,10 @@ def peak_limited(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     if x.size == 0:
         return x
     limiter = TruePeakLimiter(rate, 1, ceiling_db=VOICE_TRUE_PEAK_DB, release_ms=VOICE_RELEASE_MS)
-    out = np.concatenate([limiter.process(x[:, None]), limiter.flush()])[:, 0]
+    # In blocks: the limiter oversamples, so a whole long utterance at once would hold
+    # several times its own size (a 20-minute sentence took 2 GB); it keeps its state between blocks.
+    parts = [limiter.process(x[i : i + BLOCK_SAMPLES, None]) for i in range(0, x.size, BLOCK_SAMPLES)]
+    out = np.concatenate([*parts, limiter.flush()])[:, 0]
     return out.astype(np.float32)
 
 
