@@ -13,6 +13,7 @@ from typing import Callable
 
 import click
 
+from generator.core.cleantext import set_value
 from generator.core.errors import MeditateError, ScriptErrors, ScriptWarning, one_line
 from generator.voice.engines import SYNTHETIC_ENGINES
 
@@ -80,9 +81,6 @@ def _count(number: int, noun: str) -> str:
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
     """`--set NAME=VALUE` pairs, each value cleaned (generator.core.cleantext.set_value)."""
-    # lazy: a command loads only its own stages (the pipeline brings scipy, pedalboard, the voice)
-    from generator.core.cleantext import set_value
-
     out: dict[str, str] = {}
     for value in values:
         name, sep, text = value.partition("=")

@@ -53,7 +53,7 @@ def read_room(r: NodeReader, node: Node) -> model.Room | None:
         if value is False or (isinstance(value, str) and value.strip().lower() in _OFF):
             return None
         if isinstance(value, str) and value.strip().lower() in model.ROOM_SIZES:
-            return model.Room(size=value.strip().lower(), mix=model.Room().mix)
+            return model.Room(size=value.strip().lower())
         r.error(node, f"room must be off, a size ({', '.join(model.ROOM_SIZES)}) or a mapping like {{size: small, mix: -17dB}}, got '{node.value}'")
         return model.Room()
     entries = r.mapping(node, "room", _ROOM_KEYS)
