@@ -9,7 +9,8 @@ from mutagen.mp3 import MP3, BitrateMode
 
 from generator.core.errors import InputError
 from generator.output import FORMATS, open_encoder
-from generator.output.encoders import LAME_ENCODER_DELAY, _Frame
+from generator.output.mp3file import LAME_ENCODER_DELAY
+from generator.output.mp3frames import FrameHeader as _Frame
 
 RATE = 44_100
 

@@ -59,7 +59,7 @@ from generator.core.atomic import write_atomic
 from generator.core.digest import file_digest
 from generator.core.errors import InputError, MeditateError, ScriptErrors, ScriptWarning
 from generator.load.loader import load_script
-from generator.master.mastering import available_cores
+from generator.core.cores import available_cores
 from generator.pipeline.rendering import RenderOptions, chosen_format
 from generator.script.roster import _VARIABLE_NAME, OUTPUT_COLUMN, Roster, RosterRow
 from generator.kinds.steps import STEP_KINDS, utterances as spoken

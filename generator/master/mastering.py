@@ -11,7 +11,6 @@ profile instead of being measured again.
 from __future__ import annotations
 
 import math
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from generator.core.audio import SAMPLE_RATE, to_samples
+from generator.core.cores import available_cores
 from generator.mix.mixer import Mixer
 from generator.master import measuring, speechlevel
 from generator.master.speechlevel import Levels
@@ -185,14 +185,6 @@ def _halves(spans: list) -> tuple[list, list]:
     cut = int(np.searchsorted(sizes, sizes[-1] / 2)) + 1
     cut = min(max(cut, 1), len(spans) - 1)
     return spans[:cut], spans[cut:]
-
-
-def available_cores() -> int:
-    """CPUs this process may run on (what the measuring threads and batch jobs are sized by)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def loudness_gain(timeline: Timeline, source: MixSource, master: Mastering, target: float) -> tuple[float, float]:

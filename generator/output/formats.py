@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Callable
 
 from generator.core.audiotypes import AUDIO_TYPES
+from generator.core.cores import available_cores
 from generator.core.errors import InputError
 import generator.output.encoders as encoders
 import generator.output.tags as tags
 from generator.output.encoders import Encoder
+from generator.output.mp3frames import MPEG1_RATES
+from generator.output.mp3segments import SegmentedMp3Encoder
 from generator.core.suggest import did_you_mean
 
 MP3_PEAK_MARGIN = 1.0
@@ -62,6 +65,11 @@ class OutputFormat:
 
 
 def _mp3(path: Path, *, rate: int, channels: int, bitrate: int, vbr_quality: int | None) -> Encoder:
+    """LAME on every core at MPEG-1 rates (segments spliced into one stream), one LAME below them."""
+    if rate in MPEG1_RATES:
+        return SegmentedMp3Encoder(
+            path, rate=rate, channels=channels, bitrate=bitrate, vbr_quality=vbr_quality, workers=available_cores()
+        )
     return encoders.Mp3Encoder(path, rate=rate, channels=channels, bitrate=bitrate, vbr_quality=vbr_quality)
 
 
