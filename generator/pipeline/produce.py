@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from generator.core.heap import map_large_blocks
 from generator.master.mastering import Mastering, MixSource, levels, mastered
 from generator.mix.mixer import Mixer
 from generator.output import leftovers
@@ -22,6 +23,7 @@ from generator.voice.bank import SpeechBank
 def produce(prepared: Prepared, *, started: float | None = None) -> RenderResult:
     """The track `prepared` describes, written; `started` is when the caller began (for the result's wall time)."""
     started = time.perf_counter() if started is None else started
+    map_large_blocks()  # a render's large arrays come and go: their memory goes back when they do
     session, options, output, fmt = prepared.session, prepared.options, prepared.output, prepared.format
     leftovers.sweep(output, options.sidecars)  # what a killed render of this output left
     master = Mastering(options.mono, options.true_peak - fmt.peak_margin, options.progress)

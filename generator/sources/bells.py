@@ -22,6 +22,7 @@ are cached.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -157,11 +158,22 @@ def strength_db(index: int) -> float:
     return float(np.random.default_rng([index, 0x5717]).uniform(-STRENGTH_DB, STRENGTH_DB))
 
 
-@lru_cache(maxsize=6)
+_SYNTHESIS = threading.Lock()
+"""One strike synthesized at a time: the measuring pass's two threads often reach the same
+strike together, and two syntheses of one bowl would hold twice its arrays for nothing."""
+
+
 def _builtin(name: str, index: int) -> np.ndarray:
     """Strike `index` of a built-in bell, levelled (the last few are kept)."""
+    with _SYNTHESIS:
+        return _builtin_strike(name, index)
+
+
+@lru_cache(maxsize=6)
+def _builtin_strike(name: str, index: int) -> np.ndarray:
     raw = synthesize(BUILTIN_BELLS[name], index)
-    return _frozen(raw * np.float32(_level_gain(raw) * db_to_gain(strength_db(index))))
+    raw *= np.float32(_level_gain(raw) * db_to_gain(strength_db(index)))  # in place: a bowl is 11 MB
+    return _frozen(raw)
 
 
 @lru_cache(maxsize=32)

@@ -91,13 +91,21 @@ def _raised(x: np.ndarray) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
 
 
-def _wander(rng: np.random.Generator, n: int, rate: int, every: float = 1.3) -> np.ndarray:
-    """Cycles accumulated by a frequency deviation of 1 Hz times a slow random curve in
-    -1..1 (knots `every` seconds apart, joined linearly; its integral is smooth)."""
+def _wander_curve(rng: np.random.Generator, n: int, rate: int, every: float = 1.3) -> tuple[np.ndarray, np.ndarray]:
+    """The knots of a slow random curve in -1..1 over `n` samples (`every` seconds apart,
+    joined linearly): its positions and values. :func:`_wander` integrates it piece by piece."""
     knots = int(n / (every * rate)) + 3
-    points = np.arange(knots) * every * rate
-    curve = np.interp(np.arange(n, dtype=np.float64), points, rng.uniform(-1.0, 1.0, knots))
-    return np.cumsum(curve) / rate
+    return np.arange(knots) * every * rate, rng.uniform(-1.0, 1.0, knots)
+
+
+def _wander(knots: tuple[np.ndarray, np.ndarray], start: int, stop: int, carry: float, rate: int) -> tuple[np.ndarray, float]:
+    """Cycles accumulated over samples ``start .. stop`` by a frequency deviation of 1 Hz
+    times the curve (its integral is smooth), continuing the running sum `carry`; and the
+    sum at its end. Summed one sample after another, as one cumulative sum over the whole
+    strike would be, so a strike is the same to the bit however it is cut."""
+    curve = np.interp(np.arange(start, stop, dtype=np.float64), *knots)
+    sums = np.cumsum(np.concatenate(([carry], curve)))[1:]
+    return sums / rate, float(sums[-1]) if sums.size else carry
 
 
 def _sine_cycles(cycles: np.ndarray) -> np.ndarray:
@@ -107,12 +115,37 @@ def _sine_cycles(cycles: np.ndarray) -> np.ndarray:
     return np.sin(x, out=x)
 
 
+MODE_CHUNK = 1 << 16
+"""Samples of one mode computed at a time: a bowl's fundamental rings for half a minute,
+and computed whole its float64 time, envelope and phase arrays held about 60 MB at once."""
+
+
+def _envelope(amplitude: float, t60: float, ramps: tuple[float, ...], m: int, start: int, stop: int, rate: int) -> np.ndarray:
+    """A mode's envelope over samples ``start .. stop`` of its `m`: exponential decay to
+    -60 dB at `t60`, raised-cosine onsets over each of `ramps` seconds, and a short fade at
+    its end."""
+    t = np.arange(start, stop, dtype=np.float64) / rate
+    envelope = amplitude * np.exp(-_LN1000 * t / t60)
+    for ramp in ramps:
+        if ramp:
+            k = min(m, int(ramp * rate) + 1)
+            if start < k:
+                envelope[: k - start] *= _raised(t[: k - start] / ramp)
+    tail = min(m // 4, int(0.2 * rate))
+    if stop > m - tail:
+        first = max(start, m - tail)
+        envelope[first - start :] *= 1.0 - _raised(np.arange(first - (m - tail), stop - (m - tail)) / max(tail, 1))
+    return envelope.astype(np.float32)
+
+
 def _modes(design: BellDesign, rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
     """The ringing modes for one strike, float32 (n, 2).
 
     Each mode is computed only for as long as it sounds (until 60 dB under its start,
     with a short fade there, far below hearing): the upper modes of a bowl die within
     seconds, and skipping their silent remainder makes a strike several times cheaper.
+    It is computed MODE_CHUNK samples at a time, with the random draws made first in
+    the order they always were, so the strike is the same to the bit.
     """
     pitch = design.fundamental * (1.0 + 0.0008 * rng.standard_normal())  # a player's touch: ~1 cent
     out = np.zeros((n, 2), dtype=np.float32)
@@ -121,28 +154,26 @@ def _modes(design: BellDesign, rng: np.random.Generator, n: int, rate: int) -> n
         t60 = mode.t60 * (1.0 + 0.05 * rng.standard_normal())
         swell = mode.swell * (1.0 + 0.1 * rng.standard_normal())
         m = min(n, int((swell + t60) * rate))
-        t = np.arange(m, dtype=np.float64) / rate
-        envelope = amplitude * np.exp(-_LN1000 * t / t60)
-        for ramp in (design.attack, swell):
-            if ramp:
-                k = min(m, int(ramp * rate) + 1)
-                envelope[:k] *= _raised(t[:k] / ramp)
-        tail = min(m // 4, int(0.2 * rate))
-        envelope[m - tail :] *= 1.0 - _raised(np.arange(tail) / max(tail, 1))
-        envelope = envelope.astype(np.float32)
         freq = pitch * mode.ratio
         beat = mode.beat * (1.0 + 0.1 * rng.standard_normal())
         first = rng.uniform(0.55, 0.75)
         pairs = ((-beat / 2, first), (beat / 2, 1.0 - first)) if beat else ((0.0, 1.0),)
         for offset, weight in pairs:
-            cycles = (freq + offset) * t + rng.uniform(0.0, 1.0)
-            if beat:
-                cycles += 0.15 * beat * _wander(rng, m, rate)  # the pair's spacing breathes
+            phase = rng.uniform(0.0, 1.0)
+            knots = _wander_curve(rng, m, rate) if beat else None  # the pair's spacing breathes
             spread = rng.uniform(0.04, 0.14)  # cycles of phase between the ears
             lean = rng.uniform(-0.25, 0.25)  # and a little more of it in one ear
-            scaled = envelope * np.float32(weight)
-            out[:m, 0] += scaled * np.float32(1.0 - lean) * _sine_cycles(cycles - spread / 2)
-            out[:m, 1] += scaled * np.float32(1.0 + lean) * _sine_cycles(cycles + spread / 2)
+            carry = 0.0
+            for start in range(0, m, MODE_CHUNK):
+                stop = min(m, start + MODE_CHUNK)
+                t = np.arange(start, stop, dtype=np.float64) / rate
+                cycles = (freq + offset) * t + phase
+                if knots is not None:
+                    wander, carry = _wander(knots, start, stop, carry, rate)
+                    cycles += 0.15 * beat * wander
+                scaled = _envelope(amplitude, t60, (design.attack, swell), m, start, stop, rate) * np.float32(weight)
+                out[start:stop, 0] += scaled * np.float32(1.0 - lean) * _sine_cycles(cycles - spread / 2)
+                out[start:stop, 1] += scaled * np.float32(1.0 + lean) * _sine_cycles(cycles + spread / 2)
     return out
 
 
@@ -201,7 +232,10 @@ def synthesize(design: BellDesign, index: int = 0, rate: int = SAMPLE_RATE) -> n
         burst = _strike(design, rng, peak, rate)
         dry[: burst.shape[0]] += burst[:n]
     room = _room(design.seed, rate)
-    wet = np.stack([oaconvolve(dry[:, c], room[:, c])[:n] for c in (0, 1)], axis=1)
+    wet = np.empty((n, 2), dtype=np.float32)
+    for c in (0, 1):
+        wet[:, c] = oaconvolve(dry[:, c], room[:, c])[:n]
+    del dry
     fade = min(int(0.5 * rate), n // 4)
     wet[n - fade :] *= (1.0 - _raised(np.arange(fade) / fade))[:, None]
-    return wet.astype(np.float32)
+    return wet
