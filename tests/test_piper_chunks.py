@@ -132,9 +132,10 @@ def test_the_engine_never_runs_the_decoder_on_more_than_a_window(split):
     clip = engine.synthesize(LONG, Voice(speed=0.7))
     assert len(frames) >= 4 and max(frames) <= WINDOW_FRAMES + 2 * split.context
     assert 0 < clip.samples.shape[0] < sum(frames) * split.hop  # the context is cropped away
-    decoder = weakref.ref(voice.decoder)
-    front = weakref.ref(voice.front)
-    del voice, real, spy
+    decoder, front = weakref.ref(voice.decoder), weakref.ref(voice.front)
+    del voice.decoder.run  # the spy, and with it the bound method holding the session
+    real = spy = None
+    del voice
     engine.release()
     gc.collect()
     assert front() is None and decoder() is None

@@ -20,8 +20,9 @@ import numpy as np
 
 WINDOW_FRAMES = 200
 """Latent frames the decoder makes audio for per run (256 samples each at 22050 Hz for the
-built-in voice: 2.3 s). The decoder's memory is bounded by this plus the context; 100
-frames took 1.2x as long as one whole run, 200 frames 1.1x, 400 frames no faster."""
+built-in voice: 2.3 s). Each run holds about 49 MB (200 frames and the context). A 200-
+character sentence, against the whole graph: 1.1x to 1.35x the time (the machine quiet or
+shared); 100 frames 1.5x to 1.6x, 400 frames no faster than 200 and 45 MB more."""
 
 Run = Callable[[Mapping[str, np.ndarray]], np.ndarray]
 """One decoder run: its inputs by name, to its audio (samples, any leading unit axes)."""

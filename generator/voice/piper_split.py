@@ -95,16 +95,23 @@ def cut_model(model: Path, folder: Path) -> dict:
     types = {info.name: info for info in graph.value_info}
 
     def typed(name: str):
+        """A copy of the tensor's type (float when the graph does not say): kept apart from
+        the graph, whose own entries are deleted below."""
         found = types.get(name)
-        return found if found is not None else onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None)
+        if found is None:
+            return onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None)
+        copy = onnx.ValueInfoProto()
+        copy.CopyFrom(found)
+        return copy
 
+    decoder_reads, decoder_makes = _reads(graph, decoder_nodes), _makes(graph, decoder_nodes)
     decoder_graph = onnx.helper.make_graph(
         [graph.node[i] for i in sorted(decoder_nodes)],
         "decoder",
         [typed(name) for name in cut],
         list(graph.output),
-        initializer=[t for t in graph.initializer if t.name in _reads(graph, decoder_nodes)],
-        value_info=[info for info in graph.value_info if info.name in _makes(graph, decoder_nodes)],
+        initializer=[t for t in graph.initializer if t.name in decoder_reads],
+        value_info=[info for info in graph.value_info if info.name in decoder_makes and info.name not in cut],
     )
     decoder = onnx.helper.make_model(decoder_graph, opset_imports=list(proto.opset_import), producer_name=proto.producer_name)
     decoder.ir_version = proto.ir_version
