@@ -5,6 +5,7 @@ Which file a voice name means is decided in :mod:`generator.voice.voice_store`.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ from generator.core.digest import file_digest
 from generator.core.errors import EngineError, InputError
 from generator.core.model import Voice
 from generator.voice.base import VoiceNameError
+from generator.voice.piper_decoder import WindowedVoice
+from generator.voice.piper_split_store import ensure_split
 from generator.voice.voice_store import BUILTIN_VOICE, VOICE_NAME, builtin_voice_path, model_path
 from generator.core.languages import language_name
 from generator.voice import voice_store
@@ -30,6 +33,8 @@ library by bench/pace.py); this, with the pauses at commas, brings the default d
 NOISE_W_SCALE = 1.125
 """Variation in phoneme lengths, over the voice's own (the built-in voice's 0.8 becomes
 0.9): a little more keeps the slower delivery from sounding evenly stretched."""
+
+_LOG = logging.getLogger(__name__)
 
 
 def voice_path(name: str) -> Path:
@@ -59,22 +64,42 @@ class PiperEngine:
         return f"piper:{model}:{config}{speaker}:pace={LENGTH_SCALE}:{NOISE_W_SCALE}"
 
     def _load(self, path: Path):
+        """The voice for `path`: split, with its decoder run in windows (memory flat
+        however long a sentence is), or else whole, as Piper runs it."""
         if path not in self._voices:
             try:
                 from piper import PiperVoice
             except ImportError as exc:  # pragma: no cover - a broken install
                 raise EngineError(f"piper-tts is not installed ({exc}); reinstall meditate") from exc
-            try:
-                self._voices[path] = PiperVoice.load(str(path))
-            except Exception as exc:  # onnxruntime raises plain exceptions for bad models
-                raise InputError(f"cannot load piper voice '{path}': {exc}") from exc
+            voice = self._windowed(path)
+            if voice is None:
+                try:
+                    voice = PiperVoice.load(str(path))
+                except Exception as exc:  # onnxruntime raises plain exceptions for bad models
+                    raise InputError(f"cannot load piper voice '{path}': {exc}") from exc
+            self._voices[path] = voice
         return self._voices[path]
 
+    @staticmethod
+    def _windowed(path: Path) -> WindowedVoice | None:
+        """The split voice, or None (with a debug note) when it cannot be made or loaded."""
+        try:
+            split = ensure_split(path)
+            if split is None:
+                return None
+            return WindowedVoice(
+                Path(f"{path}.json"), split.front, split.decoder,
+                windowed=split.windowed, hop=split.hop, context=split.context,
+            )
+        except Exception as exc:  # any failure here only costs memory: the whole graph still works
+            _LOG.debug("piper voice %s runs whole: %s", path, exc)
+            return None
+
     def release(self) -> None:
-        """Drop the loaded models (about 90 MB each) and, with them, onnxruntime's memory arena,
-        which keeps the largest clause's decoder memory (about 1.5 MB per character) for the
+        """Drop the loaded models (about 90 MB each: both graphs of a split voice) and, with
+        them, onnxruntime's memory arenas, which keep the largest run's memory for the
         session's life: the render's passes read speech from the cache. (Without the arena
-        each clause gives its memory back at once, but synthesis took 1.33x as long.)"""
+        each run gives its memory back at once, but synthesis took 1.33x as long.)"""
         self._voices.clear()
 
     def synthesize(self, text: str, voice: Voice) -> Clip:
@@ -88,7 +113,10 @@ class PiperEngine:
             noise_w_scale=own.noise_w_scale * NOISE_W_SCALE,
             normalize_audio=False,
         )
-        chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(text, config)]
+        if isinstance(piper_voice, WindowedVoice):
+            chunks = list(piper_voice.synthesize(text, config))
+        else:
+            chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(text, config)]
         rate = piper_voice.config.sample_rate
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
         return Clip(samples.astype(np.float32), rate)
