@@ -121,6 +121,25 @@ def encode_own(source: str, output: str) -> dict:
     return {"seconds": time.perf_counter() - started}
 
 
+def encode_own_segmented(source: str, output: str) -> dict:
+    """The renderer's MP3 encoder alone (segments on every core, spliced) on the same samples."""
+    import soundfile
+
+    from generator.core.cores import available_cores
+    from generator.output.mp3segments import SegmentedMp3Encoder
+
+    samples, rate = soundfile.read(source, dtype="float32", always_2d=True)
+    blocks = [samples[i : i + BLOCK] for i in range(0, samples.shape[0], BLOCK)]
+    started = time.perf_counter()
+    encoder = SegmentedMp3Encoder(
+        Path(output), rate=rate, channels=samples.shape[1], bitrate=BITRATE, quality=QUALITY, workers=available_cores()
+    )
+    for block in blocks:
+        encoder.write(block)
+    encoder.close()
+    return {"seconds": time.perf_counter() - started}
+
+
 def file_loudness(path: str) -> float:
     """Integrated loudness of the finished file, decoded block by block (BS.1770)."""
     import soundfile
@@ -164,7 +183,7 @@ def export_speech(script: str, cache: str, folder: str) -> dict:
     return {"seconds": 0.0, "files": len(utterances(session))}
 
 
-JOBS = {"encode": bare_encode, "own": encode_own, "render": render_job, "tts": tts_job, "speech": export_speech}
+JOBS = {"encode": bare_encode, "own": encode_own, "segments": encode_own_segmented, "render": render_job, "tts": tts_job, "speech": export_speech}
 
 
 if __name__ == "__main__":

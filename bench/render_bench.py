@@ -10,6 +10,8 @@ For each length it runs, each in a fresh process (so the peak RSS is that job's 
   settings (128 kbps CBR, quality 3), fed a bed-like signal;
 - **own**: LAME alone on the warm render's own samples (rendered once to WAV, untimed):
   the floor a render is compared against (the warm ratio);
+- **segments**: the renderer's MP3 encoder alone on the same samples (segments encoded
+  on every core and spliced, generator.output.mp3segments): the encode stage's own cost;
 - **warm**: `render()` with every utterance already in the speech cache;
 - **cold**: `render()` with an empty cache, compared against speech synthesis alone
   (**tts**, same texts, empty cache) plus the bare encode run one after the other;
@@ -140,15 +142,17 @@ def bench(sizes: list[float], baseline: float | None, engine: str, repeat: int, 
 
         # The track's own samples, for LAME alone on exactly what the render encodes (untimed).
         job("render", env, script=str(scripts[minutes]), output=str(out / "own.wav"), cache=str(warm_cache), verify=False)
-        encode, own, warm, cold_run = rounds(
+        encode, own, segments, warm, cold_run = rounds(
             repeat,
             lambda: job("encode", env, minutes=minutes, output=str(out / "bare.mp3")),
             lambda: job("own", env, source=str(out / "own.wav"), output=str(out / "own.mp3")),
+            lambda: job("segments", env, source=str(out / "own.wav"), output=str(out / "segments.mp3")),
             lambda: job("render", env, script=str(scripts[minutes]), output=str(out / "warm.mp3"), cache=str(warm_cache)),
             cold,
         )
         log(Row("encode", minutes, encode[0]["seconds"], encode[1]))
         log(Row("own", minutes, own[0]["seconds"], own[1]))
+        log(Row("segments", minutes, segments[0]["seconds"], segments[1]))
         for kind, (result, peak) in (("warm", warm), ("cold", cold_run)):
             extra = {"lufs": result.get("lufs"), "synthesized": result["synthesized"], "stages": result.get("stages", {})}
             log(Row(kind, minutes, result["seconds"], peak, extra))
@@ -179,6 +183,8 @@ def summary(rows: list[Row]) -> dict:
             out[f"warm/encode@{minutes:g}"] = row.seconds / encode.seconds
         if kind == "warm" and own:
             out[f"warm/own samples encode@{minutes:g}"] = row.seconds / own.seconds
+        if kind == "segments" and own:
+            out[f"segments/own samples encode@{minutes:g}"] = row.seconds / own.seconds
         if kind in ("warm", "cold") and row.extra.get("stages"):
             for stage, seconds in row.extra["stages"].items():
                 out[f"{kind} {stage} share@{minutes:g}"] = seconds / row.seconds
@@ -204,7 +210,7 @@ def table(report: dict) -> str:
         versus = ""
         encode = find.get(("encode", r["minutes"]))
         own = find.get(("own", r["minutes"]))
-        if r["job"] == "warm" and own:
+        if r["job"] in ("warm", "segments") and own:
             versus = f"{r['seconds'] / own['seconds']:.2f}x own-samples encode"
         elif r["job"] == "warm" and encode:
             versus = f"{r['seconds'] / encode['seconds']:.2f}x encode"
