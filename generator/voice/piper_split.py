@@ -118,9 +118,18 @@ def cut_model(model: Path, folder: Path) -> dict:
     write_atomic(folder / "decoder.onnx", decoder.SerializeToString())
     del decoder, decoder_graph
 
+    _prune_to_front(graph, front_nodes, cut, [typed(name) for name in cut])
+    write_atomic(folder / "front.onnx", proto.SerializeToString())
+    del proto, graph
+    gc.collect()
+    return {"version": SPLIT_VERSION, "cut": cut}
+
+
+def _prune_to_front(graph, front_nodes: set[int], cut: Sequence[str], cut_types: list) -> None:
+    """Delete from `graph`, in place (the weights are never copied), all but the front's
+    nodes, weights and types; its outputs become the cut's tensors."""
     front_reads, front_makes = _reads(graph, front_nodes), _makes(graph, front_nodes)
-    cut_types = [typed(name) for name in cut]
-    for index in reversed(range(len(graph.node))):  # in place: the weights are never copied
+    for index in reversed(range(len(graph.node))):
         if index not in front_nodes:
             del graph.node[index]
     for index in reversed(range(len(graph.initializer))):
@@ -131,10 +140,6 @@ def cut_model(model: Path, folder: Path) -> dict:
             del graph.value_info[index]
     del graph.output[:]
     graph.output.extend(cut_types)
-    write_atomic(folder / "front.onnx", proto.SerializeToString())
-    del proto, graph
-    gc.collect()
-    return {"version": SPLIT_VERSION, "cut": cut}
 
 
 def _needed(graph, targets: Sequence[str], stop: set[str]) -> set[int]:
