@@ -54,7 +54,17 @@ def _checked(block: np.ndarray, channels: int) -> np.ndarray:
 
 
 class _Closing:
-    """Context-manager support shared by the encoders: closing finishes the file."""
+    """What the encoders share: `write` is `write_prepared(prepare(block))`, and
+    context-manager support (closing finishes the file)."""
+
+    def prepare(self, block: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def write_prepared(self, prepared: np.ndarray) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def write(self, block: np.ndarray) -> None:
+        self.write_prepared(self.prepare(block))
 
     def close(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -112,9 +122,6 @@ class SoundFileEncoder(_Closing):
         for start in range(0, prepared.shape[0], self._chunk):
             self._file.write(prepared[start : start + self._chunk])
         self.frames += prepared.shape[0]
-
-    def write(self, block: np.ndarray) -> None:
-        self.write_prepared(self.prepare(block))
 
     def close(self) -> None:
         if not self._file.closed:
@@ -219,9 +226,6 @@ class Mp3Encoder(_Closing):
             return
         self.samples_in += prepared.shape[0]
         self._out.take(bytes(self._lame.encode(prepared.tobytes())))
-
-    def write(self, block: np.ndarray) -> None:
-        self.write_prepared(self.prepare(block))
 
     def close(self) -> None:
         if self._closed:

@@ -16,7 +16,7 @@ from array import array
 from pathlib import Path
 from typing import BinaryIO
 
-from generator.output.mp3frames import BITRATES, FrameHeader
+from generator.output.mp3frames import BITRATES, FrameHeader, whole_frames
 
 LAME_ENCODER_DELAY = 576
 """Samples LAME 3.100 puts before the audio (lame_get_encoder_delay); decoders add 529 of their own."""
@@ -75,20 +75,14 @@ class Mp3File:
         self._file.write(data)
         pending = self._pending
         pending += data
-        at = 0
-        while len(pending) - at >= 4:
-            header = bytes(pending[at : at + 4])
-            length = self._lengths.get(header)
-            if length is None:
-                length = self._lengths[header] = FrameHeader(header).length
-            if len(pending) - at < length:
-                break
+        taken = 0
+        for at, length in whole_frames(pending, self._lengths):
             if self._first is None:
-                self._first = header
+                self._first = bytes(pending[at : at + 4])
             self._offsets.append(self._audio_bytes)
             self._audio_bytes += length
-            at += length
-        del pending[:at]
+            taken = at + length
+        del pending[:taken]
 
     def finish(self, samples: int) -> None:
         """Put the Info frame for `samples` encoded samples in front, and close the file."""

@@ -11,6 +11,7 @@ where that back-pointer finds the right bytes, which :mod:`generator.output.mp3j
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 BITRATES = {  # kbps by bitrate index, MPEG-1 and MPEG-2/2.5 layer III
     1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
@@ -49,20 +50,28 @@ class FrameHeader:
         return 4 + (2 if self.protected else 0) + self.side_info
 
 
-def split_frames(data: bytes | bytearray) -> list[bytes]:
-    """`data` (whole frames, back to back) cut into its frames."""
-    frames: list[bytes] = []
+def whole_frames(data: bytes | bytearray, lengths: dict[bytes, int]) -> Iterator[tuple[int, int]]:
+    """(offset, length) of each whole frame at the start of `data`, back to back, up to the
+    first frame that is not all there; `lengths` caches frame lengths by header (a stream
+    uses only a few)."""
     at = 0
-    lengths: dict[bytes, int] = {}
-    while at < len(data):
+    while len(data) - at >= 4:
         header = bytes(data[at : at + 4])
         length = lengths.get(header)
         if length is None:
             length = lengths[header] = FrameHeader(header).length
-        if at + length > len(data):
-            raise ValueError(f"{len(data) - at} bytes at the end are not a whole frame")
-        frames.append(bytes(data[at : at + length]))
+        if len(data) - at < length:
+            return
+        yield at, length
         at += length
+
+
+def split_frames(data: bytes | bytearray) -> list[bytes]:
+    """`data` (whole frames, back to back) cut into its frames."""
+    frames = [bytes(data[at : at + length]) for at, length in whole_frames(data, {})]
+    left = len(data) - sum(map(len, frames))
+    if left:
+        raise ValueError(f"{left} bytes at the end are not a whole frame")
     return frames
 
 

@@ -111,9 +111,6 @@ class SegmentedMp3Encoder(_Closing):
             self._give_up()
             raise
 
-    def write(self, block: np.ndarray) -> None:
-        self.write_prepared(self.prepare(block))
-
     @staticmethod
     def _start(k: int) -> int:
         return max(0, k * SEGMENT_FRAMES - PREROLL_FRAMES)
@@ -124,7 +121,7 @@ class SegmentedMp3Encoder(_Closing):
 
     def _submit(self, k: int, stop: int | None) -> None:
         """Hand segment `k` (its samples up to frame `stop`, or all that are left) to a worker."""
-        begin = k * SEGMENT_FRAMES - min(k * SEGMENT_FRAMES, WARMUP_FRAMES)
+        begin = max(0, k * SEGMENT_FRAMES - WARMUP_FRAMES)
         cut = (begin - self._pcm_first) * self._frame_bytes
         preroll = bytes(self._pcm[(self._start(k) - self._pcm_first) * self._frame_bytes : cut])
         pcm = bytes(self._pcm[cut:] if stop is None else self._pcm[cut : (stop - self._pcm_first) * self._frame_bytes])
@@ -146,8 +143,7 @@ class SegmentedMp3Encoder(_Closing):
                 continue
             j, segment = self._join(k, preroll, pcm, segment)
             head, self._joined = splice(self._joined, segment, j)
-            for frame in head:
-                self._out.take(frame)
+            self._out.take(b"".join(head))
 
     def _join(self, k: int, preroll: bytes, pcm: bytes, segment: EncodedSegment) -> tuple[int, EncodedSegment]:
         """The frame where segment `k` takes over (and the segment: re-encoded with a longer
@@ -176,8 +172,7 @@ class SegmentedMp3Encoder(_Closing):
             while self._jobs:
                 self._splice(wait=True)
             if self._joined is not None:
-                for frame in self._joined.frames:
-                    self._out.take(frame)
+                self._out.take(b"".join(self._joined.frames))
         except BaseException:
             self._give_up()
             raise
