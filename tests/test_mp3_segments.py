@@ -151,7 +151,7 @@ def test_the_same_bytes_on_any_number_of_cores(tmp_path):
     assert block_sizes == files[0]
 
 
-def test_a_longer_warm_up_is_tried_when_no_frame_fits(tmp_path, monkeypatch):
+def test_a_shorter_warm_up_is_tried_when_no_frame_fits(tmp_path, monkeypatch):
     calls: list[int] = []
 
     def fussy(earlier, later, candidates):
@@ -166,6 +166,20 @@ def test_a_longer_warm_up_is_tried_when_no_frame_fits(tmp_path, monkeypatch):
     assert decoded.shape == x.shape
     step = mp3segments.SEGMENT_FRAMES
     assert calls[0] == step - mp3segments.WARMUP_FRAMES and calls[1] == step - mp3segments.RETRY_WARMUPS[0]
+
+
+@pytest.mark.parametrize("bitrate", [64, 128])
+def test_a_short_warm_up_joins_where_a_long_one_may_not(bitrate):
+    """The retries rest on this: a fresh encoder's reservoir starts empty, so after a few
+    frames of warm-up it reaches back no further than a long-running encoder's, and the
+    join fits at one of the first candidates."""
+    settings = LameSettings(RATE, 2, bitrate)
+    pcm = settings.pcm(material(RATE * 8, seed=7))
+    running = mp3segments.encode_segment(settings, 0, pcm[: 240 * FRAME].tobytes())
+    for warm in mp3segments.RETRY_WARMUPS[-2:]:
+        fresh = mp3segments.encode_segment(settings, 200 - warm, pcm[(200 - warm) * FRAME :].tobytes())
+        j = join_frame(running, fresh, range(200, 200 + mp3segments.JOIN_FRAMES))
+        assert j is not None and j < 200 + 4
 
 
 def test_frames_and_side_info_read_back():

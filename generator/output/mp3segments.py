@@ -47,11 +47,13 @@ after a 64-frame warm-up it is nearly always the first)."""
 SETTLE_FRAMES = 4
 """Frames coded past the last join candidate, so the encoder's flush touches none of them."""
 
-RETRY_WARMUPS = (80, 96, 112, 128)
-"""Longer warm-ups to try, in order, when no frame fits (a different reservoir state);
-each segment's samples start PREROLL_FRAMES early to allow them."""
-
-PREROLL_FRAMES = max(RETRY_WARMUPS)
+RETRY_WARMUPS = (32, 16, 8, 4)
+"""Shorter warm-ups to try, in order, when no frame fits. Two encoders that have run a
+while can settle into reservoirs a byte or two apart for many frames (the library's
+breathing session: the later one fuller at all 16 candidates, and still so after warm-ups
+of 80 to 128 frames); a fresh encoder's reservoir starts empty and fills over its first
+frames, so a shorter warm-up leaves it emptier than the running one's, which is what a
+join needs. The few frames after such a join are coded a little less well (above)."""
 
 
 def encode_segment(settings: LameSettings, first: int, pcm: bytes) -> EncodedSegment:
@@ -91,7 +93,7 @@ class SegmentedMp3Encoder(_Closing):
         self._pcm = bytearray()  # samples from frame `_pcm_first` on, not yet handed to a segment
         self._pcm_first = 0
         self._next = 0  # the next segment to submit
-        self._jobs: deque[tuple[int, bytes, bytes, Future[EncodedSegment]]] = deque()
+        self._jobs: deque[tuple[int, bytes, Future[EncodedSegment]]] = deque()
         self._joined: EncodedSegment | None = None  # frames from the last join on
         self._closed = False
 
@@ -113,7 +115,7 @@ class SegmentedMp3Encoder(_Closing):
 
     @staticmethod
     def _start(k: int) -> int:
-        return max(0, k * SEGMENT_FRAMES - PREROLL_FRAMES)
+        return max(0, k * SEGMENT_FRAMES - WARMUP_FRAMES)
 
     @staticmethod
     def _stop(k: int) -> int:
@@ -121,11 +123,10 @@ class SegmentedMp3Encoder(_Closing):
 
     def _submit(self, k: int, stop: int | None) -> None:
         """Hand segment `k` (its samples up to frame `stop`, or all that are left) to a worker."""
-        begin = max(0, k * SEGMENT_FRAMES - WARMUP_FRAMES)
+        begin = self._start(k)
         cut = (begin - self._pcm_first) * self._frame_bytes
-        preroll = bytes(self._pcm[(self._start(k) - self._pcm_first) * self._frame_bytes : cut])
         pcm = bytes(self._pcm[cut:] if stop is None else self._pcm[cut : (stop - self._pcm_first) * self._frame_bytes])
-        self._jobs.append((k, preroll, pcm, self._pool.submit(encode_segment, self.settings, begin, pcm)))
+        self._jobs.append((k, pcm, self._pool.submit(encode_segment, self.settings, begin, pcm)))
         self._next = k + 1
         keep = self._start(k + 1)
         del self._pcm[: (keep - self._pcm_first) * self._frame_bytes]
@@ -134,20 +135,20 @@ class SegmentedMp3Encoder(_Closing):
 
     def _splice(self, *, wait: bool) -> None:
         """Splice finished segments, in order, into the file (waiting for the oldest if `wait`)."""
-        while self._jobs and (wait or self._jobs[0][3].done()):
-            k, preroll, pcm, job = self._jobs.popleft()
+        while self._jobs and (wait or self._jobs[0][2].done()):
+            k, pcm, job = self._jobs.popleft()
             wait = False
             segment = job.result()
             if self._joined is None:
                 self._joined = segment
                 continue
-            j, segment = self._join(k, preroll, pcm, segment)
+            j, segment = self._join(k, pcm, segment)
             head, self._joined = splice(self._joined, segment, j)
             self._out.take(b"".join(head))
 
-    def _join(self, k: int, preroll: bytes, pcm: bytes, segment: EncodedSegment) -> tuple[int, EncodedSegment]:
-        """The frame where segment `k` takes over (and the segment: re-encoded with a longer
-        warm-up, from its `preroll` samples, when no frame fits)."""
+    def _join(self, k: int, pcm: bytes, segment: EncodedSegment) -> tuple[int, EncodedSegment]:
+        """The frame where segment `k` takes over (and the segment: re-encoded from its
+        samples `pcm` with a shorter warm-up when no frame fits)."""
         assert self._joined is not None
         begin = k * SEGMENT_FRAMES
         candidates = range(begin, begin + JOIN_FRAMES)
@@ -156,7 +157,7 @@ class SegmentedMp3Encoder(_Closing):
             if j is not None:
                 return j, segment
             first = begin - min(warm, begin)
-            samples = (preroll + pcm)[(first - self._start(k)) * self._frame_bytes :]
+            samples = pcm[(first - self._start(k)) * self._frame_bytes :]
             segment = encode_segment(self.settings, first, samples)
             j = join_frame(self._joined, segment, candidates)
         if j is None:
