@@ -19,6 +19,7 @@ second, non-ducking placement with its reverb, which rings on past the sound's e
 from __future__ import annotations
 
 import bisect
+import threading
 from collections import OrderedDict
 from typing import Callable, Iterator
 
@@ -37,6 +38,11 @@ BED_GAIN = db_to_gain(VOICE_RMS_DB + 3.0)
 layer's RMS at its `volume` relative to the voice's RMS."""
 
 
+SOUNDS_KEPT_BYTES = 8 * 1024 * 1024
+"""Made sounds (breathing tones) kept per mixer beyond those playing, in bytes: a pacer
+repeats a few phase lengths, so the latest few serve it; a session of many patterns
+kept them all (20 MB for the breathing session)."""
+
 WET_KEPT = 2
 """Room answers kept per mixer beyond those playing: a sentence that spans two windows of
 the measuring pass is convolved once; more would only hold memory (2 MB each)."""
@@ -54,7 +60,7 @@ class Mixer:
         # softer mix, None for voice only (generator.output.variants); nothing else changes.
         self._bed_gain = BED_GAIN * db_to_gain(bed_db) if bed_db else BED_GAIN
         self.base_dir = timeline.session.path.parent
-        self._sounds: dict[object, np.ndarray] = {}
+        self._sounds = _Kept(SOUNDS_KEPT_BYTES)
         self._wet: OrderedDict[RoomSend, np.ndarray] = OrderedDict()
         self._bed = None
         self.placements = with_room(timeline)  # the timeline's sounds and the room's answers to them
@@ -154,11 +160,47 @@ class Mixer:
             self._wet.popitem(last=False)
         return wet
 
+    def make_ahead(self) -> None:
+        """Make now the sounds that are costly to make (generator.kinds.steps.StepKind.made_ahead),
+        so their moment of memory does not land on top of the passes' own."""
+        for placement in self.timeline.placements:
+            if STEP_KINDS.made_ahead(placement.sound):
+                STEP_KINDS.sound_maker(placement.sound)(placement.sound, self)
+
     def cached(self, key: object, make: Callable[[], np.ndarray]) -> np.ndarray:
-        """A sound made once per mixer (a bell, a breathing tone)."""
-        if key not in self._sounds:
-            self._sounds[key] = make()
-        return self._sounds[key]
+        """A sound made once per mixer and kept while recent (a breathing tone, a decoded file)."""
+        return self._sounds.get(key, make)
+
+
+class _Kept:
+    """Made sounds by key, the least recently used arrays let go beyond `budget` bytes
+    (anything else, such as a file on disk, is small and always kept). Shared by a mixer
+    and its siblings, so it takes a lock."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[object, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object, make: Callable[[], object]):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        made = make()  # outside the lock: another thread may make the same sound meanwhile
+        with self._lock:
+            self._items[key] = made
+            self._items.move_to_end(key)
+            self._let_go()
+        return made
+
+    def _let_go(self) -> None:
+        arrays = [key for key, value in self._items.items() if isinstance(value, np.ndarray)]
+        held = sum(self._items[key].nbytes for key in arrays)  # type: ignore[attr-defined]
+        for key in arrays[:-1]:  # the newest stays whatever its size
+            if held <= self.budget:
+                break
+            held -= self._items.pop(key).nbytes  # type: ignore[attr-defined]
 
 
 def _edges(block_start: int, count: int, start: int, end: int, fade_in: int, fade_out: int) -> np.ndarray:

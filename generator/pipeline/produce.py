@@ -45,7 +45,9 @@ def produce(prepared: Prepared, *, started: float | None = None) -> RenderResult
             section = next(s for s in full.sections if s.title == prepared.section)
             window = (section.start, section.end)
         target = options.loudness if options.loudness is not None else session.loudness
-        source = MixSource(Mixer(full, speech), master.mono)  # one mixer for both passes
+        mixer = Mixer(full, speech)  # one mixer for both passes
+        mixer.make_ahead()
+        source = MixSource(mixer, master.mono)
         chosen = levels(full, source, master, target)
         delivery = Delivery(timeline, fmt, master.channels, options.bitrate, options.vbr_quality, cover_data, cover_mime)
         with full_disk_reported(output.parent):

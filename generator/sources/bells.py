@@ -16,8 +16,8 @@ hold, so the next words begin while the bowl still sings, as a teacher would spe
 **Variation.** Each strike is synthesized from its index (its number among the
 session's strikes of that bell), so repeated strikes differ a little, yet every render
 is the same. Each strike is levelled on its own, then made up to STRENGTH_DB harder or
-softer than the first, as a player's strikes are. Synthesis takes a fraction of a second per strike; the last few strikes
-are cached.
+softer than the first, as a player's strikes are. Synthesis takes up to 1.5 s per strike (a
+bowl); the last few strikes are kept, on disk (:func:`builtin_strike`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 from generator.core import model
 from generator.core.audio import SAMPLE_RATE, VOICE_RMS_DB, db_to_gain
 from generator.sources.bellsynth import BellDesign, Mode, synthesize
-from generator.sources.files import load_sound
+from generator.sources.files import DiskClip, load_sound
 from generator.sources.loudness import momentary
 
 VOICE_LOUDEST_LU = 3.8
@@ -162,18 +162,31 @@ _SYNTHESIS = threading.Lock()
 """One strike synthesized at a time: the measuring pass's two threads often reach the same
 strike together, and two syntheses of one bowl would hold twice its arrays for nothing."""
 
+STRIKES_KEPT = 16
+"""Built-in strikes kept on disk per process (a bowl's is 11 MB of disk, none of memory)."""
 
-def _builtin(name: str, index: int) -> np.ndarray:
-    """Strike `index` of a built-in bell, levelled (the last few are kept)."""
+
+def builtin_strike(name: str, index: int) -> DiskClip:
+    """Strike `index` of the built-in bell `name`, levelled, in a file read a block at a time.
+
+    A bowl rings for half a minute: 11 MB as an array, held by every mixer that played it
+    for both passes, and the largest arrays of a render besides. On disk, the mix holds
+    one block of it; the strike is synthesized once for all the mixers of a process."""
     with _SYNTHESIS:
-        return _builtin_strike(name, index)
+        return _builtin_on_disk(name, index)
 
 
-@lru_cache(maxsize=6)
-def _builtin_strike(name: str, index: int) -> np.ndarray:
+@lru_cache(maxsize=STRIKES_KEPT)
+def _builtin_on_disk(name: str, index: int) -> DiskClip:
     raw = synthesize(BUILTIN_BELLS[name], index)
     raw *= np.float32(_level_gain(raw) * db_to_gain(strength_db(index)))  # in place: a bowl is 11 MB
-    return _frozen(raw)
+    return DiskClip.of(raw, prefix="meditate-bell-")
+
+
+def _builtin(name: str, index: int) -> np.ndarray:
+    """Strike `index` of a built-in bell, levelled, as one array."""
+    clip = builtin_strike(name, index)
+    return _frozen(clip.read(0, clip.frames))
 
 
 @lru_cache(maxsize=32)
@@ -182,9 +195,14 @@ def _from_file(path: Path) -> np.ndarray:
     return _frozen(clip * np.float32(_level_gain(clip)))
 
 
+def is_builtin(bell: model.Bell) -> bool:
+    """Whether `bell` is synthesized (a built-in's name, no file), not read from a file."""
+    return bell.path is None and bell.sound in BUILTIN_BELLS
+
+
 def _path(bell: model.Bell, base_dir: Path) -> Path | None:
     """The bell's sound file, or None for a built-in."""
-    if bell.path is None and bell.sound in BUILTIN_BELLS:
+    if is_builtin(bell):
         return None
     path = Path(bell.path if bell.path is not None else bell.sound)
     if not path.is_absolute():

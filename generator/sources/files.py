@@ -145,6 +145,14 @@ class DiskClip:
         handle.flush()
         return cls(handle, frames)
 
+    @classmethod
+    def of(cls, samples: np.ndarray, prefix: str = "meditate-sound-") -> DiskClip:
+        """`samples` (float32 (n, 2)) written to disk: the array may be dropped after."""
+        handle = tempfile.TemporaryFile(prefix=prefix)  # noqa: SIM115 - kept open: it holds the clip
+        handle.write(np.ascontiguousarray(samples, dtype=np.float32).data)  # no copy of the bytes
+        handle.flush()
+        return cls(handle, int(samples.shape[0]))
+
     def read(self, start: int, count: int) -> np.ndarray:
         """Frames ``start .. start+count`` (within the clip) as a new float32 (count, 2) array."""
         data = os.pread(self._fd, count * self._FRAME, start * self._FRAME)

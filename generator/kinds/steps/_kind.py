@@ -133,6 +133,9 @@ class StepKind:
     sounds: Mapping[type, SoundMaker] = field(default_factory=dict)
     """How the mixer makes each kind of sound the step places."""
     entries: tuple[EntryStyle, ...] = ()
+    made_ahead: tuple[type, ...] = ()
+    """The sounds it places that are costly to make (a bell's synthesis holds some 60 MB
+    for a moment): the mixer makes them before its passes, while little else is held."""
     in_room: tuple[type, ...] = ()
     """The sounds it places that are heard in the script's room (generator.mix.room): the voice
     is; bells carry the room they were recorded in, tones and played files none."""
@@ -169,6 +172,10 @@ class StepTable(dict):
         """The plain cue words of a step whose kind keeps some (see StepKind.cue_words), else None."""
         kind = self._by_model.get(type(value))
         return kind.cue_words(value) if kind is not None and kind.cue_words is not None else None
+
+    def made_ahead(self, sound: object) -> bool:
+        """Whether a placed sound is made before the mixing passes (see StepKind.made_ahead)."""
+        return any(isinstance(sound, kind.made_ahead) for kind in self.values() if kind.made_ahead)
 
     def heard_in_room(self, sound: object) -> bool:
         """Whether a placed sound is sent to the room, whichever kind placed it."""

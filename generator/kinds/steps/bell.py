@@ -16,7 +16,8 @@ from generator.kinds.placing import BellStrike, Draft, Sound, SoundLengths
 from generator.kinds.steps._kind import EntryStyle, LoadContext, SoundContext, StepKind
 from generator.core.suggest import did_you_mean
 from generator.core.units import parse_duration
-from generator.sources.bells import bell_clip
+from generator.sources.bells import bell_clip, builtin_strike, is_builtin
+from generator.sources.strikes import StrikeSource, cut_fade
 
 BELL_STRIKE_MIN_SECONDS = Fraction(1, 5)
 """The shortest built-in bell (woodblock) rings about 0.21 s: a lower bound per strike."""
@@ -80,17 +81,20 @@ def draft(step: model.Bell, lengths: SoundLengths, rate: int, draft: Draft, erro
         draft.entry("bell", hold if last else every, sounds=(Sound(0, ring, BellStrike(step), step.volume, False),), startles=True)
 
 
-def bell_sound(strike: BellStrike, mixer: SoundContext) -> np.ndarray:
-    """The strike's samples (the bells module keeps the last few strikes); a ring the
-    track's end cuts short fades out over its last second."""
+def bell_sound(strike: BellStrike, mixer: SoundContext) -> np.ndarray | StrikeSource:
+    """The strike's samples: a built-in's read from disk a block at a time (a bowl rings
+    for half a minute), a file's levelled clip whole; a ring the track's end cuts short
+    fades out over its last second."""
 
+    if is_builtin(strike.bell):
+        return StrikeSource(builtin_strike(strike.bell.sound, strike.index), strike.cut)
     samples = bell_clip(strike.bell, mixer.base_dir, strike.index)
     if strike.cut is None or strike.cut >= samples.shape[0]:
         return samples
     samples = samples[: strike.cut].copy()
-    fade = min(strike.cut // 2, 44_100)
-    if fade > 1:
-        samples[strike.cut - fade :] *= (0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)[:, None]
+    fade = cut_fade(strike.cut)
+    if fade is not None:
+        samples[strike.cut - fade.shape[0] :] *= fade[:, None]
     return samples
 
 
@@ -103,5 +107,6 @@ KIND = StepKind(
     weight=lambda step: step.strikes,
     least_seconds=least_seconds,
     sounds={BellStrike: bell_sound},
+    made_ahead=(BellStrike,),
     entries=(EntryStyle("bell", "bell", "#c9953c", "Bells", "dot"),),
 )
