@@ -18,11 +18,13 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-WINDOW_FRAMES = 200
+WINDOW_FRAMES = 64
 """Latent frames the decoder makes audio for per run (256 samples each at 22050 Hz for the
-built-in voice: 2.3 s). Each run holds about 49 MB (200 frames and the context). A 200-
-character sentence, against the whole graph: 1.1x to 1.35x the time (the machine quiet or
-shared); 100 frames 1.5x to 1.6x, 400 frames no faster than 200 and 45 MB more."""
+built-in voice: 0.74 s), with the context on either side. Synthesis of the breathing
+session's 46 utterances alone (model load included), peak memory and time, on the 2-core
+machine: 200 frames 300 to 303 MB in 13.8 to 15.5 s, 128 frames 288 MB, 64 frames 272 to
+274 MB in 14.2 to 15.8 s, 32 frames 265 MB in 16.8 s. The model's own 93 MB and the
+front graph stay whatever the window; below 64 the context's share of each run costs time."""
 
 Run = Callable[[Mapping[str, np.ndarray]], np.ndarray]
 """One decoder run: its inputs by name, to its audio (samples, any leading unit axes)."""
