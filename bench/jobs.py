@@ -78,11 +78,17 @@ class StageClock:
         self.last[stage] = time.perf_counter()
 
     def shares(self, finished: float) -> dict[str, float]:
-        """Seconds of: load, plan and speech (to the speech's last report), measuring, and
-        the write pass with the tags and renames (to the end)."""
+        """Seconds of: load, plan and speech (to the speech's last report), the bells made
+        before the passes, measuring, and the write pass with the tags and renames (to the end)."""
         speech = self.last.get("speech", self.started)
-        measure = self.last.get("measure", speech)
-        return {"load+speech": speech - self.started, "measure": measure - speech, "write": finished - measure}
+        sounds = self.last.get("sounds", speech)
+        measure = self.last.get("measure", sounds)
+        return {
+            "load+speech": speech - self.started,
+            "bells": sounds - speech,
+            "measure": measure - sounds,
+            "write": finished - measure,
+        }
 
 
 def render_job(script: str, output: str, cache: str, verify: bool = True) -> dict:

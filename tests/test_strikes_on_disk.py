@@ -137,8 +137,10 @@ def test_bells_are_made_before_the_passes(tmp_path, monkeypatch):
     speech = SpeechBank(tmp_path / "cache")
     timeline = plan_timeline(load_script(script), speech)
     mixer = Mixer(timeline, speech)
-    mixer.make_ahead()
+    heard: list[tuple[str, int, int]] = []
+    mixer.make_ahead(lambda stage, done, total: heard.append((stage, done, total)))
     assert len(made) == 4  # three chimes and a gong
+    assert heard == [("sounds", done, 4) for done in range(1, 5)]
     for _ in mixer.blocks():
         pass
     assert len(made) == 4  # the passes only read them

@@ -113,7 +113,12 @@ def cache_options(command: Callable) -> Callable:
 class _Progress:
     """A progress bar on a terminal, silence otherwise (logs, CI, pipes)."""
 
-    LABELS = {"speech": "Synthesizing speech", "measure": "Measuring loudness", "render": "Rendering"}
+    LABELS = {
+        "speech": "Synthesizing speech",
+        "sounds": "Making bells",
+        "measure": "Measuring loudness",
+        "render": "Rendering",
+    }
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()

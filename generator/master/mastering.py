@@ -29,7 +29,8 @@ from generator.sources.metering import TruePeakLimiter
 from generator.master.measuring import PREROLL_HOPS
 
 Progress = Callable[[str, int, int], None]
-"""Called with (stage, done, total): stages are 'speech', 'measure' and 'render'."""
+"""Called with (stage, done, total): stages are 'speech', 'sounds' (the bells, made before
+the passes), 'measure' and 'render'."""
 
 LIMITER_STEPS = 8
 """At most this many secant steps (predictions, not passes) to correct the loudness gain for the limiter."""

@@ -160,12 +160,15 @@ class Mixer:
             self._wet.popitem(last=False)
         return wet
 
-    def make_ahead(self) -> None:
+    def make_ahead(self, progress: Callable[[str, int, int], None] | None = None) -> None:
         """Make now the sounds that are costly to make (generator.kinds.steps.StepKind.made_ahead),
-        so their moment of memory does not land on top of the passes' own."""
-        for placement in self.timeline.placements:
-            if STEP_KINDS.made_ahead(placement.sound):
-                STEP_KINDS.sound_maker(placement.sound)(placement.sound, self)
+        so their moment of memory does not land on top of the passes' own; `progress`
+        hears ('sounds', done, total)."""
+        ahead = [p.sound for p in self.timeline.placements if STEP_KINDS.made_ahead(p.sound)]
+        for done, sound in enumerate(ahead, 1):
+            STEP_KINDS.sound_maker(sound)(sound, self)
+            if progress:
+                progress("sounds", done, len(ahead))
 
     def cached(self, key: object, make: Callable[[], np.ndarray]) -> np.ndarray:
         """A sound made once per mixer and kept while recent (a breathing tone, a decoded file)."""

@@ -32,7 +32,7 @@ Progress = Callable[[int, int], None]
 class SpeechBank:
     """The utterances of one run: synthesized (or found in the cache) once, read on demand."""
 
-    def __init__(self, cache_dir: Path | None = None, *, use_cache: bool = True, keep_in_memory: int = 16):
+    def __init__(self, cache_dir: Path | None = None, *, use_cache: bool = True, keep_in_memory: int = 6):
         self._engines: dict[str, Engine] = {}
         self._temp: tempfile.TemporaryDirectory | None = None
         if not use_cache:
