@@ -258,9 +258,12 @@ def test_a_clean_mp3_passes_from_its_timeline_and_from_its_script(tmp_path, writ
             steps:
               - say: Welcome, {name}. Notice the weight of your body resting on the floor.
               - pause: 2s
-              - say: Rest your attention in the lower Dantian, and practise Qigong.
+              - say: Rest your attention low in the belly, and let the breath slow down.
         """
     )
+    # Plain words: Piper speaks each render a little differently (its noise), and the
+    # recogniser heard "Qigong" as "cheek on" in 2 renders of 6 (a one-word slip, flagged
+    # by design); how the terms of the practice are compared is tested on their own above.
     track = tmp_path / "clean.mp3"
     runner = CliRunner()
     rendered = runner.invoke(cli, ["render", str(script), "-o", str(track), "--set", "name=Ana"])
