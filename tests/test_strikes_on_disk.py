@@ -8,10 +8,6 @@ The memory test reads the peak resident set of child renders (no clock is read).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +21,7 @@ from generator.kinds.steps.bell import bell_sound
 from generator.mix.mixer import _Kept
 from generator.sources import bells
 from generator.sources.strikes import StrikeSource
+from tests.childmem import peak
 
 HERE = Position("test.yaml", 1, 1)
 
@@ -146,16 +143,6 @@ def test_bells_are_made_before_the_passes(tmp_path, monkeypatch):
     assert len(made) == 4  # the passes only read them
 
 
-CHILD = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-    from generator.pipeline.rendering import RenderOptions, render
-    render(sys.argv[1], RenderOptions(output=Path(sys.argv[2]), cache_dir=Path(sys.argv[3])))
-    """
-)
-
-
 def _peak_mb(tmp_path: Path, strikes: int) -> float:
     script = tmp_path / f"strikes-{strikes}.yaml"
     script.write_text(
@@ -163,16 +150,9 @@ def _peak_mb(tmp_path: Path, strikes: int) -> float:
         + "      - bell: gong\n      - pause: 2s\n" * strikes,
         encoding="utf-8",
     )
-    env = dict(os.environ, MEDITATE_FAKE_TTS="1")
-    process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(script), str(tmp_path / f"strikes-{strikes}.wav"), str(tmp_path / "cache")],
-        env=env,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, process.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
-    process.stderr.close()  # type: ignore[union-attr]
-    return usage.ru_maxrss / 1024.0
+    code, megabytes, err = peak(["render", script.name, "-o", f"strikes-{strikes}.wav", "--cache-dir", "cache"], tmp_path)
+    assert code == 0, err[-2000:]
+    return megabytes
 
 
 @pytest.mark.slow

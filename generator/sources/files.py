@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -163,6 +163,20 @@ class DiskClip:
 
     def close(self) -> None:
         self._handle.close()
+
+
+def read_window(
+    clip: DiskClip, frames: int, start: int, count: int, shape: Callable[[int, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Samples ``start .. start+count`` of the first `frames` of `clip` as float32 (count, 2),
+    silent outside them; `shape(lo, samples)` shapes each read (fades, gain) before it is placed."""
+    out = np.zeros((count, 2), dtype=np.float32)
+    lo, hi = max(start, 0), min(start + count, frames)
+    if hi <= lo:
+        return out
+    samples = shape(lo, clip.read(lo, hi - lo))
+    out[lo - start : lo - start + samples.shape[0]] = samples
+    return out
 
 
 def _decode_to_disk(path: Path) -> DiskClip:

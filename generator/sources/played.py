@@ -14,7 +14,7 @@ import numpy as np
 
 from generator.core import model
 from generator.core.audio import db_to_gain, to_samples
-from generator.sources.files import DiskClip
+from generator.sources.files import DiskClip, read_window
 
 
 class PlayedSource:
@@ -40,15 +40,11 @@ class PlayedSource:
         return self.frames
 
     def render(self, start: int, count: int) -> np.ndarray:
-        out = np.zeros((count, 2), dtype=np.float32)
-        lo, hi = max(start, 0), min(start + count, self.frames)
-        if hi <= lo:
-            return out
-        samples = self.clip.read(lo, hi - lo)
-        got = samples.shape[0]
-        samples *= self._envelope(lo, got)[:, None]
-        out[lo - start : lo - start + got] = samples
-        return out
+        return read_window(self.clip, self.frames, start, count, self._shaped)
+
+    def _shaped(self, lo: int, samples: np.ndarray) -> np.ndarray:
+        samples *= self._envelope(lo, samples.shape[0])[:, None]
+        return samples
 
     def _envelope(self, lo: int, count: int) -> np.ndarray:
         """Gain times the fades for samples ``lo .. lo+count`` (as mixer._play shaped them)."""

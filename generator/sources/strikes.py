@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from generator.core.audio import db_to_gain
-from generator.sources.files import DiskClip
+from generator.sources.files import DiskClip, read_window
 
 CUT_FADE = 44_100
 """Samples (a second) over which a strike the track's end cuts short fades out (at most half of what is left)."""
@@ -37,20 +37,17 @@ class StrikeSource:
         return self.frames
 
     def render(self, start: int, count: int) -> np.ndarray:
-        out = np.zeros((count, 2), dtype=np.float32)
-        lo, hi = max(start, 0), min(start + count, self.frames)
-        if hi <= lo:
-            return out
-        samples = self.clip.read(lo, hi - lo)
+        return read_window(self.clip, self.frames, start, count, self._shaped)
+
+    def _shaped(self, lo: int, samples: np.ndarray) -> np.ndarray:
+        """The fade where the track's end cuts the ring, then the gain (as the arrays had them)."""
+        hi = lo + samples.shape[0]
         if self._fade is not None:
             fade, begins = self._fade, self.cut - self._fade.shape[0]  # type: ignore[operator]
             if hi > begins:
                 first = max(lo, begins)
                 samples[first - lo :] *= fade[first - begins : hi - begins, None]
-        if self.gain != 1.0:
-            samples = samples * self.gain
-        out[lo - start : hi - start] = samples
-        return out
+        return samples * self.gain if self.gain != 1.0 else samples
 
 
 def cut_fade(cut: int) -> np.ndarray | None:
