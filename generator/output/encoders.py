@@ -199,7 +199,24 @@ class LameSettings:
         return np.round(block * 32767.0).astype("<i2")
 
 
-class Mp3Encoder(_Closing):
+class LameEncoder(_Closing):
+    """What both MP3 encoders share: one checked LameSettings for every LAME they make, the
+    file (with its Info frame), and the 16-bit PCM they are fed."""
+
+    def __init__(self, path: Path, settings: LameSettings) -> None:
+        settings.check()
+        self.settings = settings
+        self.path = path
+        self.channels = settings.channels
+        self.samples_in = 0
+        self._out = settings.file(path)
+        self._closed = False
+
+    def prepare(self, block: np.ndarray) -> np.ndarray:
+        return self.settings.pcm(block)
+
+
+class Mp3Encoder(LameEncoder):
     """One LAME encoder in-process over the whole track; bytes go to the file as they come.
 
     The renderer writes MPEG-1 rates through :class:`generator.output.mp3segments.SegmentedMp3Encoder`
@@ -209,17 +226,8 @@ class Mp3Encoder(_Closing):
     def __init__(
         self, path: Path, *, rate: int, channels: int, bitrate: int = 128, vbr_quality: int | None = None, quality: int = 3
     ) -> None:
-        self.settings = LameSettings(rate, channels, bitrate, vbr_quality, quality)
-        self.settings.check()
-        self.path = path
-        self.channels = channels
-        self.samples_in = 0
+        super().__init__(path, LameSettings(rate, channels, bitrate, vbr_quality, quality))
         self._lame = self.settings.lame()
-        self._out = self.settings.file(path)
-        self._closed = False
-
-    def prepare(self, block: np.ndarray) -> np.ndarray:
-        return self.settings.pcm(block)
 
     def write_prepared(self, prepared: np.ndarray) -> None:
         if prepared.shape[0] == 0:

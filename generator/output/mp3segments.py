@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.output.encoders import LameSettings, _Closing
+from generator.output.encoders import LameEncoder, LameSettings
 from generator.output.mp3frames import split_frames
 from generator.output.mp3joins import EncodedSegment, join_frame, splice
 
@@ -73,7 +73,7 @@ def encode_segment(settings: LameSettings, first: int, pcm: bytes) -> EncodedSeg
     return EncodedSegment(first, split_frames(bytes(data)))
 
 
-class SegmentedMp3Encoder(_Closing):
+class SegmentedMp3Encoder(LameEncoder):
     """The MP3 encoder of the renderer at MPEG-1 rates: LAME on `workers` threads
     (lameenc releases the GIL while it encodes), one segment each, spliced in order as
     they finish. At most `workers + 1` segments are in flight: memory stays flat."""
@@ -91,13 +91,8 @@ class SegmentedMp3Encoder(_Closing):
     ) -> None:
         if rate < 32_000:
             raise ValueError("segmented MP3 is MPEG-1 only (32 kHz and up)")
-        self.settings = LameSettings(rate, channels, bitrate, vbr_quality, quality)
-        self.settings.check()
-        self.path = path
-        self.channels = channels
-        self.samples_in = 0
+        super().__init__(path, LameSettings(rate, channels, bitrate, vbr_quality, quality))
         self._frame_bytes = FRAME * channels * 2
-        self._out = self.settings.file(path)
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="meditate-lame")
         self._in_flight = max(1, workers) + 1
         self._pcm = bytearray()  # samples from frame `_pcm_first` on, not yet handed to a segment
@@ -105,10 +100,6 @@ class SegmentedMp3Encoder(_Closing):
         self._next = 0  # the next segment to submit
         self._jobs: deque[tuple[int, bytes, Future[EncodedSegment]]] = deque()
         self._joined: EncodedSegment | None = None  # frames from the last join on
-        self._closed = False
-
-    def prepare(self, block: np.ndarray) -> np.ndarray:
-        return self.settings.pcm(block)
 
     def write_prepared(self, prepared: np.ndarray) -> None:
         if prepared.shape[0] == 0:
