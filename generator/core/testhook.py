@@ -13,12 +13,14 @@ from __future__ import annotations
 import os
 import select
 import sys
+from typing import Callable
 
 HOOK_ENV = "MEDITATE_TEST_HOOK"
 
 
-def reached(point: str) -> None:
-    """Wait at `point` if a test asked to (see the module docstring)."""
+def reached(point: str, until: Callable[[], bool] | None = None) -> None:
+    """Wait at `point` if a test asked to (see the module docstring), or until `until()`
+    holds: a thread other than the main one cannot see the signal, only what it did."""
     spec = os.environ.get(HOOK_ENV)
     if not spec:
         return
@@ -37,6 +39,7 @@ def reached(point: str) -> None:
         # would not interrupt a blocked main thread, while Python runs the signal's handler
         # (here, in the main thread) each time select returns.
         while not select.select([fd], [], [], 0.05)[0]:
-            pass
+            if until is not None and until():
+                break
     finally:
         os.close(fd)

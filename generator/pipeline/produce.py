@@ -39,7 +39,12 @@ def produce(prepared: Prepared, *, started: float | None = None) -> RenderResult
         # the breathing session peaked at 312 MB with synthesis on this thread, 284 without).
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="meditate-prepare") as pool:
             cover = pool.submit(cover_art, session)
-            full = pool.submit(plan_timeline, session, speech, progress=options.progress).result()
+            planned = pool.submit(plan_timeline, session, speech, progress=options.progress)
+            try:
+                full = planned.result()
+            except BaseException:
+                speech.stop()  # Ctrl-C lands here: the pool's exit waits for one utterance, not all
+                raise
             cover_data, cover_mime = cover.result()
         timeline, window = full, None
         if prepared.section:

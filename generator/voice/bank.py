@@ -23,10 +23,15 @@ from generator.voice.base import Engine
 from generator.voice.cache import SpeechCache, cache_key, default_cache_dir
 from generator.voice.delivery import shaped_clip, speak
 from generator.voice.engines import make_engine
+from generator.core import testhook
 from generator.core.heap import give_back
 
 Progress = Callable[[int, int], None]
 """Called with (utterances done, utterances in all) while synthesizing."""
+
+
+class SynthesisStopped(Exception):
+    """Synthesis was stopped (SpeechBank.stop): the render it served was interrupted."""
 
 
 class SpeechBank:
@@ -45,12 +50,18 @@ class SpeechBank:
         self._pinned: dict[Utterance, np.ndarray] = {}
         self._keep = keep_in_memory
         self._lock = threading.Lock()  # the measuring pass reads samples from two threads
+        self._stopped = threading.Event()
         self.synthesized = 0
 
     def close(self) -> None:
         if self._temp is not None:
             self._temp.cleanup()
             self._temp = None
+
+    def stop(self) -> None:
+        """End a synthesis running on another thread after its current utterance: an
+        interrupt lands on the main thread, which would otherwise wait for all of them."""
+        self._stopped.set()
 
     def engine(self, voice: Voice) -> Engine:
         if voice.engine not in self._engines:
@@ -126,6 +137,8 @@ class SpeechBank:
         give_back()
 
     def _synthesize(self, utterance: Utterance) -> np.ndarray:
+        if self._stopped.is_set():
+            raise SynthesisStopped("speech synthesis was stopped")
         engine = self.engine(utterance.voice)
         if getattr(engine, "text_id", None):  # a recording of the written text: no respelling, no clauses
             samples = shaped_clip(engine.synthesize(utterance.text, utterance.voice))
@@ -138,6 +151,7 @@ class SpeechBank:
             self._pinned[utterance] = samples  # no cache to read back from: keep it
         self._lengths[utterance] = int(samples.shape[0])
         self.synthesized += 1
+        testhook.reached("speech", until=self._stopped.is_set)  # tests interrupt a render here
         return samples
 
     def length(self, utterance: Utterance) -> int:
